@@ -1,0 +1,35 @@
+export * from './errors.js';
+export * from './limits.js';
+export { type Frame, FrameDecoder, encodeFrame, frameBody } from './frame-codec.js';
+export { FLUME_PROTOCOL_TEXT, FLUME_PROTOCOL_MD5 } from './flume-protocol-text.js';
+export {
+  type AvroFlumeEvent,
+  type MessageTypes,
+  type Protocol,
+  type Status,
+  FLUME_PROTOCOL,
+  STATUSES,
+  md5,
+  parseProtocol,
+} from './protocol.js';
+export {
+  type HandshakeMatch,
+  type HandshakeRequest,
+  type HandshakeResponse,
+  decodeHandshakeRequest,
+  decodeHandshakeResponse,
+  encodeHandshakeRequest,
+  encodeHandshakeResponse,
+} from './handshake.js';
+export { PING_MESSAGE, decodeRequestHead, decodeResponseHead, decodeValue, encodeRequest, encodeResponse } from './call.js';
+export { ClientHandshake, answerHandshake } from './handshake-negotiation.js';
+export { ProtocolCache, RemoteProtocol } from './protocol-cache.js';
+export { type ConnectionState, formatAddress } from './connection-state.js';
+export { type CallOptions, type TransceiverOptions, type TransceiverEvents, Transceiver, defaultProtocolCache } from './transceiver.js';
+export { type FaultPlan, noFaults } from './faults.js';
+export {
+  type AvroSourceHandlers,
+  type AvroSourceServerOptions,
+  type ServerStats,
+  AvroSourceServer,
+} from './server.js';

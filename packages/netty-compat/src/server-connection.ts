@@ -1,0 +1,165 @@
+import type net from 'node:net';
+import { FlumeRpcError, ProtocolError, describe } from './errors.js';
+import { FrameDecoder, encodeFrame, frameBody } from './frame-codec.js';
+import type { FrameLimits } from './limits.js';
+import { PING_MESSAGE, decodeRequestHead, decodeValue, encodeResponse, encodeSystemError } from './call.js';
+import { answerHandshake } from './handshake-negotiation.js';
+import type { HandshakeResponse } from './handshake.js';
+import type { ProtocolCache, RemoteProtocol } from './protocol-cache.js';
+import type { FaultPlan } from './faults.js';
+import type { MessageTypes } from './protocol.js';
+
+/** What the connection asks of its server: the call handler, the fault plan, and where errors go. */
+export interface ConnectionHost {
+  readonly cache: ProtocolCache;
+  readonly limits: FrameLimits;
+  readonly faults: FaultPlan;
+  /** Runs a decoded call and returns the response value (a Status for AvroSourceProtocol). */
+  invoke(messageName: string, params: Record<string, unknown>): unknown;
+  onConnectionError(error: FlumeRpcError, remoteAddress: string): void;
+}
+
+type ServerConnectionState = 'handshaking' | 'ready' | 'closed';
+
+/**
+ * One accepted connection: answers the handshake as Flume's Avro source does, then calls, each
+ * answered when its handler finishes (so answers may overtake each other; serials match them).
+ * A malformed frame or call closes this connection only.
+ */
+export class ServerConnection {
+  private state: ServerConnectionState = 'handshaking';
+  private readonly decoder: FrameDecoder;
+  private remote: RemoteProtocol | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  readonly remoteAddress: string;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly host: ConnectionHost,
+  ) {
+    this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.decoder = new FrameDecoder(host.limits);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+    socket.on('end', () => {
+      if (!this.decoder.atFrameBoundary) {
+        this.fail(new ProtocolError(`Connection ended inside a frame (${this.decoder.bufferedBytes} bytes held)`));
+      }
+    });
+  }
+
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.socket.destroy();
+  }
+
+  private fail(error: FlumeRpcError): void {
+    if (this.state === 'closed') return;
+    this.host.onConnectionError(error, this.remoteAddress);
+    this.close();
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      for (const frame of this.decoder.push(chunk)) {
+        if (this.state === 'closed') return;
+        this.onRequest(frame.serial, frameBody(frame));
+      }
+    } catch (err) {
+      this.fail(err instanceof FlumeRpcError ? err : new ProtocolError(describe(err), { cause: err }));
+    }
+  }
+
+  private onRequest(serial: number, body: Buffer): void {
+    const head = decodeRequestHead(body, this.state === 'handshaking');
+    let handshake: HandshakeResponse | null = null;
+    if (head.handshake) {
+      const answer = answerHandshake(this.host.cache, head.handshake);
+      handshake = answer.response;
+      if (answer.remote === null) {
+        // Like avsc, and readable by Java: the handshake answer plus an error for the call.
+        const error = encodeSystemError(this.anyErrors(), 'unknown client protocol hash');
+        this.later(this.host.faults.handshakeStallMs, () => this.send(serial, encodeResponse(handshake, { error: true, value: error })));
+        return;
+      }
+      this.remote = answer.remote;
+      this.state = 'ready';
+    }
+    if (head.messageName === PING_MESSAGE) {
+      this.later(this.host.faults.handshakeStallMs, () => this.send(serial, encodeResponse(handshake, null)));
+      return;
+    }
+    const stall = handshake ? this.host.faults.handshakeStallMs : 0;
+    this.later(stall, () => this.answerCall(serial, head.messageName!, body, head.paramsOffset, handshake));
+  }
+
+  private answerCall(serial: number, messageName: string, body: Buffer, offset: number, handshake: HandshakeResponse | null): void {
+    const local = this.host.cache.local.messages.get(messageName);
+    if (!local) {
+      // A typed answer the client can read, then the connection goes: its peer speaks another protocol.
+      this.send(serial, encodeResponse(handshake, { error: true, value: encodeSystemError(this.anyErrors(), `No such message: ${messageName}`) }));
+      this.fail(new ProtocolError(`Unknown message ${JSON.stringify(messageName)}`));
+      return;
+    }
+    const faults = this.host.faults;
+    if (faults.closeOnNextCalls > 0) {
+      faults.closeOnNextCalls -= 1;
+      this.close();
+      return;
+    }
+    const resolvers = this.remote!.resolversFor(messageName);
+    const params = decodeValue<Record<string, unknown>>(local.request, body, offset, `${messageName} parameters`, resolvers.request);
+    Promise.resolve()
+      .then(() => (faults.forceStatus !== null && messageName.startsWith('append') ? faults.forceStatus : this.host.invoke(messageName, params)))
+      .then(
+        (value) => ({ error: false as const, value: local.response.toBuffer(value) }),
+        (err: unknown) => ({ error: true as const, value: encodeSystemError(local.errors, describe(err)) }),
+      )
+      .then((outcome) => this.later(faults.responseDelayMs, () => this.send(serial, encodeResponse(handshake, outcome))))
+      .catch((err: unknown) => this.fail(new ProtocolError(`Cannot encode ${messageName} response: ${describe(err)}`, { cause: err })));
+  }
+
+  private anyErrors(): MessageTypes['errors'] {
+    return this.host.cache.local.messages.values().next().value!.errors;
+  }
+
+  /** Runs `action` after `ms` (at once when 0); pending ones are dropped when the connection closes. */
+  private later(ms: number, action: () => void): void {
+    const guarded = (): void => {
+      if (this.state === 'closed') return;
+      try {
+        action();
+      } catch (err) {
+        this.fail(err instanceof FlumeRpcError ? err : new ProtocolError(describe(err), { cause: err }));
+      }
+    };
+    if (ms <= 0) {
+      guarded();
+      return;
+    }
+    if (!Number.isFinite(ms)) return; // stalled for good: the client's timeout decides
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      guarded();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private send(serial: number, buffers: Buffer[]): void {
+    if (this.state === 'closed') return;
+    let accepted = true;
+    this.socket.cork();
+    for (const chunk of encodeFrame(serial, buffers)) accepted = this.socket.write(chunk);
+    this.socket.uncork();
+    // A client that does not read its answers stops being read from, so neither side's buffers grow.
+    if (!accepted && !this.socket.isPaused()) {
+      this.socket.pause();
+      this.socket.once('drain', () => this.socket.resume());
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import net from 'node:net';
+import { EventEmitter } from 'eventemitter3';
+import { type FlumeRpcError, ProtocolError } from './errors.js';
+import { type FaultPlan, noFaults } from './faults.js';
+import { type FrameLimits, resolveLimits } from './limits.js';
+import { ProtocolCache } from './protocol-cache.js';
+import { FLUME_PROTOCOL, type AvroFlumeEvent, type Status } from './protocol.js';
+import { type ConnectionHost, ServerConnection } from './server-connection.js';
+
+/** What the server does with events; both default to accepting (OK). */
+export interface AvroSourceHandlers {
+  append?(event: AvroFlumeEvent): Status | Promise<Status>;
+  appendBatch?(events: AvroFlumeEvent[]): Status | Promise<Status>;
+}
+
+export interface AvroSourceServerOptions {
+  handlers?: AvroSourceHandlers;
+  limits?: Partial<FrameLimits>;
+  /** Initial fault plan; `server.faults` can be changed while running. */
+  faults?: Partial<FaultPlan>;
+}
+
+export interface ServerStats {
+  connectionsAccepted: number;
+  connectionsOpen: number;
+  /** Events in calls answered OK: what a Flume channel would have committed. */
+  eventsAcknowledged: number;
+  callsAnswered: number;
+  protocolErrors: number;
+}
+
+export interface AvroSourceServerEvents {
+  /** A connection broke the protocol and was closed; the server goes on. */
+  connectionError: (error: FlumeRpcError, remoteAddress: string) => void;
+  listening: (port: number) => void;
+}
+
+/**
+ * A server that behaves like Flume's Avro source on the wire (AvroSourceProtocol over Netty
+ * framing). It can stop listening and listen again on the same port, as an agent restart would.
+ */
+export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> implements ConnectionHost {
+  readonly cache = new ProtocolCache(FLUME_PROTOCOL);
+  readonly limits: FrameLimits;
+  readonly faults: FaultPlan;
+  readonly stats: ServerStats = {
+    connectionsAccepted: 0,
+    connectionsOpen: 0,
+    eventsAcknowledged: 0,
+    callsAnswered: 0,
+    protocolErrors: 0,
+  };
+  private listener: net.Server | null = null;
+  private readonly connections = new Set<ServerConnection>();
+  private boundPort = 0;
+  private boundHost = '127.0.0.1';
+
+  constructor(private readonly options: AvroSourceServerOptions = {}) {
+    super();
+    this.limits = resolveLimits(options.limits);
+    this.faults = { ...noFaults(), ...options.faults };
+  }
+
+  /** The port bound by the last listen() (also after close, so a restart can reuse it). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get listening(): boolean {
+    return this.listener !== null;
+  }
+
+  /** Listens on host:port (port 0: any free port; on restart, 0 means the previous port). */
+  async listen(port = this.boundPort, host = this.boundHost): Promise<number> {
+    if (this.listener) throw new Error(`Server already listening on port ${this.boundPort}`);
+    const listener = net.createServer((socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen({ port, host, exclusive: true }, () => {
+        listener.off('error', reject);
+        resolve();
+      });
+    });
+    this.listener = listener;
+    this.boundHost = host;
+    this.boundPort = (listener.address() as net.AddressInfo).port;
+    this.emit('listening', this.boundPort);
+    return this.boundPort;
+  }
+
+  /** Stops listening and closes every connection; pending answers are dropped, as a killed agent would. */
+  async close(): Promise<void> {
+    const listener = this.listener;
+    this.listener = null;
+    for (const connection of this.connections) connection.close();
+    this.connections.clear();
+    if (listener) await new Promise<void>((resolve) => listener.close(() => resolve()));
+  }
+
+  /** Closes open connections without stopping the listener: clients must reconnect. */
+  dropConnections(): void {
+    for (const connection of this.connections) connection.close();
+  }
+
+  invoke(messageName: string, params: Record<string, unknown>): Promise<Status> | Status {
+    const handlers = this.options.handlers ?? {};
+    const count = (events: number) => (status: Status): Status => {
+      this.stats.callsAnswered += 1;
+      if (status === 'OK') this.stats.eventsAcknowledged += events;
+      return status;
+    };
+    if (messageName === 'append') {
+      const event = params['event'] as AvroFlumeEvent;
+      return Promise.resolve(handlers.append ? handlers.append(event) : 'OK').then(count(1));
+    }
+    if (messageName === 'appendBatch') {
+      const events = params['events'] as AvroFlumeEvent[];
+      return Promise.resolve(handlers.appendBatch ? handlers.appendBatch(events) : 'OK').then(count(events.length));
+    }
+    throw new ProtocolError(`No handler for message ${messageName}`);
+  }
+
+  onConnectionError(error: FlumeRpcError, remoteAddress: string): void {
+    this.stats.protocolErrors += 1;
+    this.emit('connectionError', error, remoteAddress);
+  }
+
+  private accept(socket: net.Socket): void {
+    this.stats.connectionsAccepted += 1;
+    const every = this.faults.dropEveryNthConnection;
+    if (every > 0 && this.stats.connectionsAccepted % every === 0) {
+      socket.destroy();
+      return;
+    }
+    const connection = new ServerConnection(socket, this);
+    this.connections.add(connection);
+    this.stats.connectionsOpen += 1;
+    socket.once('close', () => {
+      this.connections.delete(connection);
+      this.stats.connectionsOpen -= 1;
+    });
+  }
+}

@@ -1,0 +1,381 @@
+import net from 'node:net';
+import { EventEmitter } from 'eventemitter3';
+import {
+  AbortError,
+  ConnectError,
+  ConnectTimeoutError,
+  ConnectionClosedError,
+  FlumeRpcError,
+  HandshakeTimeoutError,
+  ProtocolError,
+  RemoteError,
+  RequestTimeoutError,
+  describe,
+} from './errors.js';
+import { type ConnectionState, canTransition, formatAddress } from './connection-state.js';
+import { Deadline } from './deadline.js';
+import { FrameDecoder, encodeFrame, frameBody } from './frame-codec.js';
+import { type FrameLimits, resolveLimits } from './limits.js';
+import { PING_MESSAGE, decodeResponseHead, decodeValue, encodeRequest } from './call.js';
+import { ClientHandshake } from './handshake-negotiation.js';
+import type { HandshakeMatch } from './handshake.js';
+import { ProtocolCache, type RemoteProtocol } from './protocol-cache.js';
+import { FLUME_PROTOCOL, type AvroFlumeEvent, type MessageTypes, type Status } from './protocol.js';
+
+export interface TransceiverOptions {
+  host: string;
+  port: number;
+  /** Bound on TCP connect. */
+  connectTimeoutMs: number;
+  /** Bound on the Avro handshake, from TCP connect to the server's BOTH or CLIENT answer. */
+  handshakeTimeoutMs: number;
+  /** Bound on each request, from the moment it is written to its response. */
+  requestTimeoutMs: number;
+  limits?: Partial<FrameLimits>;
+  /** Shared protocol knowledge; defaults to one process-wide cache for AvroSourceProtocol. */
+  protocolCache?: ProtocolCache;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+  /** Overrides the transceiver's request timeout for this call. */
+  timeoutMs?: number | undefined;
+}
+
+export interface TransceiverEvents {
+  state: (state: ConnectionState, previous: ConnectionState) => void;
+  handshake: (match: HandshakeMatch) => void;
+  close: (error: FlumeRpcError) => void;
+}
+
+interface PendingCall {
+  readonly messageName: string;
+  readonly message: MessageTypes | null;
+  readonly params: Buffer | null;
+  readonly timeoutMs: number;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: FlumeRpcError) => void;
+  serial: number;
+  deadline: Deadline | null;
+  detachSignal: (() => void) | null;
+}
+
+let sharedCache: ProtocolCache | null = null;
+
+/** One cache per process, like Avro Java's static REMOTE_HASHES: a server's hash is learnt once. */
+export function defaultProtocolCache(): ProtocolCache {
+  sharedCache ??= new ProtocolCache(FLUME_PROTOCOL);
+  return sharedCache;
+}
+
+/**
+ * One TCP connection speaking Avro IPC over Netty framing. It connects at construction, carries
+ * the handshake on its first request (a ping if no call is waiting), pipelines calls matched by
+ * serial, and on any fatal error rejects every pending call at once and releases socket and
+ * timers. It never reconnects: that is the policy layer's job.
+ */
+export class Transceiver extends EventEmitter<TransceiverEvents> {
+  readonly address: string;
+  private currentState: ConnectionState = 'connecting';
+  private readonly socket: net.Socket;
+  private readonly decoder: FrameDecoder;
+  private readonly cache: ProtocolCache;
+  private readonly handshake: ClientHandshake;
+  private remote: RemoteProtocol | null = null;
+  /** Calls waiting for the handshake to finish or the socket to drain. */
+  private readonly queue: PendingCall[] = [];
+  /** Written calls by serial. */
+  private readonly inFlight = new Map<number, PendingCall>();
+  /** The call that carries the handshake, until the server completes it. */
+  private handshakeCarrier: PendingCall | null = null;
+  private nextSerial = 1;
+  private congested = false;
+  private phaseDeadline: Deadline | null;
+  private closeError: FlumeRpcError | null = null;
+  private readyWaiters: Array<{ resolve: () => void; reject: (e: FlumeRpcError) => void }> = [];
+  /** Time of the last response frame, so the layer above can tell a stalled peer from a slow call. */
+  lastResponseAt = 0;
+
+  constructor(private readonly options: TransceiverOptions) {
+    super();
+    this.address = formatAddress(options.host, options.port);
+    this.decoder = new FrameDecoder(resolveLimits(options.limits));
+    this.cache = options.protocolCache ?? defaultProtocolCache();
+    this.handshake = new ClientHandshake(this.cache, this.address);
+    this.phaseDeadline = new Deadline(options.connectTimeoutMs, () =>
+      this.fail(new ConnectTimeoutError(this.address, options.connectTimeoutMs)),
+    );
+    this.socket = net.connect({ host: options.host, port: options.port, noDelay: true });
+    this.socket.on('connect', () => this.onConnect());
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('drain', () => {
+      this.congested = false;
+      this.flushQueue();
+    });
+    this.socket.on('error', (err) => this.onSocketError(err));
+    this.socket.on('close', () => this.fail(new ConnectionClosedError(`Connection to ${this.address} closed by the peer`)));
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  /** Requests written and not yet answered, plus those waiting to be written. */
+  get pendingCount(): number {
+    return this.inFlight.size + this.queue.length + (this.handshakeCarrier ? 1 : 0);
+  }
+
+  /** Resolves once the handshake is complete; rejects with the error that closed the connection. */
+  ready(): Promise<void> {
+    if (this.currentState === 'ready') return Promise.resolve();
+    if (this.closeError) return Promise.reject(this.closeError);
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+  }
+
+  append(event: AvroFlumeEvent, options?: CallOptions): Promise<Status> {
+    return this.request('append', { event }, options) as Promise<Status>;
+  }
+
+  appendBatch(events: AvroFlumeEvent[], options?: CallOptions): Promise<Status> {
+    return this.request('appendBatch', { events }, options) as Promise<Status>;
+  }
+
+  /**
+   * Sends one call of the local protocol and resolves with the server's response value. The
+   * parameters are encoded now, so a bad value fails here and never reaches the wire.
+   */
+  request(messageName: string, params: Record<string, unknown>, options: CallOptions = {}): Promise<unknown> {
+    const message = this.cache.local.messages.get(messageName);
+    if (!message) {
+      return Promise.reject(new ProtocolError(`Message ${messageName} is not in protocol ${this.cache.local.name}`));
+    }
+    let encoded: Buffer;
+    try {
+      encoded = message.request.toBuffer(params);
+    } catch (err) {
+      return Promise.reject(new ProtocolError(`Cannot encode ${messageName} parameters: ${describe(err)}`, { cause: err }));
+    }
+    return this.enqueue(messageName, message, encoded, options);
+  }
+
+  /** Closes the connection; pending calls are rejected with ConnectionClosedError. Idempotent. */
+  close(reason = 'closed by the client'): void {
+    this.fail(new ConnectionClosedError(`Connection to ${this.address} ${reason}`));
+  }
+
+  private enqueue(messageName: string, message: MessageTypes | null, params: Buffer | null, options: CallOptions): Promise<unknown> {
+    if (this.closeError) return Promise.reject(this.closeError);
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
+    return new Promise((resolve, reject) => {
+      const call: PendingCall = {
+        messageName,
+        message,
+        params,
+        timeoutMs: options.timeoutMs ?? this.options.requestTimeoutMs,
+        resolve,
+        reject,
+        serial: 0,
+        deadline: null,
+        detachSignal: null,
+      };
+      if (signal) {
+        const onAbort = (): void => this.abandon(call, new AbortError(signal.reason));
+        signal.addEventListener('abort', onAbort, { once: true });
+        call.detachSignal = () => signal.removeEventListener('abort', onAbort);
+      }
+      // Before the handshake completes, the connect and handshake timeouts bound the wait.
+      if (this.currentState === 'ready') this.startDeadline(call);
+      this.queue.push(call);
+      this.flushQueue();
+    });
+  }
+
+  private transition(to: ConnectionState): void {
+    const from = this.currentState;
+    if (!canTransition(from, to)) throw new Error(`Illegal connection transition ${from} -> ${to}`);
+    this.currentState = to;
+    this.emit('state', to, from);
+  }
+
+  private onConnect(): void {
+    if (this.currentState !== 'connecting') return;
+    this.phaseDeadline?.clear();
+    this.transition('handshaking');
+    this.phaseDeadline = new Deadline(this.options.handshakeTimeoutMs, () =>
+      this.fail(new HandshakeTimeoutError(this.address, this.options.handshakeTimeoutMs)),
+    );
+    this.sendHandshake(this.queue.shift() ?? this.pingCall());
+  }
+
+  /** An internal call that carries only the handshake (Avro's empty message name). */
+  private pingCall(): PendingCall {
+    return {
+      messageName: PING_MESSAGE,
+      message: null,
+      params: null,
+      timeoutMs: this.options.handshakeTimeoutMs,
+      resolve: () => undefined,
+      reject: () => undefined,
+      serial: 0,
+      deadline: null,
+      detachSignal: null,
+    };
+  }
+
+  private sendHandshake(carrier: PendingCall): void {
+    this.handshakeCarrier = carrier;
+    carrier.serial = this.nextSerial++;
+    this.writeFrame(carrier.serial, encodeRequest(carrier.messageName, carrier.params, this.handshake.nextRequest()));
+  }
+
+  /** Writes queued calls while the connection is ready and the socket accepts more. */
+  private flushQueue(): void {
+    if (this.currentState !== 'ready') return;
+    this.socket.cork();
+    try {
+      while (!this.congested && this.queue.length > 0) {
+        const call = this.queue.shift()!;
+        this.write(call);
+      }
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
+  private write(call: PendingCall): void {
+    call.serial = this.nextSerial++;
+    this.inFlight.set(call.serial, call);
+    if (call.deadline === null) this.startDeadline(call);
+    this.writeFrame(call.serial, encodeRequest(call.messageName, call.params));
+  }
+
+  /** The request timeout runs while a call waits for a congested socket too, so none waits forever. */
+  private startDeadline(call: PendingCall): void {
+    call.deadline = new Deadline(call.timeoutMs, () =>
+      this.abandon(call, new RequestTimeoutError(this.address, call.messageName, call.timeoutMs)),
+    );
+  }
+
+  private writeFrame(serial: number, buffers: Buffer[]): void {
+    const chunks = encodeFrame(serial, buffers);
+    let accepted = true;
+    this.socket.cork();
+    for (const chunk of chunks) accepted = this.socket.write(chunk);
+    this.socket.uncork();
+    if (!accepted) this.congested = true;
+  }
+
+  /**
+   * Gives up on one call without touching the connection: a late answer to its serial is
+   * ignored. Used for timeouts and aborts.
+   */
+  private abandon(call: PendingCall, error: FlumeRpcError): void {
+    if (this.handshakeCarrier === call) {
+      // The handshake is not done without this answer; the caller stops waiting, the handshake goes on.
+      this.handshakeCarrier = { ...call, resolve: () => undefined, reject: () => undefined };
+    }
+    const queued = this.queue.indexOf(call);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    if (this.inFlight.get(call.serial) === call) this.inFlight.delete(call.serial);
+    this.settle(call, error);
+  }
+
+  private settle(call: PendingCall, outcome: FlumeRpcError | { value: unknown }): void {
+    call.deadline?.clear();
+    call.deadline = null;
+    call.detachSignal?.();
+    call.detachSignal = null;
+    if (outcome instanceof FlumeRpcError) call.reject(outcome);
+    else call.resolve(outcome.value);
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      for (const frame of this.decoder.push(chunk)) {
+        this.lastResponseAt = Date.now();
+        this.onFrame(frame.serial, frameBody(frame));
+        if (this.closeError) return;
+      }
+    } catch (err) {
+      this.fail(err instanceof FlumeRpcError ? err : new ProtocolError(describe(err), { cause: err }));
+    }
+  }
+
+  private onFrame(serial: number, body: Buffer): void {
+    const carrier = this.handshakeCarrier;
+    if (carrier && carrier.serial === serial) {
+      this.onHandshakeResponse(carrier, body);
+      return;
+    }
+    const call = this.inFlight.get(serial);
+    if (!call) {
+      if (serial > 0 && serial < this.nextSerial) return; // late answer to a call we gave up on
+      throw new ProtocolError(`Response with serial ${serial} matches no request sent to ${this.address}`);
+    }
+    this.inFlight.delete(serial);
+    this.settle(call, this.readResponse(call, body, false));
+  }
+
+  private onHandshakeResponse(carrier: PendingCall, body: Buffer): void {
+    const head = decodeResponseHead(body, true);
+    const established = this.handshake.accept(head.handshake!);
+    this.emit('handshake', head.handshake!.match);
+    if (!established) {
+      this.sendHandshake(carrier);
+      return;
+    }
+    this.remote = this.handshake.remoteProtocol;
+    this.handshakeCarrier = null;
+    this.phaseDeadline?.clear();
+    this.phaseDeadline = null;
+    this.transition('ready');
+    if (carrier.message === null) {
+      this.settle(carrier, { value: undefined });
+    } else if (!head.hasCall) {
+      throw new ProtocolError(`Handshake answer from ${this.address} carried no response to ${carrier.messageName}`);
+    } else {
+      this.settle(carrier, this.readResponse(carrier, body, head));
+    }
+    for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
+    this.flushQueue();
+  }
+
+  /** Decodes a call's response, with the remote protocol's types resolved into ours. */
+  private readResponse(
+    call: PendingCall,
+    body: Buffer,
+    knownHead: ReturnType<typeof decodeResponseHead> | false,
+  ): FlumeRpcError | { value: unknown } {
+    const head = knownHead || decodeResponseHead(body, false);
+    const message = call.message!;
+    const resolvers = this.remote!.resolversFor(call.messageName);
+    if (head.isError) {
+      const error = decodeValue<unknown>(message.errors, body, head.valueOffset, `${call.messageName} error`, resolvers.errors);
+      return new RemoteError(call.messageName, typeof error === 'string' ? error : JSON.stringify(error));
+    }
+    return { value: decodeValue(message.response, body, head.valueOffset, `${call.messageName} response`, resolvers.response) };
+  }
+
+  private onSocketError(err: Error): void {
+    if (this.currentState === 'connecting') this.fail(new ConnectError(this.address, err));
+    else this.fail(new ConnectionClosedError(`Connection to ${this.address} failed: ${err.message}`, { cause: err }));
+  }
+
+  /** Closes for good: every pending call and ready() waiter gets `error`, socket and timers are released. */
+  private fail(error: FlumeRpcError): void {
+    if (this.closeError) return;
+    this.closeError = error;
+    this.phaseDeadline?.clear();
+    this.phaseDeadline = null;
+    this.transition('closed');
+    this.socket.destroy();
+    const calls = [...(this.handshakeCarrier ? [this.handshakeCarrier] : []), ...this.inFlight.values(), ...this.queue];
+    this.handshakeCarrier = null;
+    this.inFlight.clear();
+    this.queue.length = 0;
+    for (const call of calls) this.settle(call, error);
+    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error);
+    this.emit('close', error);
+  }
+}
