@@ -19,6 +19,7 @@ export interface ConnectionHost {
   onConnectionError(error: FlumeRpcError, remoteAddress: string): void;
 }
 
+type DelayKind = 'handshake' | 'response' | 'none';
 type ServerConnectionState = 'handshaking' | 'ready' | 'closed';
 
 /**
@@ -31,6 +32,7 @@ export class ServerConnection {
   private readonly decoder: FrameDecoder;
   private remote: RemoteProtocol | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly held: Array<{ kind: DelayKind; action: () => void }> = [];
   readonly remoteAddress: string;
 
   constructor(
@@ -50,11 +52,17 @@ export class ServerConnection {
     });
   }
 
+  /** Re-schedules held actions under the current fault plan (after it changed). */
+  releaseHeld(): void {
+    for (const { kind, action } of this.held.splice(0)) this.later(kind, action);
+  }
+
   close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.held.length = 0;
     this.socket.destroy();
   }
 
@@ -84,18 +92,17 @@ export class ServerConnection {
       if (answer.remote === null) {
         // Like avsc, and readable by Java: the handshake answer plus an error for the call.
         const error = encodeSystemError(this.anyErrors(), 'unknown client protocol hash');
-        this.later(this.host.faults.handshakeStallMs, () => this.send(serial, encodeResponse(handshake, { error: true, value: error })));
+        this.later('handshake', () => this.send(serial, encodeResponse(handshake, { error: true, value: error })));
         return;
       }
       this.remote = answer.remote;
       this.state = 'ready';
     }
     if (head.messageName === PING_MESSAGE) {
-      this.later(this.host.faults.handshakeStallMs, () => this.send(serial, encodeResponse(handshake, null)));
+      this.later('handshake', () => this.send(serial, encodeResponse(handshake, null)));
       return;
     }
-    const stall = handshake ? this.host.faults.handshakeStallMs : 0;
-    this.later(stall, () => this.answerCall(serial, head.messageName!, body, head.paramsOffset, handshake));
+    this.later(handshake ? 'handshake' : 'none', () => this.answerCall(serial, head.messageName!, body, head.paramsOffset, handshake));
   }
 
   private answerCall(serial: number, messageName: string, body: Buffer, offset: number, handshake: HandshakeResponse | null): void {
@@ -120,7 +127,7 @@ export class ServerConnection {
         (value) => ({ error: false as const, value: local.response.toBuffer(value) }),
         (err: unknown) => ({ error: true as const, value: encodeSystemError(local.errors, describe(err)) }),
       )
-      .then((outcome) => this.later(faults.responseDelayMs, () => this.send(serial, encodeResponse(handshake, outcome))))
+      .then((outcome) => this.later('response', () => this.send(serial, encodeResponse(handshake, outcome))))
       .catch((err: unknown) => this.fail(new ProtocolError(`Cannot encode ${messageName} response: ${describe(err)}`, { cause: err })));
   }
 
@@ -128,8 +135,13 @@ export class ServerConnection {
     return this.host.cache.local.messages.values().next().value!.errors;
   }
 
-  /** Runs `action` after `ms` (at once when 0); pending ones are dropped when the connection closes. */
-  private later(ms: number, action: () => void): void {
+  /**
+   * Runs `action` after the delay the fault plan sets for `kind` (at once when none). With an
+   * infinite delay the action is held until releaseHeld(), as a stalled agent that recovers
+   * answers what it held. Pending ones are dropped when the connection closes.
+   */
+  private later(kind: DelayKind, action: () => void): void {
+    const ms = kind === 'handshake' ? this.host.faults.handshakeStallMs : kind === 'response' ? this.host.faults.responseDelayMs : 0;
     const guarded = (): void => {
       if (this.state === 'closed') return;
       try {
@@ -142,7 +154,10 @@ export class ServerConnection {
       guarded();
       return;
     }
-    if (!Number.isFinite(ms)) return; // stalled for good: the client's timeout decides
+    if (!Number.isFinite(ms)) {
+      this.held.push({ kind, action });
+      return;
+    }
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       guarded();

@@ -97,6 +97,15 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
     if (listener) await new Promise<void>((resolve) => listener.close(() => resolve()));
   }
 
+  /**
+   * Changes the fault plan; answers held by an infinite stall are released under the new plan,
+   * as a stalled agent that recovers answers what it held.
+   */
+  setFaults(changes: Partial<FaultPlan>): void {
+    Object.assign(this.faults, changes);
+    for (const connection of this.connections) connection.releaseHeld();
+  }
+
   /** Closes open connections without stopping the listener: clients must reconnect. */
   dropConnections(): void {
     for (const connection of this.connections) connection.close();

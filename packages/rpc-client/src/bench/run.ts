@@ -1,0 +1,49 @@
+import { type MachineInfo, formatResult, machineInfo, writeResult } from './report.js';
+import type { Scenario, ScenarioResult } from './scenario.js';
+import { throughputScenario } from './throughput.js';
+
+/**
+ * Every scenario by name. A new scenario ('recovery', 'failover', 'latency', 'memory') is one
+ * file exporting a Scenario and one line here; runBench, main.ts and the report need no change.
+ */
+export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([[throughputScenario.name, throughputScenario]]);
+
+export interface BenchOptions {
+  scenarios: string[];
+  quick: boolean;
+  /** Where result files go; `bench-results` at the cwd by convention (git-ignored). */
+  outDir: string;
+  log: (line: string) => void;
+}
+
+export interface BenchSummary {
+  machine: MachineInfo;
+  results: ScenarioResult[];
+  /** One JSON file per scenario run. */
+  files: string[];
+  /** False when any scenario's correctness check failed (targets missed do not count). */
+  ok: boolean;
+}
+
+/** Runs the named scenarios in order (all registered ones when the list is empty). */
+export async function runBench(options: BenchOptions): Promise<BenchSummary> {
+  const names = options.scenarios.length > 0 ? options.scenarios : [...SCENARIOS.keys()];
+  // Every name is checked before anything runs, so a typo does not cost a minute of benchmarking first.
+  const unknown = names.filter((name) => !SCENARIOS.has(name));
+  if (unknown.length > 0) {
+    throw new Error(`Unknown scenario ${unknown.join(', ')}; known: ${[...SCENARIOS.keys()].join(', ')}`);
+  }
+  const machine = machineInfo();
+  const results: ScenarioResult[] = [];
+  const files: string[] = [];
+  for (const name of names) {
+    const result = await SCENARIOS.get(name)!.run({ quick: options.quick, log: options.log });
+    results.push(result);
+    for (const line of formatResult(result, machine)) options.log(line);
+    const file = await writeResult(options.outDir, result, machine);
+    files.push(file);
+    options.log(`wrote ${file}`);
+  }
+  const ok = results.every((result) => result.checks.every((check) => check.ok));
+  return { machine, results, files, ok };
+}

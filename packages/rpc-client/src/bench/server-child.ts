@@ -1,0 +1,27 @@
+/**
+ * Entry of the benchmark's server child: an AvroSourceServer on 127.0.0.1, in its own process so
+ * that it does not share an event loop (and, on 2 cores, a core) with the clients it serves.
+ */
+import { AvroSourceServer } from '@flume-rpc/netty-compat';
+import { type ChildMessage, isParentMessage } from './server-messages.js';
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  if (!process.send) throw new Error('server-child.js must be started with child_process.fork (it needs an IPC channel)');
+  // The parent is the only owner: when it goes away, so do we, so a crashed run leaves no server.
+  process.on('disconnect', () => process.exit(0));
+  const server = new AvroSourceServer();
+  process.on('message', (message: unknown) => {
+    if (isParentMessage(message)) send({ type: 'stats', id: message.id, stats: { ...server.stats } });
+  });
+  const port = await server.listen(0, '127.0.0.1');
+  send({ type: 'listening', port });
+}
+
+main().catch((err: unknown) => {
+  send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+  process.exit(1);
+});

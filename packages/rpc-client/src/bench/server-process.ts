@@ -1,0 +1,134 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ServerStats } from '@flume-rpc/netty-compat';
+import { type ParentMessage, isChildMessage } from './server-messages.js';
+
+const CHILD_ENTRY = fileURLToPath(new URL('./server-child.js', import.meta.url));
+
+export interface ServerProcessOptions {
+  /** Bound on the child starting and listening. */
+  startTimeoutMs?: number;
+  /** Bound on one stats round trip. */
+  requestTimeoutMs?: number;
+  /** Node flags for the child, e.g. ['--cpu-prof'] to profile the server; none by default. */
+  execArgv?: string[];
+}
+
+/** Our AvroSourceServer running in a child process, reachable on 127.0.0.1:port. */
+export interface ServerProcess {
+  readonly pid: number;
+  readonly port: number;
+  stats(): Promise<ServerStats>;
+  /** Kills the child by PID and waits for it to exit; idempotent, never throws. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Forks server-child.js and waits for its port. The child is killed by PID on stop(), on any
+ * startup failure, and, as a last resort, when this process exits.
+ */
+export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
+  const child = fork(CHILD_ENTRY, [], {
+    // Not the parent's flags: a client-side --cpu-prof must not profile the server too.
+    execArgv: options.execArgv ?? [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) {
+    child.kill('SIGKILL');
+    throw new Error(`Could not start the benchmark server (${CHILD_ENTRY})`);
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const killOnExit = (): void => killQuietly(pid, 'SIGKILL');
+  process.once('exit', killOnExit);
+
+  const stop = async (): Promise<void> => {
+    process.off('exit', killOnExit);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    killQuietly(pid, 'SIGTERM');
+    if (!(await within(exited, 2000))) {
+      killQuietly(pid, 'SIGKILL');
+      await within(exited, 2000);
+    }
+  };
+
+  try {
+    const port = await waitForPort(child, exited, options.startTimeoutMs ?? 10_000);
+    return { pid, port, stats: statsClient(child, exited, options.requestTimeoutMs ?? 5000), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function waitForPort(child: ChildProcess, exited: Promise<void>, timeoutMs: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`Benchmark server did not listen within ${timeoutMs}ms`)), timeoutMs);
+    const onMessage = (message: unknown): void => {
+      if (!isChildMessage(message)) return;
+      if (message.type === 'listening') done(message.port);
+      else if (message.type === 'failed') done(new Error(`Benchmark server failed to start: ${message.message}`));
+    };
+    const done = (outcome: number | Error): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      if (typeof outcome === 'number') resolve(outcome);
+      else reject(outcome);
+    };
+    child.on('message', onMessage);
+    void exited.then(() => done(new Error(`Benchmark server exited before listening (code ${String(child.exitCode)})`)));
+  });
+}
+
+function statsClient(child: ChildProcess, exited: Promise<void>, timeoutMs: number): () => Promise<ServerStats> {
+  let nextId = 1;
+  let gone = false;
+  void exited.then(() => (gone = true));
+  return () =>
+    new Promise<ServerStats>((resolve, reject) => {
+      if (gone) {
+        reject(new Error('Benchmark server has exited'));
+        return;
+      }
+      const id = nextId++;
+      const timer = setTimeout(() => finish(new Error(`Benchmark server did not report stats within ${timeoutMs}ms`)), timeoutMs);
+      const onMessage = (message: unknown): void => {
+        if (isChildMessage(message) && message.type === 'stats' && message.id === id) finish(message.stats);
+      };
+      const onExit = (): void => finish(new Error('Benchmark server exited while asked for stats'));
+      const finish = (outcome: ServerStats | Error): void => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+      const request: ParentMessage = { type: 'stats', id };
+      child.send(request, (err) => {
+        if (err) finish(err);
+      });
+    });
+}
+
+function killQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone: that is the goal.
+  }
+}
+
+/** True when `promise` settles within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,82 @@
+import { type ClosedLoopResult, type Sender, runClosedLoop } from './closed-loop.js';
+import { openAvscSender } from './sender-avsc.js';
+import { openOursSender } from './sender-ours.js';
+import { openRawSender } from './sender-raw.js';
+import type { ServerProcess } from './server-process.js';
+import type { Workload } from './workload.js';
+
+/** The clients compared, in the order of the table. */
+export const CLIENTS = {
+  ours: openOursSender,
+  avsc: openAvscSender,
+  raw: openRawSender,
+} as const satisfies Record<string, (port: number, workload: Workload) => Promise<Sender>>;
+
+export type ClientName = keyof typeof CLIENTS;
+export const CLIENT_NAMES = Object.keys(CLIENTS) as ClientName[];
+
+export interface WindowSettings {
+  warmupMs: number;
+  windowMs: number;
+  maxRequests: number;
+  drainTimeoutMs: number;
+}
+
+export interface Measurement {
+  round: number;
+  client: ClientName;
+  inFlight: number;
+  /** Events acknowledged inside the window per second; 0 when the measurement failed. */
+  eventsPerSecond: number;
+  windowMs: number;
+  windowRequests: number;
+  stoppedBy: string;
+  /** Events the client saw acknowledged over its whole connection (setup, warm-up, window, drain). */
+  clientAcknowledgedEvents: number;
+  /** The server's eventsAcknowledged growth over the same connection. */
+  serverAcknowledgedEvents: number;
+  error: string | null;
+}
+
+/**
+ * One client, one in-flight count, one fresh connection: warm-up, measured window, drain, close;
+ * the server's counter is read before and after so each measurement is checked on its own.
+ */
+export async function measure(
+  server: ServerProcess,
+  workload: Workload,
+  client: ClientName,
+  inFlight: number,
+  round: number,
+  settings: WindowSettings,
+): Promise<Measurement> {
+  const before = (await server.stats()).eventsAcknowledged;
+  const base = { round, client, inFlight, eventsPerSecond: 0, windowMs: 0, windowRequests: 0, stoppedBy: 'error' };
+  let sender: Sender;
+  try {
+    sender = await CLIENTS[client](server.port, workload);
+  } catch (err) {
+    const serverAcknowledgedEvents = (await server.stats()).eventsAcknowledged - before;
+    return { ...base, clientAcknowledgedEvents: 0, serverAcknowledgedEvents, error: `could not connect: ${String(err)}` };
+  }
+  let loop: ClosedLoopResult;
+  try {
+    loop = await runClosedLoop(sender, { inFlight, ...settings });
+  } finally {
+    await sender.close();
+  }
+  const serverAcknowledgedEvents = (await server.stats()).eventsAcknowledged - before;
+  const ok = loop.error === null && loop.windowMs > 0 && loop.windowRequests > 0;
+  return {
+    round,
+    client,
+    inFlight,
+    eventsPerSecond: ok ? (loop.windowRequests * workload.batchSize * 1000) / loop.windowMs : 0,
+    windowMs: loop.windowMs,
+    windowRequests: loop.windowRequests,
+    stoppedBy: loop.stoppedBy,
+    clientAcknowledgedEvents: (sender.setupRequests + loop.acknowledgedRequests) * workload.batchSize,
+    serverAcknowledgedEvents,
+    error: loop.error ?? (ok ? null : 'empty measurement window (raise maxRequests or shorten the warm-up)'),
+  };
+}

@@ -1,0 +1,169 @@
+import { EventEmitter } from 'eventemitter3';
+import {
+  type FlumeRpcError,
+  type HandshakeMatch,
+  HandshakeError,
+  HandshakeTimeoutError,
+  Transceiver,
+  formatAddress,
+} from '@flume-rpc/netty-compat';
+import { abortableDelay, raceAbort } from './abortable.js';
+import { Backoff } from './backoff.js';
+import type { ConnectionOptions, HostAddress } from './config.js';
+import type { ConnectivityState } from './connectivity.js';
+import { ClientClosedError, asFlumeError } from './errors.js';
+
+export interface RetryInfo {
+  /** 1 for the first retry. */
+  attempt: number;
+  delayMs: number;
+  cause: FlumeRpcError;
+}
+
+export interface SupervisorEvents {
+  state: (state: ConnectivityState, previous: ConnectivityState) => void;
+  /** TCP connected; the handshake starts. */
+  connect: (address: string) => void;
+  handshake: (match: HandshakeMatch, address: string) => void;
+  ready: (address: string) => void;
+  disconnect: (address: string, cause: FlumeRpcError) => void;
+  retry: (info: RetryInfo) => void;
+}
+
+export interface ConnectionCounters {
+  connectionsOpened: number;
+  reconnects: number;
+  connectFailures: number;
+  handshakeFailures: number;
+}
+
+/**
+ * Owns the connection to one host: opens it on demand, one attempt at a time however many
+ * calls wait; retries connect and handshake failures (nothing was sent yet) up to max-retries
+ * with backoff; after a failed round makes the next call wait out the backoff so a dead server
+ * is not hammered; and opens a fresh connection whenever the last one is gone.
+ */
+export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
+  readonly address: string;
+  readonly counters: ConnectionCounters = { connectionsOpened: 0, reconnects: 0, connectFailures: 0, handshakeFailures: 0 };
+  private current: ConnectivityState = 'idle';
+  private transceiver: Transceiver | null = null;
+  private opening: Transceiver | null = null;
+  private attempt: Promise<Transceiver> | null = null;
+  private readonly backoff: Backoff;
+  /** Earliest time the next round of attempts may start, after a round that failed. */
+  private notBefore = 0;
+  private readonly shutdownController = new AbortController();
+
+  constructor(
+    readonly host: HostAddress,
+    private readonly options: ConnectionOptions,
+  ) {
+    super();
+    this.address = formatAddress(host.host, host.port);
+    this.backoff = new Backoff({ initialMs: options.retryBackoffInitialMs, maxMs: options.retryBackoffMaxMs });
+  }
+
+  get state(): ConnectivityState {
+    return this.current;
+  }
+
+  /** When the next attempt may start (0: now). */
+  get retryNotBefore(): number {
+    return this.notBefore;
+  }
+
+  /** A ready connection: the current one, or a new one after retries. Rejects with the last failure. */
+  obtain(signal?: AbortSignal): Promise<Transceiver> {
+    if (this.current === 'shutdown') return Promise.reject(new ClientClosedError(`Client for ${this.address} is closed`));
+    const live = this.transceiver;
+    if (live && live.state === 'ready') return Promise.resolve(live);
+    this.attempt ??= this.connectWithRetries().finally(() => {
+      this.attempt = null;
+    });
+    return raceAbort(this.attempt, signal);
+  }
+
+  /** Closes the connection and stops retrying, for good. */
+  shutdown(): void {
+    if (this.current === 'shutdown') return;
+    this.setState('shutdown');
+    this.shutdownController.abort(new ClientClosedError(`Client for ${this.address} is closed`));
+    this.opening?.close('closed: client shut down');
+    this.transceiver?.close('closed: client shut down');
+  }
+
+  private async connectWithRetries(): Promise<Transceiver> {
+    let lastError: FlumeRpcError | null = null;
+    for (let attempt = 0; attempt <= this.options.maxRetries; attempt += 1) {
+      const delayMs = attempt === 0 ? Math.max(0, this.notBefore - Date.now()) : this.backoff.next();
+      if (lastError) this.emit('retry', { attempt, delayMs, cause: lastError });
+      await this.waitUnlessShutdown(delayMs);
+      this.setState('connecting');
+      try {
+        return await this.open();
+      } catch (err) {
+        lastError = asFlumeError(err);
+        if (this.current === 'shutdown') throw new ClientClosedError(`Client for ${this.address} is closed`, { cause: err });
+      }
+    }
+    this.notBefore = Date.now() + this.backoff.next();
+    this.setState('transient_failure');
+    throw lastError!;
+  }
+
+  private async waitUnlessShutdown(ms: number): Promise<void> {
+    try {
+      await abortableDelay(ms, this.shutdownController.signal);
+    } catch {
+      throw new ClientClosedError(`Client for ${this.address} is closed`);
+    }
+  }
+
+  private async open(): Promise<Transceiver> {
+    const transceiver = new Transceiver({
+      host: this.host.host,
+      port: this.host.port,
+      connectTimeoutMs: this.options.connectTimeoutMs,
+      handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+      requestTimeoutMs: this.options.requestTimeoutMs,
+    });
+    this.opening = transceiver;
+    transceiver.on('state', (state) => {
+      if (state === 'handshaking') this.emit('connect', this.address);
+    });
+    transceiver.on('handshake', (match) => this.emit('handshake', match, this.address));
+    transceiver.on('close', (cause) => this.onClose(transceiver, cause));
+    try {
+      await transceiver.ready();
+    } catch (err) {
+      if (err instanceof HandshakeTimeoutError || err instanceof HandshakeError) this.counters.handshakeFailures += 1;
+      else this.counters.connectFailures += 1;
+      throw err;
+    } finally {
+      this.opening = null;
+    }
+    if (this.counters.connectionsOpened > 0) this.counters.reconnects += 1;
+    this.counters.connectionsOpened += 1;
+    this.backoff.reset();
+    this.notBefore = 0;
+    this.transceiver = transceiver;
+    this.setState('ready');
+    this.emit('ready', this.address);
+    return transceiver;
+  }
+
+  private onClose(transceiver: Transceiver, cause: FlumeRpcError): void {
+    if (this.transceiver !== transceiver) return;
+    this.transceiver = null;
+    this.emit('disconnect', this.address, cause);
+    if (this.current === 'ready') this.setState('idle');
+  }
+
+  private setState(next: ConnectivityState): void {
+    const previous = this.current;
+    if (previous === next || previous === 'shutdown') return;
+    this.current = next;
+    this.emit('state', next, previous);
+  }
+}

@@ -1,0 +1,55 @@
+import type { AvroFlumeEvent } from '@flume-rpc/netty-compat';
+import { EventValidationError } from './errors.js';
+
+/** A Flume event: string headers and a byte body. */
+export interface Event {
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+export const EventBuilder = {
+  /** An event from a UTF-8 string or bytes, with optional headers (copied). */
+  withBody(body: string | Uint8Array, headers: Record<string, string> = {}): Event {
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    return toWireEvent({ headers: { ...headers }, body: bytes }, 0);
+  },
+};
+
+/**
+ * Checks an event from untyped callers and views it as the wire record without copying the
+ * body. Runs before anything is sent, so one bad event fails the call and nothing goes out.
+ */
+export function toWireEvent(event: unknown, index: number): AvroFlumeEvent {
+  const where = `event ${index}`;
+  if (typeof event !== 'object' || event === null) {
+    throw new EventValidationError(`${where} is not an object`);
+  }
+  const { headers, body } = event as { headers?: unknown; body?: unknown };
+  let wireBody: Buffer;
+  if (Buffer.isBuffer(body)) wireBody = body;
+  else if (body instanceof Uint8Array) wireBody = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  else if (typeof body === 'string') wireBody = Buffer.from(body, 'utf8');
+  else throw new EventValidationError(`${where}: body must be bytes (Uint8Array) or a string, got ${typeName(body)}`);
+  const wireHeaders = headers ?? {};
+  if (typeof wireHeaders !== 'object' || wireHeaders === null || Array.isArray(wireHeaders)) {
+    throw new EventValidationError(`${where}: headers must be an object of strings, got ${typeName(headers)}`);
+  }
+  for (const [key, value] of Object.entries(wireHeaders)) {
+    if (typeof value !== 'string') {
+      throw new EventValidationError(`${where}: header ${JSON.stringify(key)} must be a string, got ${typeName(value)}`);
+    }
+  }
+  return { headers: wireHeaders as Record<string, string>, body: wireBody };
+}
+
+/** Checks every event of a list, in order, before any is sent. */
+export function toWireEvents(events: unknown): AvroFlumeEvent[] {
+  if (!Array.isArray(events)) throw new EventValidationError(`events must be an array, got ${typeName(events)}`);
+  return events.map((event, index) => toWireEvent(event, index));
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}

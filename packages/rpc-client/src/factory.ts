@@ -1,0 +1,68 @@
+import { type ClientConfig, type ConnectionOptions, defaultConnectionOptions } from './config.js';
+import { ConfigurationError } from './errors.js';
+import { NettyAvroRpcClient } from './netty-avro-client.js';
+import { type FlumeProperties, type WarningSink, parseClientProperties, readPropertiesFile } from './properties.js';
+import type { RpcClient } from './rpc-client.js';
+
+/** Builds the client a configuration names; the failover and load-balancing builders register here. */
+export type ClientBuilder<C extends ClientConfig = ClientConfig> = (config: C) => RpcClient & { connect?(): Promise<void> };
+
+const builders = new Map<ClientConfig['clientType'], ClientBuilder>([
+  ['default', (config) => new NettyAvroRpcClient(config as Extract<ClientConfig, { clientType: 'default' }>)],
+]);
+
+export function registerClientType<T extends ClientConfig['clientType']>(type: T, builder: ClientBuilder<Extract<ClientConfig, { clientType: T }>>): void {
+  builders.set(type, builder as ClientBuilder);
+}
+
+export interface FactoryOptions {
+  /** Where unknown-key warnings go (default: process.emitWarning). */
+  warn?: WarningSink;
+  /** Connect and handshake before resolving, as Java's factory does (default true). */
+  connect?: boolean;
+}
+
+/**
+ * Builds clients from Flume's client properties, like flume-ng-sdk's RpcClientFactory. The
+ * getInstance forms connect eagerly, so a wrong address fails here; create() is lazy.
+ */
+export const RpcClientFactory = {
+  /** From properties (object or Map) or the path of a Java .properties file. */
+  async getInstance(source: FlumeProperties | string, options: FactoryOptions = {}): Promise<RpcClient> {
+    const properties = typeof source === 'string' ? await readPropertiesFile(source) : source;
+    return connectIfAsked(RpcClientFactory.create(properties, options), options);
+  },
+
+  /** The default client for host:port, connected. */
+  async getDefaultInstance(host: string, port: number, batchSize?: number, options: FactoryOptions = {}): Promise<RpcClient> {
+    const overrides: Partial<ConnectionOptions> = batchSize === undefined ? {} : { batchSize };
+    return connectIfAsked(RpcClientFactory.fromConfig({ clientType: 'default', host: { alias: 'h1', host, port }, options: defaultConnectionOptions(overrides) }), options);
+  },
+
+  /** A client from properties or a typed configuration, not yet connected (it connects on first use). */
+  create(source: FlumeProperties | ClientConfig, options: FactoryOptions = {}): RpcClient {
+    const config = isClientConfig(source) ? source : parseClientProperties(source, options.warn);
+    return RpcClientFactory.fromConfig(config);
+  },
+
+  fromConfig(config: ClientConfig): RpcClient {
+    const builder = builders.get(config.clientType);
+    if (!builder) throw new ConfigurationError('client.type', config.clientType, 'has no client implementation loaded');
+    return builder(config);
+  },
+};
+
+function isClientConfig(source: unknown): source is ClientConfig {
+  return typeof source === 'object' && source !== null && !(source instanceof Map) && typeof (source as { clientType?: unknown }).clientType === 'string' && typeof (source as { options?: unknown }).options === 'object';
+}
+
+async function connectIfAsked(client: RpcClient & { connect?(): Promise<void> }, options: FactoryOptions): Promise<RpcClient> {
+  if (options.connect === false || !client.connect) return client;
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+  return client;
+}

@@ -1,0 +1,188 @@
+import { EventEmitter } from 'eventemitter3';
+import {
+  type AvroFlumeEvent,
+  type FlumeRpcError,
+  type HandshakeMatch,
+  RequestTimeoutError,
+  type Transceiver,
+} from '@flume-rpc/netty-compat';
+import { abortableDelay } from './abortable.js';
+import { type ConnectionOptions, type HostAddress, defaultConnectionOptions, validateHost } from './config.js';
+import { type ConnectionCounters, ConnectionSupervisor, type RetryInfo } from './connection-supervisor.js';
+import type { ConnectivityState } from './connectivity.js';
+import { ClientClosedError, PartialBatchError, StatusError, asFlumeError } from './errors.js';
+import { type Event, toWireEvent, toWireEvents } from './event.js';
+import { ConcurrencyLimiter } from './limiter.js';
+import type { DeliveryCounters, RpcClient, SendOptions } from './rpc-client.js';
+
+export interface NettyAvroRpcClientEvents {
+  state: (state: ConnectivityState, previous: ConnectivityState) => void;
+  connect: (address: string) => void;
+  handshake: (match: HandshakeMatch, address: string) => void;
+  ready: (address: string) => void;
+  disconnect: (address: string, cause: FlumeRpcError) => void;
+  retry: (info: RetryInfo) => void;
+  /** A call failed; the same error also rejects the call's promise. */
+  error: (error: FlumeRpcError) => void;
+}
+
+export type NettyAvroRpcClientCounters = DeliveryCounters & ConnectionCounters;
+
+export interface NettyAvroRpcClientOptions extends Partial<ConnectionOptions> {
+  host: string;
+  port: number;
+}
+
+/**
+ * A client for one Flume host. Connects lazily on the first call (or at connect()), pipelines up
+ * to max-inflight calls, and heals itself: connect and handshake failures are retried with
+ * backoff, call failures are reported, and the next call reconnects. Only close() ends it.
+ */
+export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> implements RpcClient {
+  readonly options: ConnectionOptions;
+  readonly host: HostAddress;
+  private readonly supervisor: ConnectionSupervisor;
+  private readonly limiter: ConcurrencyLimiter;
+  private readonly delivery: DeliveryCounters = { eventsReceived: 0, eventsSent: 0, eventsAcknowledged: 0, eventsFailed: 0 };
+  private readonly calls = new Set<Promise<unknown>>();
+  private closing: Promise<void> | null = null;
+
+  constructor(options: NettyAvroRpcClientOptions | { host: HostAddress; options: ConnectionOptions }) {
+    super();
+    if (typeof options.host === 'object') {
+      this.host = validateHost(options.host);
+      this.options = (options as { options: ConnectionOptions }).options;
+    } else {
+      const { host, port, ...rest } = options as NettyAvroRpcClientOptions;
+      this.host = validateHost({ alias: 'h1', host, port });
+      this.options = defaultConnectionOptions(rest);
+    }
+    this.limiter = new ConcurrencyLimiter(this.options.maxInflight, this.options.maxPending);
+    this.supervisor = new ConnectionSupervisor(this.host, this.options);
+    for (const name of ['state', 'connect', 'handshake', 'ready', 'disconnect', 'retry'] as const) {
+      this.supervisor.on(name, (...args: unknown[]) => (this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args));
+    }
+  }
+
+  get address(): string {
+    return this.supervisor.address;
+  }
+
+  get state(): ConnectivityState {
+    return this.supervisor.state;
+  }
+
+  /** Delivery and connection counters, as of now. */
+  get counters(): Readonly<NettyAvroRpcClientCounters> {
+    return { ...this.delivery, ...this.supervisor.counters };
+  }
+
+  /** Connects and handshakes now (with retries), like Java's factory does; rejects if that fails. */
+  async connect(signal?: AbortSignal): Promise<void> {
+    await this.supervisor.obtain(signal);
+  }
+
+  getBatchSize(): number {
+    return this.options.batchSize;
+  }
+
+  isActive(): boolean {
+    return this.closing === null;
+  }
+
+  append(event: Event, options: SendOptions = {}): Promise<void> {
+    return this.track(1, () => this.sendOne([toWireEvent(event, 0)], 'append', options.signal));
+  }
+
+  appendBatch(events: Event[], options: SendOptions = {}): Promise<void> {
+    const count = Array.isArray(events) ? events.length : 0;
+    return this.track(count, async () => {
+      const wire = toWireEvents(events);
+      let acknowledged = 0;
+      for (let start = 0; start < wire.length; start += this.options.batchSize) {
+        const chunk = wire.slice(start, start + this.options.batchSize);
+        try {
+          await this.sendOne(chunk, 'appendBatch', options.signal);
+        } catch (err) {
+          const error = asFlumeError(err);
+          throw acknowledged > 0 ? new PartialBatchError(acknowledged, wire.length - acknowledged, error) : error;
+        }
+        acknowledged += chunk.length;
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.drainThenShutdown();
+    return this.closing;
+  }
+
+  private async drainThenShutdown(): Promise<void> {
+    const deadline = new AbortController();
+    await Promise.race([
+      Promise.allSettled([...this.calls]),
+      abortableDelay(this.options.requestTimeoutMs, deadline.signal).catch(() => undefined),
+    ]);
+    deadline.abort();
+    this.supervisor.shutdown();
+    await Promise.allSettled([...this.calls]);
+  }
+
+  /**
+   * Counts a call's events in and out: each event handed over ends up acknowledged or failed,
+   * and every failure is also emitted as 'error'.
+   */
+  private track(events: number, run: () => Promise<void>): Promise<void> {
+    if (this.closing) return Promise.reject(new ClientClosedError(`Client for ${this.address} is closed`));
+    this.delivery.eventsReceived += events;
+    let started: Promise<void>;
+    try {
+      started = run();
+    } catch (err) {
+      started = Promise.reject(err);
+    }
+    const call = started.then(
+      () => {
+        this.delivery.eventsAcknowledged += events;
+      },
+      (err: unknown) => {
+        const error = asFlumeError(err);
+        const acknowledged = error instanceof PartialBatchError ? error.acknowledged : 0;
+        this.delivery.eventsAcknowledged += acknowledged;
+        this.delivery.eventsFailed += events - acknowledged;
+        this.emit('error', error);
+        throw error;
+      },
+    );
+    this.calls.add(call);
+    const forget = (): void => {
+      this.calls.delete(call);
+    };
+    call.then(forget, forget);
+    return call;
+  }
+
+  /** One call on the wire: waits for a slot and a ready connection, then sends and checks the status. */
+  private async sendOne(events: AvroFlumeEvent[], message: 'append' | 'appendBatch', signal?: AbortSignal): Promise<void> {
+    const release = await this.limiter.acquire(signal);
+    try {
+      const transceiver = await this.supervisor.obtain(signal);
+      this.delivery.eventsSent += events.length;
+      const writtenAt = Date.now();
+      const status = await this.call(transceiver, events, message, signal).catch((err: unknown) => {
+        // A timeout with no answer at all since the write means the connection is stalled: drop it.
+        if (err instanceof RequestTimeoutError && transceiver.lastResponseAt < writtenAt) {
+          transceiver.close('closed: no answer within the request timeout');
+        }
+        throw err;
+      });
+      if (status !== 'OK') throw new StatusError(status, this.address, events.length);
+    } finally {
+      release();
+    }
+  }
+
+  private call(transceiver: Transceiver, events: AvroFlumeEvent[], message: 'append' | 'appendBatch', signal?: AbortSignal): Promise<string> {
+    return message === 'append' ? transceiver.append(events[0]!, { signal }) : transceiver.appendBatch(events, { signal });
+  }
+}

@@ -1,0 +1,216 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseDotProperties } from 'dot-properties';
+import {
+  type ClientConfig,
+  type ConnectionOptions,
+  type HostAddress,
+  FLUME_DEFAULTS,
+  defaultConnectionOptions,
+  parseHostAddress,
+} from './config.js';
+import { ConfigurationError } from './errors.js';
+
+/** Flume's client properties: a plain object of strings (like Java's Properties) or a Map. */
+export type FlumeProperties = Readonly<Record<string, string>> | ReadonlyMap<string, string>;
+
+export type WarningSink = (message: string) => void;
+
+const CLIENT_TYPES = ['default', 'default_failover', 'default_loadbalance'] as const;
+
+/** Keys that take a number of milliseconds or a count, with the option they set. */
+const INTEGER_KEYS: ReadonlyArray<[string, keyof ConnectionOptions, number]> = [
+  ['batch-size', 'batchSize', 1],
+  ['connect-timeout', 'connectTimeoutMs', 1],
+  ['request-timeout', 'requestTimeoutMs', 1],
+  ['handshake-timeout', 'handshakeTimeoutMs', 1],
+  ['max-retries', 'maxRetries', 0],
+  ['retry-backoff-initial', 'retryBackoffInitialMs', 0],
+  ['retry-backoff-max', 'retryBackoffMaxMs', 1],
+  ['max-inflight', 'maxInflight', 1],
+  ['max-pending', 'maxPending', 0],
+  ['compression-level', 'compressionLevel', 0],
+];
+
+/** Keys Flume's Java SDK accepts that have no meaning here; accepted without a warning. */
+const IGNORED_KEYS = new Set(['maxIoWorkers', 'kerberos', 'client-principal', 'client-keytab', 'server-principal']);
+
+const KNOWN_KEYS = new Set([
+  'client.type',
+  'hosts',
+  'max-attempts',
+  'host-selector',
+  'backoff',
+  'maxBackoff',
+  'maxpenalty',
+  'compression-type',
+  'ssl',
+  'trust-all-certs',
+  'truststore',
+  'truststore-password',
+  'truststore-type',
+  'exclude-protocols',
+  ...INTEGER_KEYS.map(([key]) => key),
+]);
+
+/** Reads a Java `.properties` file (escapes, continuations and all) into Flume properties. */
+export async function readPropertiesFile(path: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigurationError('properties file', path, `cannot be read: ${(err as Error).message}`);
+  }
+  return parsePropertiesText(text);
+}
+
+export function parsePropertiesText(text: string): Record<string, string> {
+  return parseDotProperties(text) as Record<string, string>;
+}
+
+/**
+ * Turns Flume client properties into a checked configuration. Wrong values throw a
+ * ConfigurationError naming the key and value; unknown keys go to `warn`.
+ */
+export function parseClientProperties(properties: FlumeProperties, warn: WarningSink = defaultWarn): ClientConfig {
+  const props = properties instanceof Map ? Object.fromEntries(properties) : { ...(properties as Record<string, string>) };
+  for (const [key, value] of Object.entries(props)) {
+    if (typeof value !== 'string') throw new ConfigurationError(key, value, 'property values must be strings');
+  }
+  const get = (key: string): string | undefined => {
+    const value = props[key];
+    return value === undefined ? undefined : value.trim();
+  };
+  const clientType = parseClientType(get('client.type'));
+  const hosts = parseHosts(props, get('hosts'));
+  reportUnknownKeys(props, hosts, warn);
+  const options = parseConnectionOptions(get);
+  if (clientType === 'default') {
+    if (hosts.length > 1) warn(`More than one host is set for the default client; only ${hosts[0]!.alias} is used`);
+    return { clientType, host: hosts[0]!, options };
+  }
+  if (clientType === 'default_failover') {
+    const maxAttempts = parseInteger('max-attempts', get('max-attempts'), 1) ?? hosts.length;
+    return {
+      clientType,
+      hosts,
+      maxAttempts: Math.min(maxAttempts, hosts.length),
+      priorities: parsePriorities(props, hosts),
+      maxPenaltyMs: parseInteger('maxpenalty', get('maxpenalty'), 1) ?? FLUME_DEFAULTS.maxPenaltyMs,
+      options,
+    };
+  }
+  const maxBackoff = parseInteger('maxBackoff', get('maxBackoff'), 0);
+  return {
+    clientType,
+    hosts,
+    hostSelector: parseSelector(get('host-selector')),
+    backoff: parseBoolean('backoff', get('backoff')) ?? false,
+    // Flume treats 0 (its unset value) as the 30 s default.
+    maxBackoffMs: maxBackoff === undefined || maxBackoff === 0 ? FLUME_DEFAULTS.maxBackoffMs : maxBackoff,
+    options,
+  };
+}
+
+function parseClientType(value: string | undefined): ClientConfig['clientType'] {
+  if (value === undefined || value === '') return 'default';
+  const lower = value.toLowerCase();
+  const known = CLIENT_TYPES.find((type) => type === lower);
+  if (!known) {
+    throw new ConfigurationError('client.type', value, `must be one of ${CLIENT_TYPES.join(', ')} (thrift clients are not supported)`);
+  }
+  return known;
+}
+
+function parseHosts(props: Record<string, string>, list: string | undefined): HostAddress[] {
+  if (list === undefined || list === '') throw new ConfigurationError('hosts', list ?? null, 'must name at least one host alias');
+  const aliases = list.split(/\s+/);
+  const seen = new Set<string>();
+  return aliases.map((alias) => {
+    if (seen.has(alias)) throw new ConfigurationError('hosts', list, `alias ${alias} is listed twice`);
+    seen.add(alias);
+    const value = props[`hosts.${alias}`];
+    if (value === undefined) throw new ConfigurationError(`hosts.${alias}`, null, 'is missing: every alias in hosts needs host:port');
+    return parseHostAddress(alias, value);
+  });
+}
+
+function parseConnectionOptions(get: (key: string) => string | undefined): ConnectionOptions {
+  const overrides: Partial<ConnectionOptions> = {};
+  for (const [key, field, min] of INTEGER_KEYS) {
+    const value = parseInteger(key, get(key), min);
+    if (value !== undefined) (overrides as Record<string, number>)[field] = value;
+  }
+  const compression = get('compression-type');
+  if (compression !== undefined) {
+    const lower = compression.toLowerCase();
+    if (lower !== 'none' && lower !== 'deflate') throw new ConfigurationError('compression-type', compression, 'must be none or deflate');
+    overrides.compressionType = lower;
+  }
+  overrides.ssl = parseBoolean('ssl', get('ssl'));
+  overrides.trustAllCerts = parseBoolean('trust-all-certs', get('trust-all-certs'));
+  overrides.truststore = get('truststore');
+  overrides.truststorePassword = get('truststore-password');
+  overrides.truststoreType = get('truststore-type');
+  const exclude = get('exclude-protocols');
+  if (exclude !== undefined) overrides.excludeProtocols = exclude.split(/\s+/).filter(Boolean);
+  return defaultConnectionOptions(overrides);
+}
+
+export function parseInteger(key: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) throw new ConfigurationError(key, value, 'must be an integer');
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < min) throw new ConfigurationError(key, value, `must be an integer >= ${min}`);
+  return number;
+}
+
+function parseBoolean(key: string, value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  const lower = value.toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  throw new ConfigurationError(key, value, 'must be true or false');
+}
+
+function parseSelector(value: string | undefined): string {
+  if (value === undefined || value === '') return 'round_robin';
+  const lower = value.toLowerCase();
+  return lower === 'round_robin' || lower === 'random' ? lower : value;
+}
+
+function parsePriorities(props: Record<string, string>, hosts: HostAddress[]): Record<string, number> {
+  const priorities: Record<string, number> = {};
+  const used = new Map<number, string>();
+  hosts.forEach((host, index) => {
+    const key = `priority.${host.alias}`;
+    // Without one, earlier hosts rank higher, as in the hosts list.
+    const priority = parseInteger(key, props[key]?.trim(), Number.MIN_SAFE_INTEGER) ?? -index;
+    const other = used.get(priority);
+    if (other !== undefined) throw new ConfigurationError(key, String(priority), `must differ from priority of ${other}`);
+    used.set(priority, host.alias);
+    priorities[host.alias] = priority;
+  });
+  return priorities;
+}
+
+function reportUnknownKeys(props: Record<string, string>, hosts: HostAddress[], warn: WarningSink): void {
+  const aliases = new Set(hosts.map((h) => h.alias));
+  for (const key of Object.keys(props)) {
+    if (KNOWN_KEYS.has(key) || IGNORED_KEYS.has(key)) continue;
+    const [prefix, alias] = splitOnce(key);
+    if ((prefix === 'hosts' || prefix === 'priority') && alias !== undefined) {
+      if (!aliases.has(alias)) warn(`Property ${key} names alias ${alias}, which is not in hosts`);
+      continue;
+    }
+    warn(`Unknown client property ${key} is ignored`);
+  }
+}
+
+function splitOnce(key: string): [string, string | undefined] {
+  const dot = key.indexOf('.');
+  return dot < 0 ? [key, undefined] : [key.slice(0, dot), key.slice(dot + 1)];
+}
+
+function defaultWarn(message: string): void {
+  process.emitWarning(message, { code: 'FLUME_RPC_CONFIG' });
+}
