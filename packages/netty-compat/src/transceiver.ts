@@ -95,6 +95,11 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
   private readyWaiters: Array<{ resolve: () => void; reject: (e: FlumeRpcError) => void }> = [];
   /** Time of the last response frame, so the layer above can tell a stalled peer from a slow call. */
   lastResponseAt = 0;
+  /**
+   * Response frames received so far (handshake answers included). Compare two readings to learn
+   * whether anything at all was answered in between: exact, unlike lastResponseAt's milliseconds.
+   */
+  responsesReceived = 0;
 
   constructor(private readonly options: TransceiverOptions) {
     super();
@@ -294,6 +299,7 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
     try {
       for (const frame of this.decoder.push(chunk)) {
         this.lastResponseAt = Date.now();
+        this.responsesReceived += 1;
         this.onFrame(frame.serial, frameBody(frame));
         if (this.closeError) return;
       }

@@ -22,4 +22,12 @@ export {
   type NettyAvroRpcClientOptions,
 } from './netty-avro-client.js';
 export { RpcClientFactory, type FactoryOptions, registerClientType } from './factory.js';
+export { FailoverRpcClient, type FailoverRpcClientEvents, type FailoverRpcClientOptions } from './failover-client.js';
+export { LoadBalancingRpcClient, type LoadBalancingRpcClientEvents, type LoadBalancingRpcClientOptions } from './load-balancing-client.js';
+export { type HostSelector, type HostSelectorFactory, RandomSelector, RoundRobinSelector, registerHostSelector } from './host-selector.js';
+export { HostPenalty, type PenaltyPolicy } from './host-penalty.js';
+export type { HostState } from './host-slot.js';
+export type { MultiHostCounters } from './host-router.js';
+export type { MultiHostOptions } from './multi-host-options.js';
+import './client-types.js';
 export { AvroSourceServer, type FaultPlan } from '@flume-rpc/netty-compat';

@@ -168,10 +168,12 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
     try {
       const transceiver = await this.supervisor.obtain(signal);
       this.delivery.eventsSent += events.length;
-      const writtenAt = Date.now();
+      // Counted, not timed: a millisecond timestamp cannot order an answer stamped in the very
+      // millisecond of the write (typically the handshake's, right before the first call).
+      const answeredBeforeWrite = transceiver.responsesReceived;
       const status = await this.call(transceiver, events, message, signal).catch((err: unknown) => {
         // A timeout with no answer at all since the write means the connection is stalled: drop it.
-        if (err instanceof RequestTimeoutError && transceiver.lastResponseAt < writtenAt) {
+        if (err instanceof RequestTimeoutError && transceiver.responsesReceived === answeredBeforeWrite) {
           transceiver.close('closed: no answer within the request timeout');
         }
         throw err;

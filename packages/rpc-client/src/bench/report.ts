@@ -21,6 +21,23 @@ export function machineInfo(): MachineInfo {
   };
 }
 
+/** The 1-minute load average: the only cheap sign that other work shared the machine with a run. */
+export function loadAverage(): number {
+  return os.loadavg()[0] ?? 0;
+}
+
+/**
+ * The bench itself keeps about two processes busy (client and server); a load well above the
+ * core count means something else competed for the CPUs and the figures are low and noisy.
+ */
+export function loadNotes(machine: MachineInfo, before: number, after: number): string[] {
+  const notes = [`1-minute load average ${before.toFixed(2)} before, ${after.toFixed(2)} after, on ${machine.cpus} cpus`];
+  if (Math.max(before, after) > machine.cpus + 0.5) {
+    notes.push('WARNING: other work was competing for the CPUs during this run; do not quote these figures');
+  }
+  return notes;
+}
+
 export function formatTable(table: ResultTable): string[] {
   const widths = table.columns.map((column, i) => Math.max(column.length, ...table.rows.map((row) => (row[i] ?? '').length)));
   // Numbers read best right-aligned; the first column is a label.

@@ -1,12 +1,16 @@
-import { type MachineInfo, formatResult, machineInfo, writeResult } from './report.js';
+import { type MachineInfo, formatResult, loadAverage, loadNotes, machineInfo, writeResult } from './report.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
+import { failoverScenario } from './failover.js';
 import { throughputScenario } from './throughput.js';
 
 /**
  * Every scenario by name. A new scenario ('recovery', 'failover', 'latency', 'memory') is one
  * file exporting a Scenario and one line here; runBench, main.ts and the report need no change.
  */
-export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([[throughputScenario.name, throughputScenario]]);
+export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([
+  [throughputScenario.name, throughputScenario],
+  [failoverScenario.name, failoverScenario],
+]);
 
 export interface BenchOptions {
   scenarios: string[];
@@ -37,7 +41,9 @@ export async function runBench(options: BenchOptions): Promise<BenchSummary> {
   const results: ScenarioResult[] = [];
   const files: string[] = [];
   for (const name of names) {
+    const loadBefore = loadAverage();
     const result = await SCENARIOS.get(name)!.run({ quick: options.quick, log: options.log });
+    result.notes.push(...loadNotes(machine, loadBefore, loadAverage()));
     results.push(result);
     for (const line of formatResult(result, machine)) options.log(line);
     const file = await writeResult(options.outDir, result, machine);

@@ -13,6 +13,8 @@ async function main(): Promise<void> {
   if (!process.send) throw new Error('server-child.js must be started with child_process.fork (it needs an IPC channel)');
   // The parent is the only owner: when it goes away, so do we, so a crashed run leaves no server.
   process.on('disconnect', () => process.exit(0));
+  // An orderly exit on the parent's SIGTERM, so that a --cpu-prof child still writes its profile.
+  process.on('SIGTERM', () => process.exit(0));
   const server = new AvroSourceServer();
   process.on('message', (message: unknown) => {
     if (isParentMessage(message)) send({ type: 'stats', id: message.id, stats: { ...server.stats } });

@@ -61,7 +61,9 @@ export async function measure(
   }
   let loop: ClosedLoopResult;
   try {
-    loop = await runClosedLoop(sender, { inFlight, ...settings });
+    // Fields picked one by one: a wider settings object (one with an inFlight list) must not leak in.
+    const { warmupMs, windowMs, maxRequests, drainTimeoutMs } = settings;
+    loop = await runClosedLoop(sender, { inFlight, warmupMs, windowMs, maxRequests, drainTimeoutMs });
   } finally {
     await sender.close();
   }

@@ -1,0 +1,340 @@
+#!/usr/bin/env node
+/**
+ * flume-rpc: avro-client (a drop-in for `flume-ng avro-client`), serve (a local server that
+ * behaves like Flume's Avro source, with faults on demand) and bench (the benchmark suite).
+ * Exit codes: 0 done, 1 delivery or runtime failure, 2 bad usage, 130 interrupted (SIGINT),
+ * 143 stopped by SIGTERM.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { InputError } from './input.js';
+import { CLI_DEFAULTS, UsageError, runAvroClient, summaryLine } from './avro-client.js';
+import { oneLine } from './format.js';
+import { runServe } from './serve.js';
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`must be a whole number${min > 0 ? ` >= ${min}` : ''}.`);
+    const number = Number(value);
+    if (!Number.isSafeInteger(number) || number < min || number > max) {
+      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `must be >= ${min}.` : `must be from ${min} to ${max}.`);
+    }
+    return number;
+  };
+}
+
+/** Milliseconds, or inf/infinity for "never" (a handshake that is never answered). */
+function millisOrInfinity(value: string): number {
+  if (/^inf(inity)?$/i.test(value.trim())) return Number.POSITIVE_INFINITY;
+  return integer(0)(value);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/**
+ * A signal aborted by the first SIGINT or SIGTERM; a second one exits at once. Returns the
+ * exit code the signal asks for (130 or 143), or null while none came.
+ */
+function stopSignals(): { signal: AbortSignal; exitCode(): number | null; dispose(): void } {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | null = null;
+  const handler = (name: NodeJS.Signals): void => {
+    const code = name === 'SIGINT' ? 130 : 143;
+    if (received !== null) {
+      process.stderr.write(`\n${name} again: exiting without waiting\n`);
+      process.exit(code);
+    }
+    received = name;
+    controller.abort(new Error(name));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    exitCode: () => (received === null ? null : received === 'SIGINT' ? 130 : 143),
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+interface AvroClientFlags {
+  host?: string;
+  port?: number;
+  filename?: string;
+  dirname?: string;
+  headerFile?: string;
+  conf?: string;
+  confFile?: string;
+  rpcProps?: string;
+  batchSize?: number;
+  connectTimeout?: number;
+  requestTimeout?: number;
+  maxRetries?: number;
+  maxInflight?: number;
+}
+
+async function avroClientAction(flags: AvroClientFlags): Promise<number> {
+  const confs = [flags.conf, flags.confFile, flags.rpcProps].filter((v): v is string => v !== undefined);
+  if (new Set(confs).size > 1) throw new UsageError('give one client properties file (-c/--conf, --conf-file or -P/--rpcProps), not several');
+  if (flags.filename !== undefined && flags.dirname !== undefined) throw new UsageError('give -F/--filename or --dirname, not both');
+  const stops = stopSignals();
+  try {
+    const summary = await runAvroClient(
+      {
+        host: flags.host,
+        port: flags.port,
+        filename: flags.filename,
+        dirname: flags.dirname,
+        headerFile: flags.headerFile,
+        conf: confs[0],
+        batchSize: flags.batchSize,
+        connectTimeout: flags.connectTimeout,
+        requestTimeout: flags.requestTimeout,
+        maxRetries: flags.maxRetries,
+        maxInflight: flags.maxInflight,
+      },
+      {
+        stdin: process.stdin,
+        out: (line) => process.stdout.write(`${line}\n`),
+        err: (line) => process.stderr.write(`flume-rpc avro-client: ${line}\n`),
+        progress: process.stderr,
+        signal: stops.signal,
+      },
+    );
+    process.stdout.write(`${summaryLine(summary)}\n`);
+    const interrupted = stops.exitCode();
+    if (summary.error) {
+      const what = summary.error.kind === 'delivery' ? `delivery to ${summary.target} failed: ` : '';
+      process.stderr.write(`flume-rpc avro-client: ${what}${summary.error.message}\n`);
+    }
+    if (interrupted !== null) return interrupted;
+    if (summary.error || summary.acknowledged !== summary.read) return EXIT_FAILED;
+    return EXIT_OK;
+  } finally {
+    stops.dispose();
+  }
+}
+
+interface ServeFlags {
+  host: string;
+  port: number;
+  print?: boolean;
+  count?: boolean;
+  jsonl?: string;
+  maxBytes: number;
+  interval: number;
+  stallHandshake?: number;
+  delay?: number;
+  fail?: boolean;
+  dropEvery?: number;
+}
+
+async function serveAction(flags: ServeFlags): Promise<number> {
+  if (flags.print && flags.count) throw new UsageError('give --print or --count, not both');
+  const stops = stopSignals();
+  try {
+    await runServe(
+      {
+        host: flags.host,
+        port: flags.port,
+        mode: flags.print ? 'print' : 'count',
+        jsonl: flags.jsonl,
+        maxBytes: flags.maxBytes,
+        intervalMs: flags.interval * 1000,
+        faults: {
+          ...(flags.stallHandshake !== undefined ? { handshakeStallMs: flags.stallHandshake } : {}),
+          ...(flags.delay !== undefined ? { responseDelayMs: flags.delay } : {}),
+          ...(flags.fail ? { forceStatus: 'FAILED' as const } : {}),
+          ...(flags.dropEvery !== undefined ? { dropEveryNthConnection: flags.dropEvery } : {}),
+        },
+      },
+      { out: process.stdout, err: (line) => process.stderr.write(`flume-rpc ${line}\n`), signal: stops.signal },
+    );
+    // Stopping on a signal is how serve ends: a clean stop.
+    return EXIT_OK;
+  } finally {
+    stops.dispose();
+  }
+}
+
+interface BenchFlags {
+  quick?: boolean;
+  scenario: string[];
+  out: string;
+}
+
+async function benchAction(flags: BenchFlags): Promise<number> {
+  // Loaded only here: the benchmark pulls in its peers (avsc) and scenarios.
+  const { runBench } = await import('../bench/run.js');
+  const summary = await runBench({
+    scenarios: flags.scenario,
+    quick: flags.quick ?? false,
+    outDir: path.resolve(flags.out),
+    log: (line) => console.log(line),
+  });
+  return summary.ok ? EXIT_OK : EXIT_FAILED;
+}
+
+function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('flume-rpc')
+    .description('Send events to Apache Flume agents over Avro RPC, run an Avro-source-compatible server, benchmark.')
+    .version(version(), '-V, --version')
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(text.startsWith('error:') ? `flume-rpc: ${text}` : text) });
+
+  const run =
+    <F>(action: (flags: F) => Promise<number>) =>
+    async (flags: F): Promise<void> => {
+      setExitCode(await action(flags));
+    };
+
+  program
+    .command('avro-client')
+    .description("Send lines of a file, a directory or stdin as events (one line, one event), like Flume's `flume-ng avro-client`.")
+    .option('-H, --host <host>', 'hostname of the Flume Avro source')
+    .option('-p, --port <port>', 'port of the Flume Avro source', integer(1, 65_535))
+    .option('-F, --filename <file>', 'text file to send, one event per line (default: stdin; "-" is stdin)')
+    .option('--dirname <dir>', 'send every regular file of this directory, in name order')
+    .option('-R, --headerFile <file>', 'key=value lines (Java properties) added as headers to every event')
+    .option('-c, --conf <file>', 'client properties file (client.type, hosts, hosts.<alias>, ...) for RpcClientFactory; replaces -H/-p')
+    .addOption(new Option('--conf-file <file>', 'same as --conf'))
+    .addOption(new Option('-P, --rpcProps <file>', "same as --conf (Flume's name)"))
+    .option('-b, --batch-size <n>', `events per call (default: ${CLI_DEFAULTS['batch-size']}, or the properties file's batch-size)`, integer(1))
+    .option('--connect-timeout <ms>', `connect and handshake timeout (default: ${CLI_DEFAULTS['connect-timeout']})`, integer(1))
+    .option('--request-timeout <ms>', `timeout of each call (default: ${CLI_DEFAULTS['request-timeout']})`, integer(1))
+    .option('--max-retries <n>', `connect retries after the first attempt (default: ${CLI_DEFAULTS['max-retries']})`, integer(0))
+    .option('--max-inflight <n>', `batches in flight at once (default: ${CLI_DEFAULTS['max-inflight']})`, integer(1))
+    .addHelpText(
+      'after',
+      `
+Each line is one event: the body is the line's bytes without its line end (\\n, \\r\\n or \\r).
+A batch not yet full is sent after 1 s without new input (a slow pipe). Flags override a
+properties file; the file overrides the defaults above. On a terminal a progress line is
+shown; at the end a summary (events read, acknowledged, failed, elapsed, events/s) is
+printed. Exit code 0 when every event read was acknowledged, 1 when delivery failed, 2 for
+bad usage, 130 on Ctrl-C (after waiting for the batches in flight).
+
+Examples:
+  $ flume-rpc avro-client -H 127.0.0.1 -p 41414 -F /var/log/nginx/access.log
+  $ tail -n 1000 app.log | flume-rpc avro-client -H flume.example.com -p 41414 -R headers.properties
+  $ flume-rpc avro-client -H 127.0.0.1 -p 41414 --dirname /var/spool/logs -b 500
+  $ flume-rpc avro-client -c client.properties -F events.txt
+      (client.properties: client.type=default_failover, hosts=h1 h2, hosts.h1=a:41414, hosts.h2=b:41414)
+`,
+    )
+    .action(run(avroClientAction));
+
+  program
+    .command('serve')
+    .description("Run a local server that behaves like Flume's Avro source (for trying things out and testing).")
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on; 0 picks a free one (printed as "listening on HOST:PORT")', integer(0, 65_535), 41414)
+    .option('--print', "print every event as Flume's logger sink does")
+    .option('--count', 'only count events; print the total every --interval seconds (the default mode)')
+    .option('--jsonl <file>', 'also append every event to FILE as a JSON line (headers, body as utf8 or base64)')
+    .option('--max-bytes <n>', 'body bytes shown per event with --print', integer(0), 16)
+    .option('--interval <s>', 'seconds between running totals with --count', integer(1), 5)
+    .option('--stall-handshake <ms>', 'fault: hold every handshake answer this long ("inf": never answer)', millisOrInfinity)
+    .option('--delay <ms>', "fault: hold every call's answer this long", integer(0))
+    .option('--fail', 'fault: answer every call FAILED (nothing is accepted)')
+    .option('--drop-every <n>', 'fault: close every Nth connection as soon as it is accepted', integer(1))
+    .addHelpText(
+      'after',
+      `
+Stops on Ctrl-C or SIGTERM and prints the totals (events received, acknowledged, calls, connections).
+
+Examples:
+  $ flume-rpc serve --print                              # like an agent with an Avro source and a logger sink
+  $ flume-rpc serve --port 0 --jsonl events.jsonl        # any free port; prints "listening on 127.0.0.1:PORT"
+  $ flume-rpc serve --delay 500 --drop-every 3           # a slow, flaky agent
+  $ flume-rpc serve --stall-handshake inf                # an agent that accepts connections but never answers
+`,
+    )
+    .action(run(serveAction));
+
+  program
+    .command('bench')
+    .description('Run the benchmark scenarios and write one JSON result file per scenario.')
+    .option('--quick', 'short windows and one round: a smoke run in seconds, not a figure to quote')
+    .option('--scenario <name>', 'scenario to run (repeatable; default: all)', collect, [])
+    .option('--out <dir>', 'where result files go', 'bench-results')
+    .addHelpText(
+      'after',
+      `
+Exit code 1 when a correctness check fails; missed performance targets are only reported.
+
+Examples:
+  $ flume-rpc bench --quick
+  $ flume-rpc bench --scenario throughput --out /tmp/bench
+`,
+    )
+    .action(run(benchAction));
+
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ flume-rpc serve --port 41414 --print
+  $ flume-rpc avro-client -H 127.0.0.1 -p 41414 -F access.log
+  $ flume-rpc bench --quick
+`,
+  );
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  // A reader that went away (| head) is not an error worth a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
+  let code = EXIT_OK;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version end with exitCode 0; everything else commander rejects is usage.
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    const command = argv[2] && !argv[2].startsWith('-') ? ` ${argv[2]}` : '';
+    if (err instanceof UsageError) {
+      process.stderr.write(`flume-rpc${command}: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    const message = err instanceof InputError ? err.message : oneLine(err instanceof Error ? err.message : String(err));
+    process.stderr.write(`flume-rpc${command}: ${message}\n`);
+    return EXIT_FAILED;
+  }
+  return code;
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`flume-rpc: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(EXIT_FAILED);
+  },
+);

@@ -1,0 +1,137 @@
+import { type WriteStream, createWriteStream } from 'node:fs';
+import { type AvroFlumeEvent, AvroSourceServer, type FaultPlan, type Status, formatAddress } from '@flume-rpc/netty-compat';
+import { dumpEvent, jsonLine, oneLine } from './format.js';
+
+export interface ServeOptions {
+  host: string;
+  /** 0: any free port. */
+  port: number;
+  /** print: each event as Flume's logger sink logs it; count: totals every `intervalMs`. */
+  mode: 'print' | 'count';
+  /** Also append each event to this file as a JSON line. */
+  jsonl?: string;
+  /** Body bytes shown per event in print mode (Flume's logger sink: maxBytesToLog, 16). */
+  maxBytes: number;
+  /** Count mode: how often to print the running total (when it changed). */
+  intervalMs: number;
+  faults: Partial<FaultPlan>;
+}
+
+export interface ServeIo {
+  out: NodeJS.WritableStream;
+  err: (line: string) => void;
+  /** Stops the server (SIGINT/SIGTERM). */
+  signal: AbortSignal;
+}
+
+export interface ServeTotals {
+  received: number;
+  acknowledged: number;
+  calls: number;
+  connections: number;
+}
+
+/**
+ * A local server that behaves like Flume's Avro source: prints `listening on HOST:PORT` once
+ * bound, shows or counts what arrives, and on abort stops and prints the totals.
+ */
+export async function runServe(options: ServeOptions, io: ServeIo): Promise<ServeTotals> {
+  const jsonl = options.jsonl === undefined ? null : await openAppend(options.jsonl);
+  let received = 0;
+  let writeFailure: string | null = null;
+
+  const accept = async (events: AvroFlumeEvent[]): Promise<Status> => {
+    received += events.length;
+    try {
+      if (options.mode === 'print') await write(io.out, events.map((event) => `${dumpEvent(event, options.maxBytes)}\n`).join(''));
+      // Answered after the write completed, so an acknowledged event is in the file.
+      if (jsonl) await write(jsonl, events.map(jsonLine).join(''));
+    } catch (err) {
+      const message = oneLine(err instanceof Error ? err.message : String(err));
+      if (writeFailure === null) io.err(`serve: cannot write events, answering FAILED: ${message}`);
+      writeFailure = message;
+      return 'FAILED';
+    }
+    return 'OK';
+  };
+  const server = new AvroSourceServer({
+    handlers: { append: (event) => accept([event]), appendBatch: (events) => accept(events) },
+    faults: options.faults,
+  });
+  server.on('connectionError', (error, remote) => io.err(`serve: connection from ${remote} closed: ${oneLine(error.message)}`));
+
+  let port: number;
+  try {
+    port = await server.listen(options.port, options.host);
+  } catch (err) {
+    jsonl?.end();
+    throw err;
+  }
+  await write(io.out, `listening on ${formatAddress(options.host, port)}\n`);
+  const notes = describeFaults(options.faults);
+  if (notes) io.err(`serve: faults: ${notes}`);
+
+  const totals = (): ServeTotals => ({
+    received,
+    acknowledged: server.stats.eventsAcknowledged,
+    calls: server.stats.callsAnswered,
+    connections: server.stats.connectionsAccepted,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  if (options.mode === 'count') {
+    let shown = 0;
+    timer = setInterval(() => {
+      if (received === shown) return;
+      shown = received;
+      io.out.write(`received ${received} events\n`);
+    }, options.intervalMs);
+  }
+
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    else io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  clearInterval(timer);
+  await server.close();
+  if (jsonl) await new Promise<void>((resolve) => jsonl.end(() => resolve()));
+  const result = totals();
+  await write(
+    io.out,
+    `total: ${result.received} events received, ${result.acknowledged} acknowledged, ${plural(result.calls, 'call')}, ${plural(result.connections, 'connection')}\n`,
+  );
+  return result;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function describeFaults(faults: Partial<FaultPlan>): string {
+  const parts: string[] = [];
+  if (faults.handshakeStallMs) parts.push(Number.isFinite(faults.handshakeStallMs) ? `handshake answers held ${faults.handshakeStallMs} ms` : 'handshakes never answered');
+  if (faults.responseDelayMs) parts.push(`answers delayed ${faults.responseDelayMs} ms`);
+  if (faults.forceStatus) parts.push(`every call answered ${faults.forceStatus}`);
+  if (faults.dropEveryNthConnection) parts.push(`every ${faults.dropEveryNthConnection}th connection dropped`);
+  return parts.join(', ');
+}
+
+async function openAppend(file: string): Promise<WriteStream> {
+  const stream = createWriteStream(file, { flags: 'a' });
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => {
+      stream.off('error', reject);
+      resolve();
+    });
+    stream.once('error', reject);
+  });
+  // Later write errors reach the write callbacks; this keeps them from crashing the process.
+  stream.on('error', () => undefined);
+  return stream;
+}
+
+/** Writes and waits until the stream took it (its callback), which also honours backpressure. */
+function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    stream.write(text, (err?: Error | null) => (err ? reject(err) : resolve()));
+  });
+}

@@ -1,0 +1,167 @@
+import { EventEmitter } from 'eventemitter3';
+import type { FlumeRpcError } from '@flume-rpc/netty-compat';
+import { FLUME_DEFAULTS, type FailoverClientConfig, type HostAddress, requireInteger } from './config.js';
+import { ConfigurationError } from './errors.js';
+import type { Event } from './event.js';
+import { DEFAULT_PENALTY_BASE_MS, DEFAULT_PENALTY_GRACE_MS, HostPenalty } from './host-penalty.js';
+import { type HostFailure, HostRouter, type MultiHostCounters } from './host-router.js';
+import { type HostState, HostSlot } from './host-slot.js';
+import { type MultiHostOptions, checkHosts, hostConnectionOptions } from './multi-host-options.js';
+import type { RpcClient, SendOptions } from './rpc-client.js';
+
+export interface FailoverRpcClientEvents {
+  /** Calls moved from `from` to the lower-priority `to` because `from` failed with `cause`. */
+  failover: (from: HostAddress, to: HostAddress, cause: FlumeRpcError) => void;
+  /** Calls moved back from `from` to the higher-priority `to`, which works again. */
+  failback: (from: HostAddress, to: HostAddress) => void;
+  /** An attempt on `host` failed; `coolDownUntil` is the end of its new cool-down (null: none added). */
+  hostFailure: (host: HostAddress, error: FlumeRpcError, coolDownUntil: number | null) => void;
+}
+
+/**
+ * The typed form: a FailoverClientConfig parsed from properties fits, and so does a hand-written
+ * object with only `hosts`; every other field has Flume's default.
+ */
+export interface FailoverRpcClientOptions extends MultiHostOptions {
+  /** `max-attempts`: hosts one call may try (default: all). */
+  maxAttempts?: number;
+  /** `priority.<alias>`: higher first, unique (default: the order of `hosts`). */
+  priorities?: Record<string, number>;
+  /** `maxpenalty` (ms, default 30000): the longest cool-down. */
+  maxPenaltyMs?: number;
+  /** The first cool-down (ms, default 1000); it doubles with each consecutive failure. */
+  penaltyBaseMs?: number;
+  /** A failure later than the previous cool-down + this (ms, default 2000) starts the count again. */
+  penaltyGraceMs?: number;
+}
+
+/**
+ * Sends every call to one host, the highest-priority one that works, and moves to the next when
+ * it fails: Flume's FailoverRpcClient, with the failover sink processor's priorities, cool-downs
+ * and failback. A call tries at most max-attempts hosts, each batch whole on one host; a batch a
+ * host failed is sent whole to the next, so a host that committed it without answering gets it
+ * twice (at-least-once). See docs/failover.md.
+ */
+export class FailoverRpcClient extends EventEmitter<FailoverRpcClientEvents> implements RpcClient {
+  readonly maxAttempts: number;
+  private readonly router: HostRouter;
+  private readonly byPriority: HostSlot[];
+  private current: HostSlot | null = null;
+  private readonly now: () => number;
+
+  constructor(config: FailoverRpcClientOptions | FailoverClientConfig) {
+    super();
+    const options = config as FailoverRpcClientOptions;
+    const hosts = checkHosts(options.hosts);
+    this.now = options.now ?? Date.now;
+    this.maxAttempts = Math.min(requireInteger('max-attempts', options.maxAttempts ?? hosts.length, 1), hosts.length);
+    const priorities = checkPriorities(hosts, options.priorities ?? {});
+    const policy = {
+      baseMs: requireInteger('penalty-base', options.penaltyBaseMs ?? DEFAULT_PENALTY_BASE_MS, 1),
+      maxMs: requireInteger('maxpenalty', options.maxPenaltyMs ?? FLUME_DEFAULTS.maxPenaltyMs, 1),
+      graceMs: requireInteger('penalty-grace', options.penaltyGraceMs ?? DEFAULT_PENALTY_GRACE_MS, 0),
+      resetOnSuccess: true,
+    };
+    const connection = hostConnectionOptions(options.options, options.hostConnection);
+    const slots = hosts.map((host) => new HostSlot(host, connection, new HostPenalty(policy, this.now), priorities.get(host.alias)!));
+    this.byPriority = [...slots].sort((a, b) => b.priority! - a.priority!);
+    this.router = new HostRouter(
+      slots,
+      {
+        order: () => this.order(),
+        onFailure: (slot, error, counted) => this.onFailure(slot, error, counted),
+        onSuccess: (slot, failures, current) => {
+          if (current) this.onSuccess(slot, failures);
+        },
+      },
+      connection.batchSize,
+      'Failover client',
+    );
+  }
+
+  /** The host calls go to now (the last one that succeeded); null before the first success. */
+  get activeHost(): HostAddress | null {
+    return this.current?.host ?? null;
+  }
+
+  get counters(): Readonly<MultiHostCounters> {
+    return { ...this.router.counters };
+  }
+
+  /** Every host in priority order, with its cool-down, failures and counters. */
+  hostStates(): HostState[] {
+    return this.byPriority.map((slot) => slot.state(slot === this.current));
+  }
+
+  /** Connects to the highest-priority host that answers; rejects with AllHostsFailedError if none does. */
+  connect(signal?: AbortSignal): Promise<void> {
+    return this.router.connect(signal);
+  }
+
+  append(event: Event, options?: SendOptions): Promise<void> {
+    return this.router.append(event, options);
+  }
+
+  appendBatch(events: Event[], options?: SendOptions): Promise<void> {
+    return this.router.appendBatch(events, options);
+  }
+
+  getBatchSize(): number {
+    return this.router.batchSize;
+  }
+
+  isActive(): boolean {
+    return !this.router.closed;
+  }
+
+  /** Closes every host's client (each waits for its calls in flight, up to the request timeout). */
+  close(): Promise<void> {
+    return this.router.close();
+  }
+
+  /**
+   * Hosts out of cool-down by priority, then, as a last resort, the ones cooling down by the end
+   * of their cool-down: a call never fails without trying a host it could have tried.
+   */
+  private order(): HostSlot[] {
+    const ready = this.byPriority.filter((slot) => slot.available());
+    const cooling = this.byPriority.filter((slot) => !slot.available()).sort((a, b) => (a.penalty.until ?? 0) - (b.penalty.until ?? 0));
+    return [...ready, ...cooling].slice(0, this.maxAttempts);
+  }
+
+  private onFailure(slot: HostSlot, error: FlumeRpcError, counted: boolean): void {
+    // As Flume does: a host that failed is closed; a later call reconnects after its cool-down.
+    if (counted) slot.retire();
+    this.emit('hostFailure', slot.host, error, counted ? slot.penalty.until : null);
+  }
+
+  private onSuccess(slot: HostSlot, failures: ReadonlyArray<HostFailure>): void {
+    const previous = this.current;
+    if (previous === slot) return;
+    this.current = slot;
+    const from = previous ?? failures[0]?.slot ?? null;
+    if (!from || from === slot) return;
+    if (slot.priority! > from.priority!) {
+      this.emit('failback', from.host, slot.host);
+      return;
+    }
+    const cause = failures.find((f) => f.slot === from)?.error ?? from.lastError ?? failures[0]?.error;
+    if (cause) this.emit('failover', from.host, slot.host, cause);
+  }
+}
+
+function checkPriorities(hosts: HostAddress[], given: Record<string, number>): Map<string, number> {
+  const priorities = new Map<string, number>();
+  const owner = new Map<number, string>();
+  hosts.forEach((host, index) => {
+    const key = `priority.${host.alias}`;
+    // Without one, earlier hosts rank higher, as in the hosts list.
+    const priority = given[host.alias] ?? -index;
+    requireInteger(key, priority, Number.MIN_SAFE_INTEGER);
+    const other = owner.get(priority);
+    if (other !== undefined) throw new ConfigurationError(key, priority, `must differ from the priority of ${other}`);
+    owner.set(priority, host.alias);
+    priorities.set(host.alias, priority);
+  });
+  return priorities;
+}

@@ -1,0 +1,185 @@
+import { AbortError, type FlumeRpcError } from '@flume-rpc/netty-compat';
+import {
+  AllHostsFailedError,
+  ClientBusyError,
+  ClientClosedError,
+  EventValidationError,
+  PartialBatchError,
+  asFlumeError,
+} from './errors.js';
+import { type Event, toWireEvent, toWireEvents } from './event.js';
+import type { HostSlot } from './host-slot.js';
+import type { NettyAvroRpcClient } from './netty-avro-client.js';
+import type { DeliveryCounters, SendOptions } from './rpc-client.js';
+
+/** What a failover or load-balancing client decides; the router does the sending. */
+export interface RoutingPolicy {
+  /** The hosts one call tries, in order (already cut to the number of attempts allowed). */
+  order(): HostSlot[];
+  /** An attempt failed on `slot`; `counted` is true when it counted against the host (a new penalty). */
+  onFailure(slot: HostSlot, error: FlumeRpcError, counted: boolean): void;
+  /**
+   * A call succeeded on `slot` after failing on `failures` (in the order tried; often none).
+   * `current` is false for a call that was in flight when the host's last failure was recorded:
+   * it says nothing about the host now.
+   */
+  onSuccess(slot: HostSlot, failures: ReadonlyArray<HostFailure>, current: boolean): void;
+}
+
+export interface HostFailure {
+  slot: HostSlot;
+  error: FlumeRpcError;
+}
+
+export interface MultiHostCounters extends DeliveryCounters {
+  /**
+   * Events sent to a host after an earlier host failed them in the same call. Those the earlier
+   * host had in fact committed (its answer was lost) arrive twice: an upper bound on duplicates.
+   */
+  eventsRetried: number;
+  /** Attempts that failed on some host (the call may still have succeeded elsewhere). */
+  hostFailures: number;
+}
+
+/**
+ * The sending half shared by FailoverRpcClient and LoadBalancingRpcClient: checks events before
+ * anything is sent, cuts lists into batches of batch-size, sends each batch whole to one host after
+ * another in the policy's order until one acknowledges it, counts, and closes.
+ */
+export class HostRouter {
+  readonly counters: MultiHostCounters = {
+    eventsReceived: 0,
+    eventsSent: 0,
+    eventsAcknowledged: 0,
+    eventsFailed: 0,
+    eventsRetried: 0,
+    hostFailures: 0,
+  };
+  private readonly calls = new Set<Promise<unknown>>();
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    readonly slots: readonly HostSlot[],
+    private readonly policy: RoutingPolicy,
+    readonly batchSize: number,
+    private readonly name: string,
+  ) {}
+
+  get closed(): boolean {
+    return this.closing !== null;
+  }
+
+  append(event: Event, options: SendOptions = {}): Promise<void> {
+    return this.track(1, () => {
+      const wire = toWireEvent(event, 0);
+      return this.route((client) => client.append(wire, options), 1, options.signal).then(() => 1);
+    });
+  }
+
+  appendBatch(events: Event[], options: SendOptions = {}): Promise<void> {
+    const count = Array.isArray(events) ? events.length : 0;
+    return this.track(count, async () => {
+      const wire = toWireEvents(events);
+      let acknowledged = 0;
+      for (let start = 0; start < wire.length; start += this.batchSize) {
+        const chunk = wire.slice(start, start + this.batchSize);
+        try {
+          await this.route((client) => client.appendBatch(chunk, options), chunk.length, options.signal);
+        } catch (err) {
+          const error = asFlumeError(err);
+          throw acknowledged > 0 ? new PartialBatchError(acknowledged, wire.length - acknowledged, error) : error;
+        }
+        acknowledged += chunk.length;
+        this.counters.eventsAcknowledged += chunk.length;
+      }
+      return 0;
+    });
+  }
+
+  /** Connects to the first host in the policy's order that answers the handshake. */
+  connect(signal?: AbortSignal): Promise<void> {
+    if (this.closing) return Promise.reject(this.closedError());
+    return this.route((client) => client.connect(signal), 0, signal);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled(this.slots.map((slot) => slot.close()));
+      await Promise.allSettled([...this.calls]);
+    })();
+    return this.closing;
+  }
+
+  /**
+   * Runs one call. `run` resolves with the events it acknowledged that the batch loop has not
+   * counted already; each event handed over ends up acknowledged or failed.
+   */
+  private track(events: number, run: () => Promise<number>): Promise<void> {
+    if (this.closing) return Promise.reject(this.closedError());
+    this.counters.eventsReceived += events;
+    let started: Promise<number>;
+    try {
+      started = run();
+    } catch (err) {
+      started = Promise.reject(err);
+    }
+    const call = started.then(
+      (acknowledged) => {
+        this.counters.eventsAcknowledged += acknowledged;
+      },
+      (err: unknown) => {
+        const error = asFlumeError(err);
+        const acknowledged = error instanceof PartialBatchError ? error.acknowledged : 0;
+        this.counters.eventsFailed += events - acknowledged;
+        throw error;
+      },
+    );
+    this.calls.add(call);
+    const forget = (): void => {
+      this.calls.delete(call);
+    };
+    call.then(forget, forget);
+    return call;
+  }
+
+  /** Sends one batch (or connects) to one host after another until one succeeds. */
+  private async route(send: (client: NettyAvroRpcClient) => Promise<void>, events: number, signal?: AbortSignal): Promise<void> {
+    const failures: HostFailure[] = [];
+    for (const slot of this.policy.order()) {
+      if (this.closing) throw this.closedError();
+      if (signal?.aborted) throw new AbortError(signal.reason);
+      const token = slot.beginAttempt();
+      try {
+        const client = slot.obtain();
+        this.counters.eventsSent += events;
+        if (failures.length > 0) this.counters.eventsRetried += events;
+        await send(client);
+      } catch (err) {
+        const error = asFlumeError(err);
+        if (this.closing) {
+          slot.abandoned(token);
+          throw this.closedError(error);
+        }
+        if (error instanceof AbortError || error instanceof EventValidationError) {
+          slot.abandoned(token);
+          throw error;
+        }
+        // Busy, or its client was being replaced: nothing is wrong with the host itself.
+        const penalise = !(error instanceof ClientBusyError || error instanceof ClientClosedError);
+        const counted = slot.failed(token, error, penalise);
+        this.counters.hostFailures += 1;
+        failures.push({ slot, error });
+        this.policy.onFailure(slot, error, counted);
+        continue;
+      }
+      const current = slot.succeeded(token);
+      this.policy.onSuccess(slot, failures, current);
+      return;
+    }
+    throw new AllHostsFailedError(failures.map((f) => ({ host: f.slot.label, error: f.error })));
+  }
+
+  private closedError(cause?: unknown): ClientClosedError {
+    return new ClientClosedError(`${this.name} is closed`, cause === undefined ? undefined : { cause });
+  }
+}

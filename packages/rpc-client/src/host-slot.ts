@@ -1,0 +1,206 @@
+import { type FlumeRpcError, formatAddress } from '@flume-rpc/netty-compat';
+import type { ConnectionOptions, HostAddress } from './config.js';
+import type { ConnectivityState } from './connectivity.js';
+import { ClientClosedError } from './errors.js';
+import type { HostPenalty } from './host-penalty.js';
+import { NettyAvroRpcClient, type NettyAvroRpcClientCounters } from './netty-avro-client.js';
+
+/** What a failover or load-balancing client knows about one of its hosts, as of now. */
+export interface HostState {
+  alias: string;
+  host: string;
+  port: number;
+  /** host:port */
+  address: string;
+  /** Failover: higher is tried first. Load balancing: null. */
+  priority: number | null;
+  /** Failover: this is the host calls go to now. Load balancing: the host is in the rotation (not excluded). */
+  active: boolean;
+  /** Clock time until which the host is skipped (cool-down or backoff); null when it is not. */
+  excludedUntil: number | null;
+  consecutiveFailures: number;
+  /** The length of the last cool-down or exclusion the host earned (ms; 0 when none). */
+  penaltyMs: number;
+  /** The last failure's message, if the host ever failed. */
+  lastError: string | null;
+  /** The host's connection as of now: 'idle' before first use and between clients, 'shutdown' after close(). */
+  connectivity: ConnectivityState;
+  /** Calls (appends, batches, connects) tried on this host, and how they ended. */
+  attempts: number;
+  successes: number;
+  failures: number;
+  /** Counters of the host's NettyAvroRpcClient, summed over every client it has had. */
+  counters: NettyAvroRpcClientCounters;
+}
+
+/** Taken when an attempt starts: its outcome counts only if nothing was recorded for the host since. */
+export interface AttemptToken {
+  readonly epoch: number;
+  readonly probe: boolean;
+}
+
+function zeroCounters(): NettyAvroRpcClientCounters {
+  return {
+    eventsReceived: 0,
+    eventsSent: 0,
+    eventsAcknowledged: 0,
+    eventsFailed: 0,
+    connectionsOpened: 0,
+    reconnects: 0,
+    connectFailures: 0,
+    handshakeFailures: 0,
+  };
+}
+
+function addCounters(into: NettyAvroRpcClientCounters, from: Readonly<NettyAvroRpcClientCounters>): void {
+  for (const key of Object.keys(into) as Array<keyof NettyAvroRpcClientCounters>) into[key] += from[key];
+}
+
+/**
+ * One host of a failover or load-balancing client: its NettyAvroRpcClient (created on first use,
+ * replaceable), its penalty and its counters. Retiring the client closes it in the background
+ * (calls in flight on it finish) and the next use gets a fresh one.
+ */
+export class HostSlot {
+  readonly address: string;
+  readonly stats = { attempts: 0, successes: 0, failures: 0 };
+  lastError: FlumeRpcError | null = null;
+  private client: NettyAvroRpcClient | null = null;
+  private readonly retiring = new Map<NettyAvroRpcClient, Promise<void>>();
+  private readonly retired = zeroCounters();
+  private probes = 0;
+  /** The last counted outcome was a failure: the next attempt is a probe. */
+  private failing = false;
+  private closed = false;
+
+  constructor(
+    readonly host: HostAddress,
+    readonly options: ConnectionOptions,
+    readonly penalty: HostPenalty,
+    readonly priority: number | null = null,
+  ) {
+    this.address = formatAddress(host.host, host.port);
+  }
+
+  /** "alias (host:port)", as errors name the host. */
+  get label(): string {
+    return `${this.host.alias} (${this.address})`;
+  }
+
+  /** A host that failed and has not succeeded since. */
+  get suspect(): boolean {
+    return this.penalty.enabled && this.failing;
+  }
+
+  /**
+   * Whether calls should go here now: not excluded, and not a suspect host that another call is
+   * already probing (one probe at a time; the other calls go elsewhere meanwhile).
+   */
+  available(): boolean {
+    return !this.penalty.excluded() && !(this.suspect && this.probes > 0);
+  }
+
+  /** The current client, created if there is none. */
+  obtain(): NettyAvroRpcClient {
+    if (this.closed) throw new ClientClosedError(`Client for ${this.address} is closed`);
+    this.client ??= new NettyAvroRpcClient({ host: this.host, options: this.options });
+    return this.client;
+  }
+
+  beginAttempt(): AttemptToken {
+    this.stats.attempts += 1;
+    const probe = this.suspect;
+    if (probe) this.probes += 1;
+    return { epoch: this.penalty.epoch, probe };
+  }
+
+  /** The attempt ended in a way that says nothing about the host (the caller aborted). */
+  abandoned(token: AttemptToken): void {
+    this.endAttempt(token);
+  }
+
+  /**
+   * Records a success. Returns false, and changes nothing, when a failure was recorded for the host
+   * after the attempt began (a call that was already in flight when the host failed).
+   */
+  succeeded(token: AttemptToken): boolean {
+    this.endAttempt(token);
+    this.stats.successes += 1;
+    if (token.epoch !== this.penalty.epoch) return false;
+    this.failing = false;
+    this.penalty.recordSuccess();
+    return true;
+  }
+
+  /**
+   * Records a failure. `penalise` false for failures that say nothing about the host (it was busy,
+   * its client was being replaced). Returns true when the failure counted against the host: a
+   * failure of an attempt that began before the host's last recorded failure is the same incident
+   * (calls pipelined on one connection all fail when it drops) and is not counted again.
+   */
+  failed(token: AttemptToken, error: FlumeRpcError, penalise: boolean): boolean {
+    this.endAttempt(token);
+    this.stats.failures += 1;
+    this.lastError = error;
+    if (!penalise || token.epoch !== this.penalty.epoch) return false;
+    this.failing = true;
+    this.penalty.recordFailure();
+    return true;
+  }
+
+  /** Closes the current client in the background (its calls in flight finish); the next use opens a new one. */
+  retire(): void {
+    const client = this.client;
+    if (!client) return;
+    this.client = null;
+    const closing = client.close().then(() => {
+      addCounters(this.retired, client.counters);
+      this.retiring.delete(client);
+    });
+    this.retiring.set(client, closing);
+  }
+
+  get connectivity(): ConnectivityState {
+    if (this.closed) return 'shutdown';
+    return this.client?.state ?? 'idle';
+  }
+
+  counters(): NettyAvroRpcClientCounters {
+    const total = zeroCounters();
+    addCounters(total, this.retired);
+    for (const client of this.retiring.keys()) addCounters(total, client.counters);
+    if (this.client) addCounters(total, this.client.counters);
+    return total;
+  }
+
+  state(active: boolean): HostState {
+    return {
+      alias: this.host.alias,
+      host: this.host.host,
+      port: this.host.port,
+      address: this.address,
+      priority: this.priority,
+      active,
+      excludedUntil: this.penalty.until,
+      consecutiveFailures: this.penalty.consecutiveFailures,
+      penaltyMs: this.penalty.lastPenalty,
+      lastError: this.lastError?.message ?? null,
+      connectivity: this.connectivity,
+      attempts: this.stats.attempts,
+      successes: this.stats.successes,
+      failures: this.stats.failures,
+      counters: this.counters(),
+    };
+  }
+
+  /** Closes the client and waits for retired ones to finish closing. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.retire();
+    await Promise.allSettled([...this.retiring.values()]);
+  }
+
+  private endAttempt(token: AttemptToken): void {
+    if (token.probe) this.probes -= 1;
+  }
+}

@@ -1,0 +1,137 @@
+import { EventEmitter } from 'eventemitter3';
+import type { FlumeRpcError } from '@flume-rpc/netty-compat';
+import { FLUME_DEFAULTS, type HostAddress, type LoadBalancingClientConfig, requireInteger } from './config.js';
+import type { Event } from './event.js';
+import { DEFAULT_PENALTY_BASE_MS, DEFAULT_PENALTY_GRACE_MS, HostPenalty } from './host-penalty.js';
+import { HostRouter, type MultiHostCounters } from './host-router.js';
+import { type HostSelector, RandomSelector, resolveHostSelector } from './host-selector.js';
+import { type HostState, HostSlot } from './host-slot.js';
+import { type MultiHostOptions, checkHosts, hostConnectionOptions } from './multi-host-options.js';
+import type { RpcClient, SendOptions } from './rpc-client.js';
+
+export interface LoadBalancingRpcClientEvents {
+  /** An attempt on `host` failed; with backoff on, `excludedUntil` ends its new exclusion (else null). */
+  hostFailure: (host: HostAddress, error: FlumeRpcError, excludedUntil: number | null) => void;
+}
+
+/**
+ * The typed form: a LoadBalancingClientConfig parsed from properties fits, and so does a
+ * hand-written object with only `hosts`; every other field has Flume's default.
+ */
+export interface LoadBalancingRpcClientOptions extends MultiHostOptions {
+  /** `host-selector`: round_robin (default), random (any case), a name registered with registerHostSelector, or a selector object. */
+  hostSelector?: string | HostSelector;
+  /** `backoff` (default false): leave a failed host out for a time growing with consecutive failures. */
+  backoff?: boolean;
+  /** `maxBackoff` (ms, default 30000, also for 0 as in Flume): the longest exclusion. */
+  maxBackoffMs?: number;
+  /** The first exclusion (ms, default 1000); it doubles with each consecutive failure. */
+  backoffBaseMs?: number;
+  /** A failure later than the previous exclusion + this (ms, default 2000) starts the count again. */
+  backoffGraceMs?: number;
+  /** The random source of the `random` selector, for tests. */
+  random?: () => number;
+}
+
+/**
+ * Spreads calls over several hosts (Flume's LoadBalancingRpcClient): each call asks the host
+ * selector for an order and tries the hosts in it until one acknowledges, so concurrent calls go
+ * to different hosts at once. With backoff, a host that failed is left out for 1 s, 2 s, 4 s ...
+ * up to maxBackoff. A batch is sent whole to one host; one that failed is sent whole to the next
+ * (at-least-once). See docs/failover.md.
+ */
+export class LoadBalancingRpcClient extends EventEmitter<LoadBalancingRpcClientEvents> implements RpcClient {
+  readonly backoff: boolean;
+  readonly selector: HostSelector;
+  private readonly router: HostRouter;
+  private readonly byAlias: Map<string, HostSlot>;
+
+  constructor(config: LoadBalancingRpcClientOptions | LoadBalancingClientConfig) {
+    super();
+    const options = config as LoadBalancingRpcClientOptions;
+    const hosts = checkHosts(options.hosts);
+    const selectorOption = options.hostSelector ?? 'round_robin';
+    this.selector =
+      options.random && typeof selectorOption === 'string' && selectorOption.toLowerCase() === 'random'
+        ? new RandomSelector(options.random)
+        : resolveHostSelector(selectorOption);
+    this.backoff = options.backoff ?? false;
+    const policy = {
+      // Without backoff failures are still counted (hostStates) but exclude nothing.
+      baseMs: this.backoff ? requireInteger('backoff-base', options.backoffBaseMs ?? DEFAULT_PENALTY_BASE_MS, 1) : 0,
+      // Flume reads 0 as unset.
+      maxMs: requireInteger('maxBackoff', options.maxBackoffMs || FLUME_DEFAULTS.maxBackoffMs, 1),
+      graceMs: requireInteger('backoff-grace', options.backoffGraceMs ?? DEFAULT_PENALTY_GRACE_MS, 0),
+      // Flume's OrderSelector forgets failures only with time, not on success.
+      resetOnSuccess: false,
+    };
+    const now = options.now ?? Date.now;
+    const connection = hostConnectionOptions(options.options, options.hostConnection);
+    const slots = hosts.map((host) => new HostSlot(host, connection, new HostPenalty(policy, now)));
+    this.byAlias = new Map(slots.map((slot) => [slot.host.alias, slot]));
+    this.router = new HostRouter(
+      slots,
+      {
+        order: () => this.order(),
+        onFailure: (slot, error, counted) => {
+          this.selector.informFailure?.(slot.host, error);
+          this.emit('hostFailure', slot.host, error, counted ? slot.penalty.until : null);
+        },
+        onSuccess: (slot) => this.selector.informSuccess?.(slot.host),
+      },
+      connection.batchSize,
+      'Load-balancing client',
+    );
+  }
+
+  get counters(): Readonly<MultiHostCounters> {
+    return { ...this.router.counters };
+  }
+
+  /** Every host in `hosts` order, with its exclusion, failures and counters. */
+  hostStates(): HostState[] {
+    return this.router.slots.map((slot) => slot.state(!slot.penalty.excluded()));
+  }
+
+  /** Connects to the first host the selector picks that answers; rejects with AllHostsFailedError if none does. */
+  connect(signal?: AbortSignal): Promise<void> {
+    return this.router.connect(signal);
+  }
+
+  append(event: Event, options?: SendOptions): Promise<void> {
+    return this.router.append(event, options);
+  }
+
+  appendBatch(events: Event[], options?: SendOptions): Promise<void> {
+    return this.router.appendBatch(events, options);
+  }
+
+  getBatchSize(): number {
+    return this.router.batchSize;
+  }
+
+  isActive(): boolean {
+    return !this.router.closed;
+  }
+
+  /** Closes every host's client (each waits for its calls in flight, up to the request timeout). */
+  close(): Promise<void> {
+    return this.router.close();
+  }
+
+  /**
+   * The selector's order over the hosts not excluded; then, as a last resort, the excluded ones by
+   * the end of their exclusion, so a call never fails without trying a host it could have tried.
+   */
+  private order(): HostSlot[] {
+    const slots = this.router.slots;
+    const open = slots.filter((slot) => slot.available());
+    const chosen: HostSlot[] = [];
+    for (const host of this.selector.select(open.map((slot) => slot.host))) {
+      const slot = host ? this.byAlias.get(host.alias) : undefined;
+      if (slot && !chosen.includes(slot)) chosen.push(slot);
+    }
+    const excluded = slots.filter((slot) => !slot.available() && !chosen.includes(slot)).sort((a, b) => (a.penalty.until ?? 0) - (b.penalty.until ?? 0));
+    return [...chosen, ...excluded];
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * `npm run demo` (node packages/rpc-client/dist/cli/demo.js) on its own: it starts its server,
+ * sends the bundled sample log, stops the server by PID and checks the counts agree.
+ */
+import t from 'tap';
+import { DEMO, runCli, startNode, within } from './helpers.js';
+
+t.test('the demo runs and every event sent is received', async (t) => {
+  const started = Date.now();
+  const demo = startNode(t, DEMO, []);
+  const exit = await within(demo.exited, 20_000, 'the demo to finish');
+  t.equal(exit.code, 0, 'exit code 0', { stdout: exit.stdout, stderr: exit.stderr });
+  t.match(exit.stdout, /listening on 127\.0\.0\.1:\d+/);
+  t.match(exit.stdout, /events received by the server\s+200/);
+  t.match(exit.stdout, /events the server wrote \(jsonl\)\s+200/);
+  t.match(exit.stdout, /OK: all 200 events sent were received/);
+  t.ok(Date.now() - started < 12_000, 'finishes in a few seconds');
+  // The server child is gone: the demo stopped it by PID.
+  const pid = /kill -TERM (\d+)/.exec(exit.stdout)?.[1];
+  t.ok(pid, 'the demo names the server PID it stops');
+  let alive = true;
+  try {
+    process.kill(Number(pid), 0);
+  } catch {
+    alive = false;
+  }
+  t.notOk(alive, 'the server process is not running any more');
+});
+
+t.test('flume-rpc bench --help and a bad scenario', async (t) => {
+  const dir = t.testdir({});
+  const [help, bad] = await Promise.all([runCli(t, ['bench', '--help']), runCli(t, ['bench', '--scenario', 'no-such-scenario', '--out', dir])]);
+  t.equal(help.code, 0);
+  t.match(help.stdout, /--quick/);
+  t.match(help.stdout, /--scenario <name>/);
+  t.match(help.stdout, /--out <dir>/);
+  t.equal(bad.code, 1);
+  t.match(bad.stderr, /Unknown scenario no-such-scenario/);
+});
+
+t.test('top-level --help lists the commands with examples; --version prints one', async (t) => {
+  const [help, version, unknown] = await Promise.all([runCli(t, ['--help']), runCli(t, ['--version']), runCli(t, ['frobnicate'])]);
+  t.equal(help.code, 0);
+  for (const command of ['avro-client', 'serve', 'bench']) t.match(help.stdout, command);
+  t.match(help.stdout, /Examples:/);
+  t.equal(version.code, 0);
+  t.match(version.stdout, /^\d+\.\d+\.\d+/);
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, /unknown command 'frobnicate'/);
+});

@@ -1,0 +1,180 @@
+/**
+ * Helpers for the CLI tests: run `node packages/rpc-client/dist/cli/main.js ...` as a child
+ * process (killed by PID in teardown), an in-test AvroSourceServer that records what arrives,
+ * and a closed loopback port. Every wait is bounded.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Test } from 'tap';
+import { type AvroFlumeEvent, AvroSourceServer, type FaultPlan } from '@flume-rpc/netty-compat';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = path.join(ROOT, 'packages/rpc-client/dist/cli/main.js');
+export const DEMO = path.join(ROOT, 'packages/rpc-client/dist/cli/demo.js');
+export const SAMPLE = path.join(ROOT, 'packages/rpc-client/sample/access.log');
+export const LOOPBACK = '127.0.0.1';
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  stdout(): string;
+  stderr(): string;
+  readonly exited: Promise<Exit>;
+  /** Resolves with the first match in stdout+stderr; rejects after `ms` or if the process exits first. */
+  waitFor(pattern: RegExp, ms: number): Promise<RegExpExecArray>;
+  /** Sends a signal by PID (ignored if it already exited). */
+  kill(signal: NodeJS.Signals): void;
+}
+
+function killQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms}ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Starts `node <script> ...args`; the child is killed by PID in teardown if still running. */
+export function startNode(t: Test, script: string, args: string[], options: { stdin?: 'pipe' | 'ignore' } = {}): CliProcess {
+  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] });
+  if (child.pid === undefined) throw new Error(`could not start ${script}`);
+  const pid = child.pid;
+  let out = '';
+  let err = '';
+  const listeners = new Set<() => void>();
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    for (const listener of listeners) listener();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+    for (const listener of listeners) listener();
+  });
+  child.stdin?.on('error', () => undefined);
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err }));
+  });
+  let done = false;
+  void exited.then(() => {
+    done = true;
+  });
+  // SIGTERM first, so a child that started children of its own (the demo) can stop them by PID; then SIGKILL.
+  t.teardown(async () => {
+    if (done) return;
+    killQuietly(pid, 'SIGTERM');
+    if (await within(exited, 2000, `pid ${pid} to stop`).then(() => true, () => false)) return;
+    killQuietly(pid, 'SIGKILL');
+    await within(exited, 5000, `pid ${pid} to die`).catch(() => undefined);
+  });
+  return {
+    child,
+    pid,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    kill: (signal) => {
+      if (!done) killQuietly(pid, signal);
+    },
+    waitFor: (pattern, ms) => {
+      let listener: () => void = () => undefined;
+      const found = new Promise<RegExpExecArray>((resolve, reject) => {
+        listener = () => {
+          const match = pattern.exec(out + err);
+          if (match) resolve(match);
+        };
+        listeners.add(listener);
+        listener();
+        void exited.then(() => {
+          const match = pattern.exec(out + err);
+          if (match) resolve(match);
+          else reject(new Error(`process exited before printing ${String(pattern)}:\n${out}${err}`));
+        });
+      });
+      return within(found, ms, String(pattern)).finally(() => listeners.delete(listener));
+    },
+  };
+}
+
+/** Runs `flume-rpc ARGS` to its end (stdin: the given text, or nothing); SIGKILL after `timeoutMs`. */
+export async function runCli(t: Test, args: string[], options: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<Exit> {
+  const proc = startNode(t, CLI, args, { stdin: 'pipe' });
+  proc.child.stdin!.end(options.input ?? '');
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  try {
+    return await within(proc.exited, timeoutMs, `flume-rpc ${args.join(' ')}`);
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw err;
+  }
+}
+
+export interface RecordingServer {
+  server: AvroSourceServer;
+  port: number;
+  events: AvroFlumeEvent[];
+  /** Sizes of the calls that arrived (1 for append). */
+  calls: number[];
+  bodies(): string[];
+}
+
+/** An AvroSourceServer on 127.0.0.1 (free port) that keeps every event; closed in teardown. */
+export async function recordingServer(t: Test, faults: Partial<FaultPlan> = {}): Promise<RecordingServer> {
+  const events: AvroFlumeEvent[] = [];
+  const calls: number[] = [];
+  const server = new AvroSourceServer({
+    faults,
+    handlers: {
+      append: (event) => {
+        events.push(event);
+        calls.push(1);
+        return 'OK';
+      },
+      appendBatch: (batch) => {
+        events.push(...batch);
+        calls.push(batch.length);
+        return 'OK';
+      },
+    },
+  });
+  t.teardown(() => server.close());
+  const port = await server.listen(0, LOOPBACK);
+  return { server, port, events, calls, bodies: () => events.map((e) => Buffer.from(e.body).toString('utf8')) };
+}
+
+/** A port on 127.0.0.1 that was just bound and released, so connecting to it is refused. */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, LOOPBACK, () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Polls `condition` every 20 ms until it holds; rejects after `ms`. */
+export async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${ms}ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Failover and failback: when the primary fails, calls move to the next host (`failover`); after
+ * the primary's cool-down the next call tries it first again and, once it works, traffic returns
+ * to it (`failback`). Short penalties (150 ms base) so the test runs in real time.
+ */
+import t from 'tap';
+import { FailoverRpcClient, type HostAddress } from '@flume-rpc/rpc-client';
+import { FAST, SLACK_MS, acked, event, hostsOf, nextEvent, startServers, until, within } from './helpers.js';
+
+t.test('failover to the secondary, failback to the primary after its cool-down', async (t) => {
+  const servers = await startServers(t, 2);
+  const [primary, secondary] = servers as [(typeof servers)[0], (typeof servers)[0]];
+  const client = new FailoverRpcClient({ hosts: hostsOf(servers), options: FAST, penaltyBaseMs: 150, maxPenaltyMs: 10_000 });
+  t.teardown(() => client.close());
+
+  await client.append(event(1));
+  t.same(acked(servers), [1, 0]);
+
+  await primary.close();
+  const failover = nextEvent<[HostAddress, HostAddress, Error]>(client, 'failover');
+  await within(client.append(event(2)), SLACK_MS, 'the call after the primary died');
+  const [from, to, cause] = await failover;
+  t.equal(from.alias, 'h1');
+  t.equal(to.alias, 'h2');
+  t.match(cause.message, String(primary.port), 'the cause is the primary\'s failure');
+  t.same(acked(servers), [1, 1]);
+  t.equal(client.activeHost?.alias, 'h2');
+
+  const h1 = client.hostStates()[0]!;
+  t.equal(h1.consecutiveFailures, 1);
+  t.equal(h1.penaltyMs, 150, 'a first failure cools down for the base penalty');
+  t.ok(h1.excludedUntil !== null && h1.excludedUntil - Date.now() <= 150, 'until base penalty after the failure');
+
+  // While the primary cools down, calls go straight to the secondary without trying it.
+  const attemptsBefore = h1.attempts;
+  await client.append(event(3));
+  if (client.hostStates()[0]!.excludedUntil !== null) {
+    t.equal(client.hostStates()[0]!.attempts, attemptsBefore, 'the cooling primary was not tried');
+  } else {
+    t.comment('the box was too slow: the cool-down ended before the check');
+  }
+  t.same(acked(servers), [1, 2]);
+
+  // Cool-down over, primary still down: the next call probes it, fails, stays on the secondary.
+  await until(client.hostStates()[0]!.excludedUntil!);
+  let failovers = 0;
+  client.on('failover', () => (failovers += 1));
+  await client.append(event(4));
+  const probed = client.hostStates()[0]!;
+  t.ok(probed.attempts > attemptsBefore, 'the primary was probed');
+  t.equal(probed.consecutiveFailures, 2, 'and failed again');
+  t.equal(probed.penaltyMs, 300, 'so its cool-down doubled');
+  t.equal(failovers, 0, 'calls were already on the secondary: no new failover');
+  t.same(acked(servers), [1, 3]);
+
+  // The primary comes back; after its cool-down, traffic returns to it.
+  await primary.listen();
+  await until(probed.excludedUntil!);
+  const failback = nextEvent<[HostAddress, HostAddress]>(client, 'failback');
+  await client.append(event(5));
+  const [back, forth] = await failback;
+  t.same([back.alias, forth.alias], ['h2', 'h1']);
+  t.equal(client.activeHost?.alias, 'h1');
+  t.equal(client.hostStates()[0]!.consecutiveFailures, 0, 'a success clears the count');
+  await client.append(event(6));
+  t.same([primary.stats.eventsAcknowledged, secondary.stats.eventsAcknowledged], [3, 3]);
+});
+
+t.test('calls already in flight on the primary when it failed do not bring traffic back to it', async (t) => {
+  let calls = 0;
+  // The primary refuses its first call at once and answers the next ones OK, but late.
+  const slowOk = (): Promise<'OK' | 'FAILED'> =>
+    (calls++ === 0 ? Promise.resolve('FAILED' as const) : new Promise((resolve) => setTimeout(() => resolve('OK'), 50)));
+  const [primary] = await startServers(t, 1, { handlers: { append: slowOk } });
+  const [secondary] = await startServers(t, 1);
+  const client = new FailoverRpcClient({ hosts: hostsOf([primary!, secondary!]), options: FAST, penaltyBaseMs: 60_000 });
+  t.teardown(() => client.close());
+  await client.connect();
+  const events: string[] = [];
+  client.on('failover', (from, to) => events.push(`failover ${from.alias}->${to.alias}`));
+  client.on('failback', (from, to) => events.push(`failback ${from.alias}->${to.alias}`));
+
+  await Promise.all([client.append(event('refused')), client.append(event('late 1')), client.append(event('late 2'))]);
+  t.same(events, ['failover h1->h2'], 'the late successes on the primary were not taken for its recovery');
+  t.equal(client.activeHost?.alias, 'h2');
+  t.same([primary!.stats.eventsAcknowledged, secondary!.stats.eventsAcknowledged], [2, 1]);
+  t.ok(client.hostStates()[0]!.excludedUntil !== null, 'the primary is still cooling down');
+  await client.append(event('next'));
+  t.same([primary!.stats.eventsAcknowledged, secondary!.stats.eventsAcknowledged], [2, 2]);
+});

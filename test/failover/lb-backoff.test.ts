@@ -1,0 +1,82 @@
+/**
+ * backoff = true: a host that failed is left out of the rotation for 1 s, 2 s, 4 s ... up to
+ * maxBackoff on consecutive failures, then let back in; all on an injected clock, so no waiting.
+ */
+import t from 'tap';
+import { LoadBalancingRpcClient } from '@flume-rpc/rpc-client';
+import { FAST, FakeClock, acked, event, hostsOf, startServers } from './helpers.js';
+
+t.test('a failed host is excluded, then restored when its backoff has passed', async (t) => {
+  const clock = new FakeClock();
+  const servers = await startServers(t, 3);
+  const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST, backoff: true, maxBackoffMs: 3000, now: clock.now });
+  t.teardown(() => client.close());
+  const h1 = () => client.hostStates()[0]!;
+  await servers[0]!.close();
+
+  await client.append(event('first')); // round robin starts at h1: it fails, h2 takes the call
+  t.same(acked(servers), [0, 1, 0]);
+  t.equal(h1().consecutiveFailures, 1);
+  t.equal(h1().excludedUntil, clock.time + 1000, 'excluded for 1 s');
+  t.equal(h1().active, false, 'out of the rotation');
+
+  for (let i = 0; i < 10; i += 1) await client.append(event(i));
+  t.equal(h1().attempts, 1, 'not tried while excluded');
+  t.same(acked(servers), [0, 6, 5], 'the others share the calls');
+
+  // Let back in while still down: it fails on its next turn, and stays out twice as long.
+  clock.advance(1000);
+  t.equal(h1().active, true, 'restored to the rotation');
+  for (let i = 0; i < 3; i += 1) await client.append(event(`probe ${i}`));
+  t.equal(h1().attempts, 2, 'tried on its turn');
+  t.equal(h1().penaltyMs, 2000);
+  clock.advance(2000);
+  for (let i = 0; i < 3; i += 1) await client.append(event(`probe again ${i}`));
+  t.equal(h1().penaltyMs, 3000, '4 s capped at maxBackoff');
+  t.equal(h1().excludedUntil, clock.time + 3000);
+
+  // Back up: after its exclusion it gets its share again.
+  await servers[0]!.listen();
+  clock.advance(3000);
+  const before = acked(servers);
+  for (let i = 0; i < 30; i += 1) await client.append(event(`after ${i}`));
+  const gained = acked(servers).map((n, i) => n - before[i]!);
+  t.same(gained, [10, 10, 10], 'an even share again');
+  t.equal(h1().active, true);
+  t.equal(h1().consecutiveFailures, 3, 'as in Flume, only time clears the count, not a success');
+  t.equal(client.counters.eventsFailed, 0, 'no call failed throughout');
+});
+
+t.test("Flume's rule: a failure long after the previous one counts as a first failure", async (t) => {
+  const clock = new FakeClock();
+  const servers = await startServers(t, 2);
+  const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST, backoff: true, now: clock.now });
+  t.teardown(() => client.close());
+  const h1 = () => client.hostStates()[0]!;
+  servers[0]!.setFaults({ forceStatus: 'FAILED' });
+  await client.append(event(1));
+  clock.advance(1000);
+  await client.append(event(2));
+  await client.append(event(3));
+  t.equal(h1().penaltyMs, 2000, 'failed again right after its 1 s: consecutive');
+  // Longer than the last backoff (2 s) + Flume's 2 s grace since the last failure.
+  clock.advance(4001);
+  await client.append(event(4));
+  await client.append(event(5));
+  t.equal(h1().consecutiveFailures, 1, 'the count started again');
+  t.equal(h1().penaltyMs, 1000);
+  t.same(acked(servers), [0, 5]);
+});
+
+t.test('without backoff (the default) a failed host is never excluded', async (t) => {
+  const clock = new FakeClock();
+  const servers = await startServers(t, 2);
+  const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST, now: clock.now });
+  t.teardown(() => client.close());
+  servers[0]!.setFaults({ forceStatus: 'FAILED' });
+  for (let i = 0; i < 6; i += 1) await client.append(event(i));
+  t.equal(client.hostStates()[0]!.excludedUntil, null);
+  t.equal(client.hostStates()[0]!.attempts, 3, 'h1 is tried on each of its turns (h2 answers on its own)');
+  t.equal(client.hostStates()[0]!.consecutiveFailures, 3, 'failures are still counted');
+  t.same(acked(servers), [0, 6]);
+});

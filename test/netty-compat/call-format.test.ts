@@ -1,0 +1,90 @@
+/**
+ * The Avro IPC call format: request = [handshake] metadata, name, parameters; response =
+ * [handshake] metadata, error flag, value or error. Buffers split as Avro Java splits them.
+ */
+import t from 'tap';
+import {
+  FLUME_PROTOCOL,
+  type HandshakeRequest,
+  PING_MESSAGE,
+  ProtocolError,
+  decodeRequestHead,
+  decodeResponseHead,
+  decodeValue,
+  encodeRequest,
+  encodeResponse,
+} from '@flume-rpc/netty-compat';
+import { appendEvent } from '../fixtures/vectors.js';
+
+const APPEND = FLUME_PROTOCOL.messages.get('append')!;
+const HS: HandshakeRequest = { clientHash: FLUME_PROTOCOL.hash, clientProtocol: null, serverHash: FLUME_PROTOCOL.hash, meta: {} };
+
+t.test('a request is [handshake + metadata + name, params]; without handshake [metadata + name, params]', async (t) => {
+  const params = APPEND.request.toBuffer({ event: appendEvent() });
+  const withHs = encodeRequest('append', params, HS);
+  t.equal(withHs.length, 2);
+  t.equal(withHs[0]!.length, 35 + 1 + 7, 'handshake, empty metadata, "append"');
+  t.equal(withHs[1], params, 'the parameters are passed on as they are');
+  const plain = encodeRequest('append', params);
+  t.equal(plain[0]!.toString('hex'), '00' + '0c' + Buffer.from('append').toString('hex'));
+  const body = Buffer.concat(withHs);
+  const head = decodeRequestHead(body, true);
+  t.same(head.handshake, HS);
+  t.equal(head.messageName, 'append');
+  t.same(decodeValue<{ event: unknown }>(APPEND.request, body, head.paramsOffset, 'params'), { event: appendEvent() });
+  const plainHead = decodeRequestHead(Buffer.concat(plain), false);
+  t.same([plainHead.handshake, plainHead.messageName, plainHead.paramsOffset], [null, 'append', 8]);
+});
+
+t.test('a ping is the handshake with an empty message name and no parameters', async (t) => {
+  const ping = encodeRequest(PING_MESSAGE, null, HS);
+  t.equal(ping.length, 1);
+  const head = decodeRequestHead(ping[0]!, true);
+  t.equal(head.messageName, '');
+  t.equal(head.paramsOffset, ping[0]!.length);
+});
+
+t.test('request metadata entries are skipped; the name follows them', async (t) => {
+  // A metadata map with one entry {"k": bytes "v"}, then the name.
+  const body = Buffer.concat([Buffer.from([0x02, 0x02, 0x6b, 0x02, 0x76, 0x00]), Buffer.from([0x0c]), Buffer.from('append')]);
+  t.equal(decodeRequestHead(body, false).messageName, 'append');
+});
+
+t.test('responses: handshake prefix only when due; ok and error outcomes', async (t) => {
+  const ok = Buffer.concat(encodeResponse(null, { error: false, value: APPEND.response.toBuffer('FAILED') }));
+  t.equal(ok.toString('hex'), '00' + '00' + '02', 'metadata, flag false, Status index 1');
+  const head = decodeResponseHead(ok, false);
+  t.same([head.handshake, head.hasCall, head.isError], [null, true, false]);
+  t.equal(decodeValue(APPEND.response, ok, head.valueOffset, 'status'), 'FAILED');
+
+  const err = Buffer.concat(encodeResponse({ match: 'BOTH', serverProtocol: null, serverHash: null, meta: null }, { error: true, value: APPEND.errors.toBuffer('disk full') }));
+  const errHead = decodeResponseHead(err, true);
+  t.same([errHead.handshake!.match, errHead.hasCall, errHead.isError], ['BOTH', true, true]);
+  t.equal(decodeValue(APPEND.errors, err, errHead.valueOffset, 'error'), 'disk full');
+
+  const pingAnswer = Buffer.concat(encodeResponse({ match: 'BOTH', serverProtocol: null, serverHash: null, meta: null }, null));
+  t.same(decodeResponseHead(pingAnswer, true).hasCall, false, 'a ping answer ends after the handshake');
+
+  const none = Buffer.concat(
+    encodeResponse(
+      { match: 'NONE', serverProtocol: FLUME_PROTOCOL.text, serverHash: FLUME_PROTOCOL.hash, meta: null },
+      { error: true, value: APPEND.errors.toBuffer('unknown client protocol hash') },
+    ),
+  );
+  t.same(decodeResponseHead(none, true).hasCall, false, 'the body after NONE is not a call response');
+});
+
+t.test('malformed calls are ProtocolErrors', async (t) => {
+  t.throws(() => decodeResponseHead(Buffer.alloc(0), false), { name: 'ProtocolError', message: /ends before its call metadata/ });
+  t.throws(() => decodeRequestHead(Buffer.from([0x00, 0x0c, 0x61]), false), { name: 'ProtocolError', message: /message name/ });
+  t.throws(() => decodeRequestHead(Buffer.from([0x03]), false), ProtocolError, 'a map block size cut short');
+  const status = APPEND.response.toBuffer('OK');
+  t.throws(() => decodeValue(APPEND.response, Buffer.concat([status, Buffer.from([1, 2])]), 0, 'append response'), {
+    name: 'ProtocolError',
+    message: /2 unexpected bytes after append response/,
+  });
+  t.throws(() => decodeValue(APPEND.request, Buffer.from([0x02, 0x08]), 0, 'append parameters'), {
+    name: 'ProtocolError',
+    message: /Truncated append parameters|Invalid append parameters/,
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * close(): waits for calls in flight up to the request timeout, then rejects whatever is left,
+ * releases the connection; it is idempotent, isActive() turns false at once, and no call on a
+ * closed (or closing) client ever hangs.
+ */
+import t from 'tap';
+import { ClientClosedError, ConnectionClosedError, EventBuilder, RequestTimeoutError } from '@flume-rpc/rpc-client';
+import {
+  SLACK_MS,
+  assertBalanced,
+  eventually,
+  failure,
+  makeClient,
+  nextEvent,
+  outcome,
+  refusedPort,
+  startRecordingServer,
+  within,
+} from '../fixtures/rpc-server.js';
+
+t.test('close waits for calls in flight; they complete; later calls reject ClientClosedError', async (t) => {
+  const rec = await startRecordingServer(t, { faults: { responseDelayMs: 150 } });
+  const client = makeClient(t, rec.port, { requestTimeoutMs: 5000 });
+  await client.connect();
+  const calls = ['a', 'b', 'c'].map((body) => outcome(client.append(EventBuilder.withBody(body))));
+  await eventually(() => rec.calls.length === 3, 'the server to receive the three calls');
+
+  const closeStarted = Date.now();
+  const closing = client.close();
+  t.equal(client.isActive(), false, 'isActive() is false as soon as close() is called');
+  const during = await failure(client.append(EventBuilder.withBody('during-close')));
+  t.type(during, ClientClosedError, 'a call made while closing is refused at once');
+
+  await within(closing, SLACK_MS, 'close()');
+  const closedAt = Date.now();
+  const closedAfter = closedAt - closeStarted;
+  const results = await Promise.all(calls);
+  t.ok(results.every((r) => r.ok), 'the in-flight calls completed instead of being cut off');
+  t.ok(results.every((r) => r.at <= closedAt), 'and settled before close() resolved');
+  t.ok(closedAfter >= 100, `close() waited for them (${closedAfter}ms)`);
+  t.same(rec.bodies(), ['a', 'b', 'c']);
+  t.equal(client.state, 'shutdown');
+
+  const after = await failure(client.append(EventBuilder.withBody('after-close')));
+  t.type(after, ClientClosedError);
+  t.type(await failure(client.appendBatch([EventBuilder.withBody('x')])), ClientClosedError);
+  t.type(await failure(client.connect()), ClientClosedError, 'connect() after close is refused too');
+  await eventually(() => rec.server.stats.connectionsOpen === 0, 'the server to see the connection closed');
+  t.pass('the socket was released');
+  t.same(rec.bodies(), ['a', 'b', 'c'], 'nothing was sent after close');
+  assertBalanced(t, client);
+});
+
+t.test('close gives up after the request timeout: calls still waiting for a connection reject ClientClosedError', async (t) => {
+  const rec = await startRecordingServer(t, { faults: { handshakeStallMs: Infinity } });
+  const REQUEST_MS = 150;
+  const client = makeClient(t, rec.port, { requestTimeoutMs: REQUEST_MS, handshakeTimeoutMs: 30_000, maxInflight: 1, maxRetries: 0 });
+  const connecting = nextEvent(client, 'connect');
+  const calls = [1, 2, 3].map((i) => outcome(client.append(EventBuilder.withBody(`w${i}`))));
+  await connecting;
+  const started = Date.now();
+  await within(client.close(), REQUEST_MS + SLACK_MS, 'close() to give up waiting');
+  const elapsed = Date.now() - started;
+  t.ok(elapsed >= REQUEST_MS - 10, `close() waited the request timeout first (${elapsed}ms)`);
+  const results = await within(Promise.all(calls), SLACK_MS, 'every call to settle');
+  for (const r of results) t.ok(!r.ok && r.error instanceof ClientClosedError, `rejected with ClientClosedError (${r.ok ? 'ok' : r.error.name})`);
+  t.same(rec.calls, [], 'none of them was sent');
+  await eventually(() => rec.server.stats.connectionsOpen === 0, 'the half-open connection to be released');
+  t.pass('the connection stuck in the handshake was closed');
+  assertBalanced(t, client);
+});
+
+t.test('close with written calls that are never answered: they are rejected with a typed error, close resolves', async (t) => {
+  const rec = await startRecordingServer(t, { faults: { responseDelayMs: Infinity } });
+  const REQUEST_MS = 150;
+  const client = makeClient(t, rec.port, { requestTimeoutMs: REQUEST_MS });
+  await client.connect();
+  const calls = [1, 2].map((i) => outcome(client.append(EventBuilder.withBody(`u${i}`))));
+  await eventually(() => rec.calls.length === 2, 'the server to receive both calls');
+  await within(client.close(), REQUEST_MS + SLACK_MS, 'close()');
+  const results = await within(Promise.all(calls), SLACK_MS, 'both calls to settle');
+  for (const r of results) {
+    t.ok(!r.ok && (r.error instanceof RequestTimeoutError || r.error instanceof ConnectionClosedError), `reported (${r.ok ? 'ok' : r.error.name})`);
+  }
+  assertBalanced(t, client);
+});
+
+t.test('close is idempotent', async (t) => {
+  const rec = await startRecordingServer(t);
+  const client = makeClient(t, rec.port);
+  await client.append(EventBuilder.withBody('x'));
+  const first = client.close();
+  const second = client.close();
+  t.equal(first, second, 'a second close() while closing returns the same promise');
+  await within(Promise.all([first, second]), SLACK_MS, 'both close() calls');
+  await within(client.close(), SLACK_MS, 'a close() after closing');
+  t.equal(client.isActive(), false);
+  t.equal(client.state, 'shutdown');
+});
+
+t.test('close on a client that never connected: no connection is made, close resolves at once', async (t) => {
+  const rec = await startRecordingServer(t);
+  const client = makeClient(t, rec.port);
+  const shutdown = nextEvent(client, 'state');
+  await within(client.close(), 500, 'close() of an unused client');
+  const [state, previous] = await shutdown;
+  t.same([state, previous], ['shutdown', 'idle']);
+  t.equal(rec.server.stats.connectionsAccepted, 0);
+});
+
+t.test('close while a call waits out the backoff of a failed round: the call rejects at once, not after the backoff', async (t) => {
+  const port = await refusedPort();
+  const client = makeClient(t, port, { maxRetries: 0, retryBackoffInitialMs: 10_000, retryBackoffMaxMs: 10_000, requestTimeoutMs: 100 });
+  await failure(client.append(EventBuilder.withBody('first')));
+  // The next round may not start before ~10 s: this call waits for it.
+  const waiting = outcome(client.append(EventBuilder.withBody('waiting')));
+  const started = Date.now();
+  await within(client.close(), SLACK_MS, 'close()');
+  const result = await within(waiting, SLACK_MS, 'the waiting call');
+  t.ok(!result.ok && result.error instanceof ClientClosedError, 'the waiting call rejects with ClientClosedError');
+  t.ok(Date.now() - started < 5000, 'long before the backoff would have ended');
+  t.equal(client.counters.connectFailures, 1, 'no further attempt was made');
+  assertBalanced(t, client);
+});
+
+t.test('close while retrying: the retry loop stops', async (t) => {
+  const port = await refusedPort();
+  const client = makeClient(t, port, { maxRetries: 1000, retryBackoffInitialMs: 20, retryBackoffMaxMs: 20, requestTimeoutMs: 50 });
+  const retried = nextEvent(client, 'retry');
+  const call = outcome(client.append(EventBuilder.withBody('x')));
+  await retried;
+  await within(client.close(), SLACK_MS, 'close()');
+  const result = await within(call, SLACK_MS, 'the call');
+  t.ok(!result.ok && result.error instanceof ClientClosedError);
+  const failures = client.counters.connectFailures;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.equal(client.counters.connectFailures, failures, 'no attempt after close');
+});
