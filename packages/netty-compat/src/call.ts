@@ -114,8 +114,15 @@ export function decodeResponseHead(body: Buffer, expectHandshake: boolean): Deco
 }
 
 /** Decodes the whole of `body` from `offset` as one value; trailing bytes are a protocol error. */
-export function decodeValue<T>(type: avro.Type, body: Buffer, offset: number, what: string, resolver?: avro.Resolver): T {
-  const decoded = decodeOrThrow<T>(type, body, offset, what, resolver);
+export function decodeValue<T>(
+  type: avro.Type,
+  body: Buffer,
+  offset: number,
+  what: string,
+  resolver?: avro.Resolver,
+  writer?: avro.Type,
+): T {
+  const decoded = decodeOrThrow<T>(type, body, offset, what, resolver, writer);
   if (decoded.offset !== body.length) {
     throw new ProtocolError(`${body.length - decoded.offset} unexpected bytes after ${what}`);
   }

@@ -27,26 +27,26 @@ export function encodeFrame(serial: number, buffers: readonly Uint8Array[]): Buf
       pending.push(buffer);
       pendingSize += INT_BYTES + buffer.length;
     } else {
-      chunks.push(flushSmall(pending, pendingSize, chunks.length === 0 ? serial : -1, buffers.length, buffer.length));
+      chunks.push(flushSmall(pending, pendingSize, chunks.length === 0, serial, buffers.length, buffer.length));
       chunks.push(Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer.buffer, buffer.byteOffset, buffer.length));
       pending = [];
       pendingSize = 0;
     }
   }
   if (pending.length > 0 || chunks.length === 0) {
-    chunks.push(flushSmall(pending, pendingSize, chunks.length === 0 ? serial : -1, buffers.length, -1));
+    chunks.push(flushSmall(pending, pendingSize, chunks.length === 0, serial, buffers.length, -1));
   }
   return chunks;
 }
 
 /**
  * Writes the pending small buffers with their length prefixes (after the frame header when
- * `serial` >= 0), followed by the length prefix of the large buffer that comes next, if any.
+ * `withHeader`), followed by the length prefix of the large buffer that comes next, if any.
  */
-function flushSmall(pending: Uint8Array[], size: number, serial: number, count: number, nextLength: number): Buffer {
+function flushSmall(pending: Uint8Array[], size: number, withHeader: boolean, serial: number, count: number, nextLength: number): Buffer {
   const out = Buffer.allocUnsafe(size + (nextLength >= 0 ? INT_BYTES : 0));
   let offset = 0;
-  if (serial >= 0) {
+  if (withHeader) {
     offset = out.writeUInt32BE(serial >>> 0, offset);
     offset = out.writeUInt32BE(count, offset);
   }

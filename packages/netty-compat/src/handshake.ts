@@ -1,5 +1,6 @@
 import avro from 'avsc';
 import { ProtocolError, describe } from './errors.js';
+import { checkWellFormed } from './well-formed.js';
 
 /**
  * The Avro IPC handshake records (Avro specification, "Handshake"). They prefix the first request
@@ -90,7 +91,17 @@ export function decodeOrThrow<T>(
   offset: number,
   what: string,
   resolver?: avro.Resolver,
+  /** The type the peer wrote with, when a resolver reads it into `type`. */
+  writer: avro.Type = type,
 ): Decoded<T> {
+  const check = checkWellFormed(writer, buf, offset);
+  if ('problem' in check) {
+    throw new ProtocolError(
+      check.truncated
+        ? `Truncated ${what} (${buf.length - offset} bytes): ${check.problem}`
+        : `Invalid ${what}: ${check.problem}`,
+    );
+  }
   let decoded: { value: unknown; offset: number };
   try {
     decoded = type.decode(buf, offset, resolver);

@@ -104,6 +104,8 @@ export interface AvroFlumeEvent {
  * schema resolution. Built once per (local, remote) message pair and cached by the caller.
  */
 export interface MessageResolvers {
+  /** The peer's own types for the message, which its bytes follow. */
+  readonly writer?: MessageTypes;
   readonly request?: avro.Resolver;
   readonly response?: avro.Resolver;
   readonly errors?: avro.Resolver;
@@ -125,6 +127,7 @@ export function resolveMessage(local: MessageTypes, remote: MessageTypes): Messa
     }
   };
   return {
+    writer: remote,
     request: resolve(local.request, remote.request),
     response: resolve(local.response, remote.response),
     errors: resolve(local.errors, remote.errors),

@@ -20,7 +20,10 @@ export interface ConnectionHost {
 }
 
 type DelayKind = 'handshake' | 'response' | 'none';
-type ServerConnectionState = 'handshaking' | 'ready' | 'closed';
+type ServerConnectionState = 'handshaking' | 'ready' | 'closing' | 'closed';
+
+/** How long a connection that broke the protocol may take to finish answers already accepted. */
+const CLOSING_GRACE_MS = 1_000;
 
 /**
  * One accepted connection: answers the handshake as Flume's Avro source does, then calls, each
@@ -32,6 +35,8 @@ export class ServerConnection {
   private readonly decoder: FrameDecoder;
   private remote: RemoteProtocol | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Calls accepted whose answers are not written yet. */
+  private answering = 0;
   private readonly held: Array<{ kind: DelayKind; action: () => void }> = [];
   readonly remoteAddress: string;
 
@@ -66,16 +71,31 @@ export class ServerConnection {
     this.socket.destroy();
   }
 
+  /**
+   * Stops reading at the first protocol error, but lets calls the handlers already accepted get
+   * their answers (bounded by a grace period): their events are committed, and an answer lost
+   * here would make the client resend them.
+   */
   private fail(error: FlumeRpcError): void {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed' || this.state === 'closing') return;
+    this.state = 'closing';
     this.host.onConnectionError(error, this.remoteAddress);
-    this.close();
+    this.socket.pause();
+    const grace = setTimeout(() => this.close(), CLOSING_GRACE_MS);
+    this.timers.add(grace);
+    this.endIfIdle();
+  }
+
+  private endIfIdle(): void {
+    if (this.state !== 'closing' || this.answering > 0) return;
+    // end() rather than destroy(): answers already written still reach the client.
+    this.socket.end(() => this.close());
   }
 
   private onData(chunk: Buffer): void {
     try {
       for (const frame of this.decoder.push(chunk)) {
-        if (this.state === 'closed') return;
+        if (this.state === 'closed' || this.state === 'closing') return;
         this.onRequest(frame.serial, frameBody(frame));
       }
     } catch (err) {
@@ -120,15 +140,28 @@ export class ServerConnection {
       return;
     }
     const resolvers = this.remote!.resolversFor(messageName);
-    const params = decodeValue<Record<string, unknown>>(local.request, body, offset, `${messageName} parameters`, resolvers.request);
+    const params = decodeValue<Record<string, unknown>>(local.request, body, offset, `${messageName} parameters`, resolvers.request, resolvers.writer?.request);
+    this.answering += 1;
+    const answered = (): void => {
+      this.answering -= 1;
+      this.endIfIdle();
+    };
     Promise.resolve()
       .then(() => (faults.forceStatus !== null && messageName.startsWith('append') ? faults.forceStatus : this.host.invoke(messageName, params)))
       .then(
         (value) => ({ error: false as const, value: local.response.toBuffer(value) }),
         (err: unknown) => ({ error: true as const, value: encodeSystemError(local.errors, describe(err)) }),
       )
-      .then((outcome) => this.later('response', () => this.send(serial, encodeResponse(handshake, outcome))))
-      .catch((err: unknown) => this.fail(new ProtocolError(`Cannot encode ${messageName} response: ${describe(err)}`, { cause: err })));
+      .then((outcome) =>
+        this.later('response', () => {
+          this.send(serial, encodeResponse(handshake, outcome));
+          answered();
+        }),
+      )
+      .catch((err: unknown) => {
+        answered();
+        this.fail(new ProtocolError(`Cannot encode ${messageName} response: ${describe(err)}`, { cause: err }));
+      });
   }
 
   private anyErrors(): MessageTypes['errors'] {

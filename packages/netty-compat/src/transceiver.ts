@@ -320,9 +320,19 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
       throw new ProtocolError(`Response with serial ${serial} matches no request sent to ${this.address}`);
     }
     this.inFlight.delete(serial);
-    this.settle(call, this.readResponse(call, body, false));
+    let outcome: FlumeRpcError | { value: unknown };
+    try {
+      outcome = this.readResponse(call, body, false);
+    } catch (err) {
+      // The connection is about to fail; its error must reach this call too, not only those still pending.
+      outcome = err instanceof FlumeRpcError ? err : new ProtocolError(describe(err), { cause: err });
+      this.settle(call, outcome);
+      throw outcome;
+    }
+    this.settle(call, outcome);
   }
 
+  /** Reads the handshake answer; until it is fully read the carrier stays pending, so a failure reaches it. */
   private onHandshakeResponse(carrier: PendingCall, body: Buffer): void {
     const head = decodeResponseHead(body, true);
     const established = this.handshake.accept(head.handshake!);
@@ -332,17 +342,16 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
       return;
     }
     this.remote = this.handshake.remoteProtocol;
+    let outcome: FlumeRpcError | { value: unknown } = { value: undefined };
+    if (carrier.message !== null) {
+      if (!head.hasCall) throw new ProtocolError(`Handshake answer from ${this.address} carried no response to ${carrier.messageName}`);
+      outcome = this.readResponse(carrier, body, head);
+    }
     this.handshakeCarrier = null;
     this.phaseDeadline?.clear();
     this.phaseDeadline = null;
     this.transition('ready');
-    if (carrier.message === null) {
-      this.settle(carrier, { value: undefined });
-    } else if (!head.hasCall) {
-      throw new ProtocolError(`Handshake answer from ${this.address} carried no response to ${carrier.messageName}`);
-    } else {
-      this.settle(carrier, this.readResponse(carrier, body, head));
-    }
+    this.settle(carrier, outcome);
     for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
     this.flushQueue();
   }
@@ -357,10 +366,10 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
     const message = call.message!;
     const resolvers = this.remote!.resolversFor(call.messageName);
     if (head.isError) {
-      const error = decodeValue<unknown>(message.errors, body, head.valueOffset, `${call.messageName} error`, resolvers.errors);
+      const error = decodeValue<unknown>(message.errors, body, head.valueOffset, `${call.messageName} error`, resolvers.errors, resolvers.writer?.errors);
       return new RemoteError(call.messageName, typeof error === 'string' ? error : JSON.stringify(error));
     }
-    return { value: decodeValue(message.response, body, head.valueOffset, `${call.messageName} response`, resolvers.response) };
+    return { value: decodeValue(message.response, body, head.valueOffset, `${call.messageName} response`, resolvers.response, resolvers.writer?.response) };
   }
 
   private onSocketError(err: Error): void {
