@@ -11,12 +11,12 @@ import { CLI, LOOPBACK, type CliProcess, runCli, startNode, within } from './hel
 
 async function startServe(t: Test, args: string[]): Promise<{ cli: CliProcess; port: number }> {
   const cli = startNode(t, CLI, ['serve', '--port', '0', ...args]);
-  const match = await cli.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 10_000);
+  const match = await cli.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 15_000);
   return { cli, port: Number(match[1]) };
 }
 
 function client(t: Test, port: number, options: Partial<NettyAvroRpcClientOptions> = {}): NettyAvroRpcClient {
-  const c = new NettyAvroRpcClient({ host: LOOPBACK, port, connectTimeoutMs: 2000, requestTimeoutMs: 5000, maxRetries: 0, ...options });
+  const c = new NettyAvroRpcClient({ host: LOOPBACK, port, connectTimeoutMs: 5000, requestTimeoutMs: 5000, maxRetries: 0, ...options });
   t.teardown(() => c.close());
   return c;
 }
@@ -29,7 +29,7 @@ t.test('--print shows each event as Flume\'s logger sink; SIGTERM prints totals'
   await cli.waitFor(/headers:\{\} body: }/, 5000);
   await c.close();
   cli.kill('SIGTERM');
-  const exit = await within(cli.exited, 5000, 'serve to stop');
+  const exit = await within(cli.exited, 10_000, 'serve to stop');
   t.equal(exit.code, 0, exit.stderr);
   const lines = exit.stdout.split('\n');
   t.equal(lines[0], `listening on ${LOOPBACK}:${port}`);
@@ -55,7 +55,7 @@ t.test('--jsonl appends events as JSON lines (utf8 text or base64); SIGINT stops
   await cli.waitFor(/^received 2 events$/m, 5000);
   await c.close();
   cli.kill('SIGINT');
-  const exit = await within(cli.exited, 5000, 'serve to stop');
+  const exit = await within(cli.exited, 10_000, 'serve to stop');
   t.equal(exit.code, 0, exit.stderr);
   t.match(exit.stdout, /^total: 2 events received, 2 acknowledged, 1 call, 1 connection$/m);
 });
@@ -90,7 +90,7 @@ t.test('fault flags: --fail, --delay, --stall-handshake, --drop-every', { jobs: 
     await third.append(EventBuilder.withBody('3'));
     await Promise.all([first.close(), third.close()]);
     cli.kill('SIGTERM');
-    const exit = await within(cli.exited, 5000, 'serve to stop');
+    const exit = await within(cli.exited, 10_000, 'serve to stop');
     t.match(exit.stdout, /total: 2 events received, 2 acknowledged, 2 calls, 3 connections/);
   });
 });
@@ -116,6 +116,6 @@ t.test('avro-client to serve, both as processes', async (t) => {
   const sent = await runCli(t, ['avro-client', '-H', LOOPBACK, '-p', String(port)], { input: 'a\nb\nc\n' });
   t.equal(sent.code, 0, sent.stderr);
   cli.kill('SIGTERM');
-  const exit = await within(cli.exited, 5000, 'serve to stop');
+  const exit = await within(cli.exited, 10_000, 'serve to stop');
   t.match(exit.stdout, /total: 3 events received, 3 acknowledged/);
 });
