@@ -16,6 +16,7 @@ import { type ConnectionState, canTransition, formatAddress } from './connection
 import { Deadline } from './deadline.js';
 import { FrameDecoder, encodeFrame, frameBody } from './frame-codec.js';
 import { type FrameLimits, resolveLimits } from './limits.js';
+import { encodeEvent, encodeEventArray } from './event-codec.js';
 import { PING_MESSAGE, decodeResponseHead, decodeValue, encodeRequest } from './call.js';
 import { ClientHandshake } from './handshake-negotiation.js';
 import type { HandshakeMatch } from './handshake.js';
@@ -138,11 +139,11 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
   }
 
   append(event: AvroFlumeEvent, options?: CallOptions): Promise<Status> {
-    return this.request('append', { event }, options) as Promise<Status>;
+    return this.requestEncoded('append', () => encodeEvent(event), options) as Promise<Status>;
   }
 
   appendBatch(events: AvroFlumeEvent[], options?: CallOptions): Promise<Status> {
-    return this.request('appendBatch', { events }, options) as Promise<Status>;
+    return this.requestEncoded('appendBatch', () => encodeEventArray(events), options) as Promise<Status>;
   }
 
   /**
@@ -151,13 +152,19 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
    */
   request(messageName: string, params: Record<string, unknown>, options: CallOptions = {}): Promise<unknown> {
     const message = this.cache.local.messages.get(messageName);
+    return this.requestEncoded(messageName, () => message!.request.toBuffer(params), options);
+  }
+
+  private requestEncoded(messageName: string, encode: () => Buffer, options: CallOptions = {}): Promise<unknown> {
+    const message = this.cache.local.messages.get(messageName);
     if (!message) {
       return Promise.reject(new ProtocolError(`Message ${messageName} is not in protocol ${this.cache.local.name}`));
     }
     let encoded: Buffer;
     try {
-      encoded = message.request.toBuffer(params);
+      encoded = encode();
     } catch (err) {
+      if (err instanceof ProtocolError) return Promise.reject(new ProtocolError(`Cannot encode ${messageName} parameters: ${err.message}`, { cause: err }));
       return Promise.reject(new ProtocolError(`Cannot encode ${messageName} parameters: ${describe(err)}`, { cause: err }));
     }
     return this.enqueue(messageName, message, encoded, options);
