@@ -1,6 +1,7 @@
 import { type MachineInfo, formatResult, loadAverage, loadNotes, machineInfo, writeResult } from './report.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
 import { failoverScenario } from './failover.js';
+import { recoveryScenario } from './recovery.js';
 import { throughputScenario } from './throughput.js';
 
 /**
@@ -9,6 +10,7 @@ import { throughputScenario } from './throughput.js';
  */
 export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([
   [throughputScenario.name, throughputScenario],
+  [recoveryScenario.name, recoveryScenario],
   [failoverScenario.name, failoverScenario],
 ]);
 
