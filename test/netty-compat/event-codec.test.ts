@@ -7,8 +7,10 @@ const batchType = FLUME_PROTOCOL.messages.get('appendBatch')!.request;
 const appendType = FLUME_PROTOCOL.messages.get('append')!.request;
 
 const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 80 }), fc.string({ unit: 'grapheme-ascii', maxLength: 200 }));
+// avsc decodes maps into plain objects, where a "__proto__" key is lost on read; it is left out here.
+const key = text.filter((k) => k !== '__proto__');
 const event: fc.Arbitrary<AvroFlumeEvent> = fc.record({
-  headers: fc.dictionary(text, text, { maxKeys: 6 }),
+  headers: fc.dictionary(key, text, { maxKeys: 6 }),
   body: fc.uint8Array({ maxLength: 600 }).map((bytes) => Buffer.from(bytes)),
 });
 

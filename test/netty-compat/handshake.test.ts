@@ -69,8 +69,8 @@ t.test('undecodable handshakes are ProtocolErrors naming the record', async (t) 
   }
   t.throws(() => decodeHandshakeRequest(Buffer.concat([Buffer.alloc(16), Buffer.from([0x05])])), {
     name: 'ProtocolError',
-    message: /Invalid handshake request: invalid union index/,
-  });
+    message: /handshake request/,
+  }, 'union index -3');
   t.throws(() => decodeHandshakeResponse(Buffer.from([0x06, 0, 0, 0])), { name: 'ProtocolError', message: /handshake response/ }, 'match index 3');
   t.throws(() => decodeHandshakeResponse(Buffer.alloc(0)), ProtocolError, 'empty');
 });
