@@ -16,6 +16,8 @@ const BAD_EVENTS: Array<[string, Event, RegExp]> = [
   ['an object header value', bad({ headers: { nested: { a: 'b' } }, body: 'x' }), /header "nested" must be a string, got object/],
   ['headers as an array', bad({ headers: ['a'], body: 'x' }), /headers must be an object of strings, got array/],
   ['headers as a string', bad({ headers: 'a=b', body: 'x' }), /headers must be an object of strings, got string/],
+  // A Map has no own entries: sent as it is, its headers would silently vanish.
+  ['headers as a Map', bad({ headers: new Map([['host', 'web-1']]), body: 'x' }), /headers must be an object of strings, got Map/],
   ['a number body', bad({ headers: {}, body: 12 }), /body must be bytes \(Uint8Array\) or a string, got number/],
   ['an object body', bad({ headers: {}, body: { text: 'x' } }), /body must be bytes .* got object/],
   ['a missing body', bad({ headers: {} }), /body must be bytes .* got undefined/],
@@ -87,7 +89,9 @@ t.test('valid unusual events go through: empty body, empty headers, unicode, bin
     bad({ body: 'no headers at all' }),
     EventBuilder.withBody('héllo ✓', { 'ключ': 'значение' }),
     { headers: {}, body: new Uint8Array(backing.buffer, backing.byteOffset + 2, 5) },
+    { headers: Object.assign(Object.create(null) as Record<string, string>, { bare: 'yes' }), body: Buffer.from('null-prototype headers') },
   ]);
-  t.same(rec.bodies(), ['', 'no headers at all', 'héllo ✓', 'SLICE']);
+  t.same(rec.bodies(), ['', 'no headers at all', 'héllo ✓', 'SLICE', 'null-prototype headers']);
+  t.same(rec.calls[0]!.headers[4], { bare: 'yes' });
   t.same(rec.calls[0]!.headers[2], { 'ключ': 'значение' });
 });

@@ -136,6 +136,28 @@ t.test('create() from a typed ClientConfig', async (t) => {
   t.same(rec.bodies(), ['typed']);
 });
 
+t.test('create() from a ClientConfig built in plain JS: missing options get defaults, bad ones are refused', async (t) => {
+  const rec = await startRecordingServer(t);
+  const host = { alias: 'js', host: LOOPBACK, port: rec.port };
+  // Partial options (no batchSize, ...): filled in, not left undefined (which once sent empty batches).
+  const client = RpcClientFactory.create({ clientType: 'default', host, options: { requestTimeoutMs: 2000 } } as never);
+  t.teardown(() => client.close());
+  t.equal(client.getBatchSize(), 100);
+  await client.appendBatch([EventBuilder.withBody('p1'), EventBuilder.withBody('p2')]);
+  t.same(rec.bodies(), ['p1', 'p2']);
+  const error = (() => {
+    try {
+      RpcClientFactory.create({ clientType: 'default', host, options: { ...defaultConnectionOptions(), requestTimeoutMs: -1 } });
+    } catch (err) {
+      return err;
+    }
+    return null;
+  })();
+  t.type(error, ConfigurationError, 'an invalid typed option is refused');
+  t.equal((error as ConfigurationError).key, 'request-timeout');
+  t.throws(() => new NettyAvroRpcClient({ host: null as unknown as string, port: rec.port }), ConfigurationError, 'a null host is a ConfigurationError, not a TypeError');
+});
+
 t.test('getDefaultInstance(host, port, batchSize): connected, with the batch size', async (t) => {
   const rec = await startRecordingServer(t);
   const client = await RpcClientFactory.getDefaultInstance(LOOPBACK, rec.port, 4);

@@ -31,7 +31,9 @@ export function toWireEvent(event: unknown, index: number): AvroFlumeEvent {
   else if (typeof body === 'string') wireBody = Buffer.from(body, 'utf8');
   else throw new EventValidationError(`${where}: body must be bytes (Uint8Array) or a string, got ${typeName(body)}`);
   const wireHeaders = headers ?? {};
-  if (typeof wireHeaders !== 'object' || wireHeaders === null || Array.isArray(wireHeaders)) {
+  // A plain object only: a Map (or any class instance) has no own entries to send, and its
+  // headers would be dropped without a word.
+  if (!isPlainObject(wireHeaders)) {
     throw new EventValidationError(`${where}: headers must be an object of strings, got ${typeName(headers)}`);
   }
   for (const [key, value] of Object.entries(wireHeaders)) {
@@ -48,8 +50,18 @@ export function toWireEvents(events: unknown): AvroFlumeEvent[] {
   return events.map((event, index) => toWireEvent(event, index));
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
 function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
+  if (typeof value === 'object' && !isPlainObject(value)) {
+    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof name === 'string' && name !== '') return name;
+  }
   return typeof value;
 }

@@ -49,9 +49,10 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
 
   constructor(options: NettyAvroRpcClientOptions | { host: HostAddress; options: ConnectionOptions }) {
     super();
-    if (typeof options.host === 'object') {
+    if (typeof options.host === 'object' && options.host !== null) {
       this.host = validateHost(options.host);
-      this.options = (options as { options: ConnectionOptions }).options;
+      // Filled in and checked here too: a config built in plain JS may lack fields or hold bad values.
+      this.options = defaultConnectionOptions((options as { options?: Partial<ConnectionOptions> }).options ?? {});
     } else {
       const { host, port, ...rest } = options as NettyAvroRpcClientOptions;
       this.host = validateHost({ alias: 'h1', host, port });

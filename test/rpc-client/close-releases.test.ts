@@ -1,0 +1,49 @@
+/**
+ * close() releases everything: after closing clients caught in every kind of wait (a call in
+ * flight, a held handshake, a one-minute backoff after a failed round, an unanswered call, a
+ * client never used), a process holding nothing else exits on its own, at once. A socket or a
+ * ref'd timer left behind would keep it alive and fail this test.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { SLACK_MS, refusedPort, startRecordingServer, within } from '../fixtures/rpc-server.js';
+
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'rpc-client-close-child.mjs');
+
+t.test('after close() of clients in every waiting state, the process exits by itself', async (t) => {
+  const healthy = await startRecordingServer(t);
+  const handshakeStalled = await startRecordingServer(t, { faults: { handshakeStallMs: Infinity } });
+  const responseStalled = await startRecordingServer(t, { faults: { responseDelayMs: Infinity } });
+  const refused = await refusedPort();
+
+  const child = spawn(process.execPath, [CHILD, String(healthy.port), String(handshakeStalled.port), String(responseStalled.port), String(refused)], {
+    cwd: path.dirname(CHILD),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
+
+  const { code, at } = await within(exited, 20_000, 'the child process to exit (something was left open after close)');
+  t.equal(code, 0, `the child ran cleanly${stderr ? `: ${stderr}` : ''}`);
+  const report = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { closed?: boolean; at?: number; outcomes?: Record<string, string> };
+  t.equal(report.closed, true, 'every close() resolved');
+  const { d, ...others } = report.outcomes ?? {};
+  t.same(others, {
+    a: 'ok', // in flight at close: close waited for it
+    b: 'ClientClosedError', // its handshake was held: rejected when close gave up waiting
+    cFirst: 'ConnectError',
+    c: 'ClientClosedError', // waiting out the backoff: rejected at once by the shutdown
+  });
+  // Never answered: its own request timeout and close()'s wait (both 100ms, started a moment
+  // apart) race; either way a typed error.
+  t.ok(d === 'RequestTimeoutError' || d === 'ConnectionClosedError', `the unanswered call was reported (${d})`);
+  t.ok(at - report.at! < SLACK_MS, `exited ${at - report.at!}ms after the last close resolved, not after a leftover timer`);
+});
