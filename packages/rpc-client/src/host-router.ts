@@ -4,9 +4,9 @@ import {
   ClientBusyError,
   ClientClosedError,
   EventValidationError,
-  PartialBatchError,
   asFlumeError,
 } from './errors.js';
+import { type Acknowledge, DeliveryLedger, sendInBatches } from './delivery-ledger.js';
 import { type Event, toWireEvent, toWireEvents } from './event.js';
 import type { HostSlot } from './host-slot.js';
 import type { NettyAvroRpcClient } from './netty-avro-client.js';
@@ -47,15 +47,14 @@ export interface MultiHostCounters extends DeliveryCounters {
  * another in the policy's order until one acknowledges it, counts, and closes.
  */
 export class HostRouter {
-  readonly counters: MultiHostCounters = {
+  private readonly ledger = new DeliveryLedger<MultiHostCounters>({
     eventsReceived: 0,
     eventsSent: 0,
     eventsAcknowledged: 0,
     eventsFailed: 0,
     eventsRetried: 0,
     hostFailures: 0,
-  };
-  private readonly calls = new Set<Promise<unknown>>();
+  });
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -69,31 +68,27 @@ export class HostRouter {
     return this.closing !== null;
   }
 
+  get counters(): MultiHostCounters {
+    return this.ledger.counters;
+  }
+
   append(event: Event, options: SendOptions = {}): Promise<void> {
     return this.track(1, () => {
       const wire = toWireEvent(event, 0);
-      return this.route((client) => client.append(wire, options), 1, options.signal).then(() => 1);
+      return this.route((client) => client.append(wire, options), 1, options.signal);
     });
   }
 
   appendBatch(events: Event[], options: SendOptions = {}): Promise<void> {
     const count = Array.isArray(events) ? events.length : 0;
-    return this.track(count, async () => {
-      const wire = toWireEvents(events);
-      let acknowledged = 0;
-      for (let start = 0; start < wire.length; start += this.batchSize) {
-        const chunk = wire.slice(start, start + this.batchSize);
-        try {
-          await this.route((client) => client.appendBatch(chunk, options), chunk.length, options.signal);
-        } catch (err) {
-          const error = asFlumeError(err);
-          throw acknowledged > 0 ? new PartialBatchError(acknowledged, wire.length - acknowledged, error) : error;
-        }
-        acknowledged += chunk.length;
-        this.counters.eventsAcknowledged += chunk.length;
-      }
-      return 0;
-    });
+    return this.track(count, (acknowledge) =>
+      sendInBatches(
+        toWireEvents(events),
+        this.batchSize,
+        (chunk) => this.route((client) => client.appendBatch(chunk, options), chunk.length, options.signal),
+        acknowledge,
+      ),
+    );
   }
 
   /** Connects to the first host in the policy's order that answers the handshake. */
@@ -105,41 +100,14 @@ export class HostRouter {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.allSettled(this.slots.map((slot) => slot.close()));
-      await Promise.allSettled([...this.calls]);
+      await Promise.allSettled(this.ledger.calls);
     })();
     return this.closing;
   }
 
-  /**
-   * Runs one call. `run` resolves with the events it acknowledged that the batch loop has not
-   * counted already; each event handed over ends up acknowledged or failed.
-   */
-  private track(events: number, run: () => Promise<number>): Promise<void> {
+  private track(events: number, run: (acknowledge: Acknowledge) => Promise<void>): Promise<void> {
     if (this.closing) return Promise.reject(this.closedError());
-    this.counters.eventsReceived += events;
-    let started: Promise<number>;
-    try {
-      started = run();
-    } catch (err) {
-      started = Promise.reject(err);
-    }
-    const call = started.then(
-      (acknowledged) => {
-        this.counters.eventsAcknowledged += acknowledged;
-      },
-      (err: unknown) => {
-        const error = asFlumeError(err);
-        const acknowledged = error instanceof PartialBatchError ? error.acknowledged : 0;
-        this.counters.eventsFailed += events - acknowledged;
-        throw error;
-      },
-    );
-    this.calls.add(call);
-    const forget = (): void => {
-      this.calls.delete(call);
-    };
-    call.then(forget, forget);
-    return call;
+    return this.ledger.track(events, run);
   }
 
   /** Sends one batch (or connects) to one host after another until one succeeds. */
@@ -151,8 +119,8 @@ export class HostRouter {
       const token = slot.beginAttempt();
       try {
         const client = slot.obtain();
-        this.counters.eventsSent += events;
-        if (failures.length > 0) this.counters.eventsRetried += events;
+        this.ledger.counters.eventsSent += events;
+        if (failures.length > 0) this.ledger.counters.eventsRetried += events;
         await send(client);
       } catch (err) {
         const error = asFlumeError(err);
@@ -167,7 +135,7 @@ export class HostRouter {
         // Busy, or its client was being replaced: nothing is wrong with the host itself.
         const penalise = !(error instanceof ClientBusyError || error instanceof ClientClosedError);
         const counted = slot.failed(token, error, penalise);
-        this.counters.hostFailures += 1;
+        this.ledger.counters.hostFailures += 1;
         failures.push({ slot, error });
         this.policy.onFailure(slot, error, counted);
         continue;

@@ -10,7 +10,8 @@ import { abortableDelay } from './abortable.js';
 import { type ConnectionOptions, type HostAddress, defaultConnectionOptions, validateHost } from './config.js';
 import { type ConnectionCounters, ConnectionSupervisor, type RetryInfo } from './connection-supervisor.js';
 import type { ConnectivityState } from './connectivity.js';
-import { ClientClosedError, PartialBatchError, StatusError, asFlumeError } from './errors.js';
+import { type Acknowledge, DeliveryLedger, sendInBatches } from './delivery-ledger.js';
+import { ClientClosedError, StatusError } from './errors.js';
 import { type Event, toWireEvent, toWireEvents } from './event.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import type { DeliveryCounters, RpcClient, SendOptions } from './rpc-client.js';
@@ -43,8 +44,7 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
   readonly host: HostAddress;
   private readonly supervisor: ConnectionSupervisor;
   private readonly limiter: ConcurrencyLimiter;
-  private readonly delivery: DeliveryCounters = { eventsReceived: 0, eventsSent: 0, eventsAcknowledged: 0, eventsFailed: 0 };
-  private readonly calls = new Set<Promise<unknown>>();
+  private readonly ledger = new DeliveryLedger<DeliveryCounters>({ eventsReceived: 0, eventsSent: 0, eventsAcknowledged: 0, eventsFailed: 0 });
   private closing: Promise<void> | null = null;
 
   constructor(options: NettyAvroRpcClientOptions | { host: HostAddress; options: ConnectionOptions }) {
@@ -75,7 +75,7 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
 
   /** Delivery and connection counters, as of now. */
   get counters(): Readonly<NettyAvroRpcClientCounters> {
-    return { ...this.delivery, ...this.supervisor.counters };
+    return { ...this.ledger.counters, ...this.supervisor.counters };
   }
 
   /** Connects and handshakes now (with retries), like Java's factory does; rejects if that fails. */
@@ -97,20 +97,9 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
 
   appendBatch(events: Event[], options: SendOptions = {}): Promise<void> {
     const count = Array.isArray(events) ? events.length : 0;
-    return this.track(count, async () => {
-      const wire = toWireEvents(events);
-      let acknowledged = 0;
-      for (let start = 0; start < wire.length; start += this.options.batchSize) {
-        const chunk = wire.slice(start, start + this.options.batchSize);
-        try {
-          await this.sendOne(chunk, 'appendBatch', options.signal);
-        } catch (err) {
-          const error = asFlumeError(err);
-          throw acknowledged > 0 ? new PartialBatchError(acknowledged, wire.length - acknowledged, error) : error;
-        }
-        acknowledged += chunk.length;
-      }
-    });
+    return this.track(count, (acknowledge) =>
+      sendInBatches(toWireEvents(events), this.options.batchSize, (chunk) => this.sendOne(chunk, 'appendBatch', options.signal), acknowledge),
+    );
   }
 
   close(): Promise<void> {
@@ -121,46 +110,18 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
   private async drainThenShutdown(): Promise<void> {
     const deadline = new AbortController();
     await Promise.race([
-      Promise.allSettled([...this.calls]),
+      Promise.allSettled(this.ledger.calls),
       abortableDelay(this.options.requestTimeoutMs, deadline.signal).catch(() => undefined),
     ]);
     deadline.abort();
     this.supervisor.shutdown();
-    await Promise.allSettled([...this.calls]);
+    await Promise.allSettled(this.ledger.calls);
   }
 
-  /**
-   * Counts a call's events in and out: each event handed over ends up acknowledged or failed,
-   * and every failure is also emitted as 'error'.
-   */
-  private track(events: number, run: () => Promise<void>): Promise<void> {
+  /** Every event handed over ends up acknowledged or failed; every failure is also emitted as 'error'. */
+  private track(events: number, run: (acknowledge: Acknowledge) => Promise<void>): Promise<void> {
     if (this.closing) return Promise.reject(new ClientClosedError(`Client for ${this.address} is closed`));
-    this.delivery.eventsReceived += events;
-    let started: Promise<void>;
-    try {
-      started = run();
-    } catch (err) {
-      started = Promise.reject(err);
-    }
-    const call = started.then(
-      () => {
-        this.delivery.eventsAcknowledged += events;
-      },
-      (err: unknown) => {
-        const error = asFlumeError(err);
-        const acknowledged = error instanceof PartialBatchError ? error.acknowledged : 0;
-        this.delivery.eventsAcknowledged += acknowledged;
-        this.delivery.eventsFailed += events - acknowledged;
-        this.emit('error', error);
-        throw error;
-      },
-    );
-    this.calls.add(call);
-    const forget = (): void => {
-      this.calls.delete(call);
-    };
-    call.then(forget, forget);
-    return call;
+    return this.ledger.track(events, run, (error) => this.emit('error', error));
   }
 
   /** One call on the wire: waits for a slot and a ready connection, then sends and checks the status. */
@@ -168,7 +129,7 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
     const release = await this.limiter.acquire(signal);
     try {
       const transceiver = await this.supervisor.obtain(signal);
-      this.delivery.eventsSent += events.length;
+      this.ledger.counters.eventsSent += events.length;
       // Counted, not timed: a millisecond timestamp cannot order an answer stamped in the very
       // millisecond of the write (typically the handshake's, right before the first call).
       const answeredBeforeWrite = transceiver.responsesReceived;
