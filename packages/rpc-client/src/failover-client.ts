@@ -1,13 +1,11 @@
-import { EventEmitter } from 'eventemitter3';
+import { RoutedRpcClient } from './routed-client.js';
 import type { FlumeRpcError } from '@flume-rpc/netty-compat';
 import { FLUME_DEFAULTS, type FailoverClientConfig, type HostAddress, requireInteger } from './config.js';
 import { ConfigurationError } from './errors.js';
-import type { Event } from './event.js';
 import { DEFAULT_PENALTY_BASE_MS, DEFAULT_PENALTY_GRACE_MS, HostPenalty } from './host-penalty.js';
-import { type HostFailure, HostRouter, type MultiHostCounters } from './host-router.js';
+import { type HostFailure, HostRouter } from './host-router.js';
 import { type HostState, HostSlot } from './host-slot.js';
 import { type MultiHostOptions, checkHosts, hostConnectionOptions } from './multi-host-options.js';
-import type { RpcClient, SendOptions } from './rpc-client.js';
 
 export interface FailoverRpcClientEvents {
   /** Calls moved from `from` to the lower-priority `to` because `from` failed with `cause`. */
@@ -42,9 +40,9 @@ export interface FailoverRpcClientOptions extends MultiHostOptions {
  * host failed is sent whole to the next, so a host that committed it without answering gets it
  * twice (at-least-once). See docs/failover.md.
  */
-export class FailoverRpcClient extends EventEmitter<FailoverRpcClientEvents> implements RpcClient {
+export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> {
   readonly maxAttempts: number;
-  private readonly router: HostRouter;
+  protected readonly router: HostRouter;
   private readonly byPriority: HostSlot[];
   private current: HostSlot | null = null;
   private readonly now: () => number;
@@ -84,39 +82,9 @@ export class FailoverRpcClient extends EventEmitter<FailoverRpcClientEvents> imp
     return this.current?.host ?? null;
   }
 
-  get counters(): Readonly<MultiHostCounters> {
-    return { ...this.router.counters };
-  }
-
   /** Every host in priority order, with its cool-down, failures and counters. */
   hostStates(): HostState[] {
     return this.byPriority.map((slot) => slot.state(slot === this.current));
-  }
-
-  /** Connects to the highest-priority host that answers; rejects with AllHostsFailedError if none does. */
-  connect(signal?: AbortSignal): Promise<void> {
-    return this.router.connect(signal);
-  }
-
-  append(event: Event, options?: SendOptions): Promise<void> {
-    return this.router.append(event, options);
-  }
-
-  appendBatch(events: Event[], options?: SendOptions): Promise<void> {
-    return this.router.appendBatch(events, options);
-  }
-
-  getBatchSize(): number {
-    return this.router.batchSize;
-  }
-
-  isActive(): boolean {
-    return !this.router.closed;
-  }
-
-  /** Closes every host's client (each waits for its calls in flight, up to the request timeout). */
-  close(): Promise<void> {
-    return this.router.close();
   }
 
   /**

@@ -1,13 +1,11 @@
-import { EventEmitter } from 'eventemitter3';
+import { RoutedRpcClient } from './routed-client.js';
 import type { FlumeRpcError } from '@flume-rpc/netty-compat';
 import { FLUME_DEFAULTS, type HostAddress, type LoadBalancingClientConfig, requireInteger } from './config.js';
-import type { Event } from './event.js';
 import { DEFAULT_PENALTY_BASE_MS, DEFAULT_PENALTY_GRACE_MS, HostPenalty } from './host-penalty.js';
-import { HostRouter, type MultiHostCounters } from './host-router.js';
+import { HostRouter } from './host-router.js';
 import { type HostSelector, RandomSelector, resolveHostSelector } from './host-selector.js';
 import { type HostState, HostSlot } from './host-slot.js';
 import { type MultiHostOptions, checkHosts, hostConnectionOptions } from './multi-host-options.js';
-import type { RpcClient, SendOptions } from './rpc-client.js';
 
 export interface LoadBalancingRpcClientEvents {
   /** An attempt on `host` failed; with backoff on, `excludedUntil` ends its new exclusion (else null). */
@@ -40,10 +38,10 @@ export interface LoadBalancingRpcClientOptions extends MultiHostOptions {
  * up to maxBackoff. A batch is sent whole to one host; one that failed is sent whole to the next
  * (at-least-once). See docs/failover.md.
  */
-export class LoadBalancingRpcClient extends EventEmitter<LoadBalancingRpcClientEvents> implements RpcClient {
+export class LoadBalancingRpcClient extends RoutedRpcClient<LoadBalancingRpcClientEvents> {
   readonly backoff: boolean;
   readonly selector: HostSelector;
-  private readonly router: HostRouter;
+  protected readonly router: HostRouter;
   private readonly byAlias: Map<string, HostSlot>;
 
   constructor(config: LoadBalancingRpcClientOptions | LoadBalancingClientConfig) {
@@ -84,39 +82,9 @@ export class LoadBalancingRpcClient extends EventEmitter<LoadBalancingRpcClientE
     );
   }
 
-  get counters(): Readonly<MultiHostCounters> {
-    return { ...this.router.counters };
-  }
-
   /** Every host in `hosts` order, with its exclusion, failures and counters. */
   hostStates(): HostState[] {
     return this.router.slots.map((slot) => slot.state(!slot.penalty.excluded()));
-  }
-
-  /** Connects to the first host the selector picks that answers; rejects with AllHostsFailedError if none does. */
-  connect(signal?: AbortSignal): Promise<void> {
-    return this.router.connect(signal);
-  }
-
-  append(event: Event, options?: SendOptions): Promise<void> {
-    return this.router.append(event, options);
-  }
-
-  appendBatch(events: Event[], options?: SendOptions): Promise<void> {
-    return this.router.appendBatch(events, options);
-  }
-
-  getBatchSize(): number {
-    return this.router.batchSize;
-  }
-
-  isActive(): boolean {
-    return !this.router.closed;
-  }
-
-  /** Closes every host's client (each waits for its calls in flight, up to the request timeout). */
-  close(): Promise<void> {
-    return this.router.close();
   }
 
   /**
