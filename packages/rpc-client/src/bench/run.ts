@@ -1,6 +1,9 @@
 import { type MachineInfo, formatResult, loadAverage, loadNotes, machineInfo, writeResult } from './report.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
 import { failoverScenario } from './failover.js';
+import { latencyScenario } from './latency.js';
+import { memoryScenario } from './memory.js';
+import { regenerateBenchChart } from './chart.js';
 import { recoveryScenario } from './recovery.js';
 import { throughputScenario } from './throughput.js';
 
@@ -12,6 +15,8 @@ export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([
   [throughputScenario.name, throughputScenario],
   [recoveryScenario.name, recoveryScenario],
   [failoverScenario.name, failoverScenario],
+  [latencyScenario.name, latencyScenario],
+  [memoryScenario.name, memoryScenario],
 ]);
 
 export interface BenchOptions {
@@ -52,6 +57,7 @@ export async function runBench(options: BenchOptions): Promise<BenchSummary> {
     files.push(file);
     options.log(`wrote ${file}`);
   }
+  if (!options.quick) await regenerateBenchChart(options.outDir, options.log); // docs/benchmarks.svg from the full results
   const ok = results.every((result) => result.checks.every((check) => check.ok));
   return { machine, results, files, ok };
 }

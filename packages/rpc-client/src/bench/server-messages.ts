@@ -5,7 +5,7 @@ export type ParentMessage = { type: 'stats'; id: number };
 
 export type ChildMessage =
   | { type: 'listening'; port: number }
-  | { type: 'stats'; id: number; stats: ServerStats }
+  | { type: 'stats'; id: number; stats: ServerStats; cpuMicros: number }
   | { type: 'failed'; message: string };
 
 function typeOf(value: unknown): unknown {

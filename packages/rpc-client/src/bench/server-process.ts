@@ -14,11 +14,14 @@ export interface ServerProcessOptions {
   execArgv?: string[];
 }
 
+/** The server's counters, plus the CPU time (user + system, µs) its process has used so far. */
+export type ServerSnapshot = ServerStats & { cpuMicros: number };
+
 /** Our AvroSourceServer running in a child process, reachable on 127.0.0.1:port. */
 export interface ServerProcess {
   readonly pid: number;
   readonly port: number;
-  stats(): Promise<ServerStats>;
+  stats(): Promise<ServerSnapshot>;
   /** Kills the child by PID and waits for it to exit; idempotent, never throws. */
   stop(): Promise<void>;
 }
@@ -80,12 +83,12 @@ function waitForPort(child: ChildProcess, exited: Promise<void>, timeoutMs: numb
   });
 }
 
-function statsClient(child: ChildProcess, exited: Promise<void>, timeoutMs: number): () => Promise<ServerStats> {
+function statsClient(child: ChildProcess, exited: Promise<void>, timeoutMs: number): () => Promise<ServerSnapshot> {
   let nextId = 1;
   let gone = false;
   void exited.then(() => (gone = true));
   return () =>
-    new Promise<ServerStats>((resolve, reject) => {
+    new Promise<ServerSnapshot>((resolve, reject) => {
       if (gone) {
         reject(new Error('Benchmark server has exited'));
         return;
@@ -93,10 +96,10 @@ function statsClient(child: ChildProcess, exited: Promise<void>, timeoutMs: numb
       const id = nextId++;
       const timer = setTimeout(() => finish(new Error(`Benchmark server did not report stats within ${timeoutMs}ms`)), timeoutMs);
       const onMessage = (message: unknown): void => {
-        if (isChildMessage(message) && message.type === 'stats' && message.id === id) finish(message.stats);
+        if (isChildMessage(message) && message.type === 'stats' && message.id === id) finish({ ...message.stats, cpuMicros: message.cpuMicros });
       };
       const onExit = (): void => finish(new Error('Benchmark server exited while asked for stats'));
-      const finish = (outcome: ServerStats | Error): void => {
+      const finish = (outcome: ServerSnapshot | Error): void => {
         clearTimeout(timer);
         child.off('message', onMessage);
         child.off('exit', onExit);

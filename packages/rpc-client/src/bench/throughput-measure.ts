@@ -1,8 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import { type ClosedLoopResult, type Sender, runClosedLoop } from './closed-loop.js';
 import { openAvscSender } from './sender-avsc.js';
 import { openOursSender } from './sender-ours.js';
 import { openRawSender } from './sender-raw.js';
-import type { ServerProcess } from './server-process.js';
+import type { ServerProcess, ServerSnapshot } from './server-process.js';
 import type { Workload } from './workload.js';
 
 /** The clients compared, in the order of the table. */
@@ -35,6 +36,15 @@ export interface Measurement {
   clientAcknowledgedEvents: number;
   /** The server's eventsAcknowledged growth over the same connection. */
   serverAcknowledgedEvents: number;
+  /**
+   * CPU (user + system, kernel socket work included) this process spent per acknowledged batch
+   * during the load: at 8 in flight the server caps events/s, and this is where clients differ.
+   */
+  clientCpuMicrosPerBatch: number;
+  /** Server CPU per batch it acknowledged, over the same span. */
+  serverCpuMicrosPerBatch: number;
+  /** Server CPU time / wall time over the load: near 1 means the server was the bottleneck. */
+  serverBusy: number;
   error: string | null;
 }
 
@@ -50,25 +60,38 @@ export async function measure(
   round: number,
   settings: WindowSettings,
 ): Promise<Measurement> {
-  const before = (await server.stats()).eventsAcknowledged;
+  const initial = await server.stats();
   const base = { round, client, inFlight, eventsPerSecond: 0, windowMs: 0, windowRequests: 0, stoppedBy: 'error' };
   let sender: Sender;
   try {
     sender = await CLIENTS[client](server.port, workload);
   } catch (err) {
-    const serverAcknowledgedEvents = (await server.stats()).eventsAcknowledged - before;
-    return { ...base, clientAcknowledgedEvents: 0, serverAcknowledgedEvents, error: `could not connect: ${String(err)}` };
+    const serverAcknowledgedEvents = (await server.stats()).eventsAcknowledged - initial.eventsAcknowledged;
+    const cpu = { clientCpuMicrosPerBatch: 0, serverCpuMicrosPerBatch: 0, serverBusy: 0 };
+    return { ...base, ...cpu, clientAcknowledgedEvents: 0, serverAcknowledgedEvents, error: `could not connect: ${String(err)}` };
   }
   let loop: ClosedLoopResult;
+  let clientCpu: NodeJS.CpuUsage;
+  let serverAtStart: ServerSnapshot;
+  let serverAtEnd: ServerSnapshot;
+  let wallMs: number;
   try {
     // Fields picked one by one: a wider settings object (one with an inFlight list) must not leak in.
     const { warmupMs, windowMs, maxRequests, drainTimeoutMs } = settings;
+    serverAtStart = await server.stats();
+    const cpuAtStart = process.cpuUsage();
+    const wallAtStart = performance.now();
     loop = await runClosedLoop(sender, { inFlight, warmupMs, windowMs, maxRequests, drainTimeoutMs });
+    clientCpu = process.cpuUsage(cpuAtStart);
+    wallMs = performance.now() - wallAtStart;
+    serverAtEnd = await server.stats();
   } finally {
     await sender.close();
   }
-  const serverAcknowledgedEvents = (await server.stats()).eventsAcknowledged - before;
+  const serverAcknowledgedEvents = (await server.stats()).eventsAcknowledged - initial.eventsAcknowledged;
   const ok = loop.error === null && loop.windowMs > 0 && loop.windowRequests > 0;
+  const serverCpuMicros = serverAtEnd.cpuMicros - serverAtStart.cpuMicros;
+  const serverBatches = (serverAtEnd.eventsAcknowledged - serverAtStart.eventsAcknowledged) / workload.batchSize;
   return {
     round,
     client,
@@ -79,6 +102,13 @@ export async function measure(
     stoppedBy: loop.stoppedBy,
     clientAcknowledgedEvents: (sender.setupRequests + loop.acknowledgedRequests) * workload.batchSize,
     serverAcknowledgedEvents,
+    clientCpuMicrosPerBatch: perBatch(clientCpu.user + clientCpu.system, loop.acknowledgedRequests),
+    serverCpuMicrosPerBatch: perBatch(serverCpuMicros, serverBatches),
+    serverBusy: wallMs > 0 ? serverCpuMicros / 1000 / wallMs : 0,
     error: loop.error ?? (ok ? null : 'empty measurement window (raise maxRequests or shorten the warm-up)'),
   };
+}
+
+function perBatch(micros: number, batches: number): number {
+  return batches > 0 ? micros / batches : 0;
 }

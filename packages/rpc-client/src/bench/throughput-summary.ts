@@ -1,0 +1,140 @@
+import type { ScenarioResult, Verdict } from './scenario.js';
+import { CLIENT_NAMES, type ClientName, type Measurement, type WindowSettings } from './throughput-measure.js';
+import type { Workload } from './workload.js';
+
+export interface ThroughputSettings extends WindowSettings {
+  rounds: number;
+  inFlight: number[];
+}
+
+/** From the issue: ours >= 1.3x avsc at every in-flight count, ours >= 60% of raw at 8 in flight. */
+const TARGET_VS_AVSC = 1.3;
+const TARGET_VS_RAW = 0.6;
+const TARGET_VS_RAW_IN_FLIGHT = 8;
+
+export interface ThroughputRun {
+  quick: boolean;
+  settings: ThroughputSettings;
+  workload: Workload;
+  startedAt: Date;
+  durationMs: number;
+  measurements: Measurement[];
+  /** calibrateEncode() before and after the run, events/s. */
+  calibration: readonly [number, number];
+}
+
+/** Medians over rounds, ratios of medians, targets and checks: the scenario's result. */
+export function summarise(run: ThroughputRun): ScenarioResult {
+  const { settings, measurements } = run;
+  const of = (client: ClientName, inFlight: number): Measurement[] =>
+    measurements.filter((m) => m.client === client && m.inFlight === inFlight);
+  const medianOf = (client: ClientName, inFlight: number, pick: (m: Measurement) => number): number =>
+    median(of(client, inFlight).filter((m) => m.error === null).map(pick));
+  const rate = (client: ClientName, inFlight: number): number => medianOf(client, inFlight, (m) => m.eventsPerSecond);
+  const cpu = (client: ClientName, inFlight: number): number => medianOf(client, inFlight, (m) => m.clientCpuMicrosPerBatch);
+
+  const rows = settings.inFlight.map((inFlight) => {
+    const [ours, avsc, raw] = [rate('ours', inFlight), rate('avsc', inFlight), rate('raw', inFlight)];
+    return [
+      String(inFlight),
+      formatRate(ours),
+      formatRate(avsc),
+      formatRate(raw),
+      formatRatio(ratio(ours, avsc)),
+      formatPercent(ratio(ours, raw)),
+      formatPercent(ratio(avsc, raw)),
+      formatMicros(cpu('ours', inFlight)),
+      formatMicros(cpu('avsc', inFlight)),
+      formatMicros(cpu('raw', inFlight)),
+    ];
+  });
+
+  const targets: Verdict[] = settings.inFlight.map((inFlight) => {
+    const r = ratio(rate('ours', inFlight), rate('avsc', inFlight));
+    return { name: `ours >= ${TARGET_VS_AVSC}x avsc at ${inFlight} in flight`, ok: r >= TARGET_VS_AVSC, detail: formatRatio(r) };
+  });
+  const vsRaw = ratio(rate('ours', TARGET_VS_RAW_IN_FLIGHT), rate('raw', TARGET_VS_RAW_IN_FLIGHT));
+  targets.push({ name: `ours >= ${TARGET_VS_RAW * 100}% of raw at ${TARGET_VS_RAW_IN_FLIGHT} in flight`, ok: vsRaw >= TARGET_VS_RAW, detail: formatPercent(vsRaw) });
+
+  const notes = settings.inFlight.flatMap((inFlight) => [
+    ...CLIENT_NAMES.map(
+      (client) =>
+        `${client} at ${inFlight} in flight, per round: ${of(client, inFlight).map((m) => formatRate(m.eventsPerSecond)).join(', ')} ev/s;` +
+        ` server busy ${formatPercent(medianOf(client, inFlight, (m) => m.serverBusy))}, server cpu ${formatMicros(medianOf(client, inFlight, (m) => m.serverCpuMicrosPerBatch))}/batch`,
+    ),
+    // Same-round pairs ran seconds apart, so their ratio is less exposed to drift than the medians'.
+    `ours/avsc at ${inFlight} in flight, per round: ${of('ours', inFlight).map((m, i) => formatRatio(ratio(m.eventsPerSecond, of('avsc', inFlight)[i]?.eventsPerSecond ?? 0))).join(', ')}`,
+  ]);
+  notes.push(
+    `host calibration (avsc toBuffer of the batch, one core): ${formatRate(run.calibration[0])} ev/s before, ${formatRate(run.calibration[1])} after`,
+  );
+
+  return {
+    scenario: 'throughput',
+    quick: run.quick,
+    startedAt: run.startedAt.toISOString(),
+    durationMs: Math.round(run.durationMs),
+    settings: {
+      ...settings,
+      batchSize: run.workload.batchSize,
+      bodyBytes: run.workload.bodyBytes,
+      headers: Object.keys(run.workload.events[0]?.headers ?? {}),
+    },
+    table: {
+      columns: ['in flight', 'ours ev/s', 'avsc ev/s', 'raw ev/s', 'ours/avsc', 'ours/raw', 'avsc/raw', 'ours cpu/batch', 'avsc cpu/batch', 'raw cpu/batch'],
+      rows,
+    },
+    checks: checks(measurements),
+    targets,
+    notes,
+    data: { calibrationEventsPerSecond: run.calibration, measurements },
+  };
+}
+
+function checks(measurements: Measurement[]): Verdict[] {
+  const failed = measurements.filter((m) => m.error !== null);
+  const short = measurements.filter((m) => m.serverAcknowledgedEvents < m.clientAcknowledgedEvents);
+  const sum = (pick: (m: Measurement) => number): number => measurements.reduce((total, m) => total + pick(m), 0);
+  return [
+    {
+      name: 'every measurement completed without error',
+      ok: failed.length === 0,
+      detail:
+        failed.length === 0
+          ? `${measurements.length} measurements`
+          : failed.map((m) => `${m.client}@${m.inFlight} round ${m.round + 1}: ${m.error}`).join('; '),
+    },
+    {
+      name: 'server acknowledged >= client-counted acknowledged events, per measurement',
+      ok: short.length === 0,
+      detail: `server ${sum((m) => m.serverAcknowledgedEvents)} >= clients ${sum((m) => m.clientAcknowledgedEvents)} events in total; ${short.length} measurement(s) short`,
+    },
+  ];
+}
+
+function ratio(a: number, b: number): number {
+  return b > 0 ? a / b : 0;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function formatRate(eventsPerSecond: number): string {
+  return eventsPerSecond >= 1e6 ? `${(eventsPerSecond / 1e6).toFixed(2)}M` : `${(eventsPerSecond / 1e3).toFixed(1)}k`;
+}
+
+function formatRatio(r: number): string {
+  return `${r.toFixed(2)}x`;
+}
+
+function formatPercent(r: number): string {
+  return `${(r * 100).toFixed(0)}%`;
+}
+
+function formatMicros(micros: number): string {
+  return `${micros.toFixed(0)}µs`;
+}
