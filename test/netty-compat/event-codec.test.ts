@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { FLUME_PROTOCOL, ProtocolError, encodeEvent, encodeEventArray, type AvroFlumeEvent } from '@flume-rpc/netty-compat';
+import { FLUME_PROTOCOL, ProtocolError, decodeEvent, decodeEventArray, encodeEvent, encodeEventArray, type AvroFlumeEvent } from '@flume-rpc/netty-compat';
 
 // The direct encoder must write exactly what avsc (and Java) write for the same events.
 const batchType = FLUME_PROTOCOL.messages.get('appendBatch')!.request;
@@ -53,4 +53,48 @@ t.test('events that cannot be encoded are ProtocolErrors naming the event', asyn
     t.throws(() => encodeEventArray([{ headers: {}, body: Buffer.alloc(0) }, e]), ProtocolError, `bad event ${index}`);
     t.throws(() => encodeEventArray([{ headers: {}, body: Buffer.alloc(0) }, e]), { message: /^Event 1/ });
   }
+});
+
+t.test('decodeEventArray reads back what avsc wrote, __proto__ headers included', async (t) => {
+  const withProto = fc.record({
+    headers: fc.dictionary(text, text, { maxKeys: 6 }),
+    body: fc.uint8Array({ maxLength: 600 }).map((bytes) => Buffer.from(bytes)),
+  });
+  fc.assert(
+    fc.property(fc.array(withProto, { maxLength: 12 }), (events) => {
+      const bytes = batchType.toBuffer({ events });
+      const decoded = decodeEventArray(bytes, 0, 'batch');
+      return (
+        decoded.offset === bytes.length &&
+        decoded.value.length === events.length &&
+        decoded.value.every((e, i) => e.body.equals(events[i]!.body) && JSON.stringify(Object.entries(e.headers)) === JSON.stringify(Object.entries(events[i]!.headers)))
+      );
+    }),
+    { numRuns: 300 },
+  );
+  const single = { headers: { host: 'web-1' }, body: Buffer.from('hello') };
+  const one = decodeEvent(appendType.toBuffer({ event: single }), 0, 'event');
+  t.same(one.value.headers, single.headers);
+  t.ok(one.value.body.equals(single.body));
+});
+
+t.test('decodeEventArray refuses truncated and hostile input with ProtocolError, never anything else', async (t) => {
+  const bytes = batchType.toBuffer({ events: [{ headers: { a: 'b' }, body: Buffer.from('body') }] });
+  for (let cut = 0; cut < bytes.length; cut += 1) {
+    t.throws(() => decodeEventArray(bytes.subarray(0, cut), 0, 'batch'), ProtocolError, `cut at ${cut}`);
+  }
+  // A block declaring 2^40 events in a few bytes is refused before any loop.
+  const huge = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x40]);
+  t.throws(() => decodeEventArray(huge, 0, 'batch'), { name: 'ProtocolError', message: /block count/ });
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), (random) => {
+      try {
+        decodeEventArray(Buffer.from(random), 0, 'batch');
+        return true;
+      } catch (err) {
+        return err instanceof ProtocolError;
+      }
+    }),
+    { numRuns: 2000 },
+  );
 });

@@ -114,3 +114,107 @@ function writeVarint(out: Buffer, offset: number, n: number): number {
   out[offset++] = zigzag;
   return offset;
 }
+
+/**
+ * The matching direct decoder, the hot path of every server: bounds are checked as it reads
+ * (a declared count or length beyond the bytes present is refused before any loop or
+ * allocation), bodies are views of the frame, not copies. Returns the offset after the value.
+ */
+export function decodeEventArray(buf: Buffer, offset: number, what: string): { value: AvroFlumeEvent[]; offset: number } {
+  const reader = new EventReader(buf, offset, what);
+  const events: AvroFlumeEvent[] = [];
+  for (;;) {
+    // The smallest event is two bytes (an empty map and an empty body).
+    const count = reader.blockCount(2);
+    if (count === 0) break;
+    for (let i = 0; i < count; i += 1) events.push(reader.event());
+  }
+  return { value: events, offset: reader.pos };
+}
+
+export function decodeEvent(buf: Buffer, offset: number, what: string): { value: AvroFlumeEvent; offset: number } {
+  const reader = new EventReader(buf, offset, what);
+  const event = reader.event();
+  return { value: event, offset: reader.pos };
+}
+
+class EventReader {
+  constructor(
+    private readonly buf: Buffer,
+    public pos: number,
+    private readonly what: string,
+  ) {}
+
+  event(): AvroFlumeEvent {
+    const headers: Record<string, string> = {};
+    for (;;) {
+      // The smallest header is two bytes (empty key and value).
+      const count = this.blockCount(2);
+      if (count === 0) break;
+      for (let i = 0; i < count; i += 1) {
+        const key = this.string();
+        const value = this.string();
+        // A "__proto__" key is data, not the object's prototype.
+        if (key === '__proto__') Object.defineProperty(headers, key, { value, enumerable: true, writable: true, configurable: true });
+        else headers[key] = value;
+      }
+    }
+    const length = this.length();
+    const body = this.buf.subarray(this.pos, this.pos + length);
+    this.pos += length;
+    return { headers, body };
+  }
+
+  /** A block's item count (its byte size skipped when given), checked against the bytes left. */
+  blockCount(minItemBytes: number): number {
+    let count = this.long();
+    if (count < 0) {
+      count = -count;
+      this.long();
+    }
+    if (count * minItemBytes > this.buf.length - this.pos) {
+      throw new ProtocolError(`Truncated ${this.what}: block count ${count} exceeds the bytes present`);
+    }
+    return count;
+  }
+
+  private string(): string {
+    const length = this.length();
+    const start = this.pos;
+    this.pos += length;
+    if (length <= 32) {
+      // Short ASCII is decoded in JS: cheaper than a call into C++ per header string.
+      let text = '';
+      for (let i = start; i < this.pos; i += 1) {
+        const byte = this.buf[i]!;
+        if (byte >= 0x80) return this.buf.toString('utf8', start, this.pos);
+        text += String.fromCharCode(byte);
+      }
+      return text;
+    }
+    return this.buf.toString('utf8', start, this.pos);
+  }
+
+  private length(): number {
+    const length = this.long();
+    if (length < 0) throw new ProtocolError(`Invalid ${this.what}: negative length ${length}`);
+    if (length > this.buf.length - this.pos) {
+      throw new ProtocolError(`Truncated ${this.what}: length ${length} exceeds the bytes present`);
+    }
+    return length;
+  }
+
+  /** A zig-zag varint (Avro long) within the safe integer range. */
+  private long(): number {
+    let result = 0;
+    let shift = 1;
+    for (let i = 0; i < 8; i += 1) {
+      if (this.pos >= this.buf.length) throw new ProtocolError(`Truncated ${this.what}: ends early`);
+      const byte = this.buf[this.pos++]!;
+      result += (byte & 0x7f) * shift;
+      if ((byte & 0x80) === 0) return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+      shift *= 128;
+    }
+    throw new ProtocolError(`Invalid ${this.what}: varint too long`);
+  }
+}

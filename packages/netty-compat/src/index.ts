@@ -1,7 +1,7 @@
 export * from './errors.js';
 export * from './limits.js';
 export { type Frame, FrameDecoder, encodeFrame, frameBody } from './frame-codec.js';
-export { encodeEvent, encodeEventArray } from './event-codec.js';
+export { decodeEvent, decodeEventArray, encodeEvent, encodeEventArray } from './event-codec.js';
 export { FLUME_PROTOCOL_TEXT, FLUME_PROTOCOL_MD5 } from './flume-protocol-text.js';
 export {
   type AvroFlumeEvent,

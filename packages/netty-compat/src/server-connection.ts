@@ -8,6 +8,7 @@ import type { HandshakeResponse } from './handshake.js';
 import type { ProtocolCache, RemoteProtocol } from './protocol-cache.js';
 import type { FaultPlan } from './faults.js';
 import type { MessageTypes } from './protocol.js';
+import { decodeEvent, decodeEventArray } from './event-codec.js';
 
 /** What the connection asks of its server: the call handler, the fault plan, and where errors go. */
 export interface ConnectionHost {
@@ -139,8 +140,7 @@ export class ServerConnection {
       this.close();
       return;
     }
-    const resolvers = this.remote!.resolversFor(messageName);
-    const params = decodeValue<Record<string, unknown>>(local.request, body, offset, `${messageName} parameters`, resolvers.request, resolvers.writer?.request);
+    const params = this.decodeParams(local, messageName, body, offset);
     this.answering += 1;
     const answered = (): void => {
       this.answering -= 1;
@@ -162,6 +162,18 @@ export class ServerConnection {
         answered();
         this.fail(new ProtocolError(`Cannot encode ${messageName} response: ${describe(err)}`, { cause: err }));
       });
+  }
+
+  /** Flume's own messages from a client with our protocol take the direct decoder; others go through avsc. */
+  private decodeParams(local: MessageTypes, messageName: string, body: Buffer, offset: number): Record<string, unknown> {
+    const what = `${messageName} parameters`;
+    if (this.remote!.identical && (messageName === 'appendBatch' || messageName === 'append')) {
+      const decoded = messageName === 'appendBatch' ? decodeEventArray(body, offset, what) : decodeEvent(body, offset, what);
+      if (decoded.offset !== body.length) throw new ProtocolError(`${body.length - decoded.offset} unexpected bytes after ${what}`);
+      return messageName === 'appendBatch' ? { events: decoded.value } : { event: decoded.value };
+    }
+    const resolvers = this.remote!.resolversFor(messageName);
+    return decodeValue<Record<string, unknown>>(local.request, body, offset, what, resolvers.request, resolvers.writer?.request);
   }
 
   private anyErrors(): MessageTypes['errors'] {
