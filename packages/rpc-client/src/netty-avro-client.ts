@@ -2,13 +2,12 @@ import { EventEmitter } from 'eventemitter3';
 import {
   type AvroFlumeEvent,
   type FlumeRpcError,
-  type HandshakeMatch,
   RequestTimeoutError,
   type Transceiver,
 } from '@flume-rpc/netty-compat';
 import { abortableDelay } from './abortable.js';
 import { type ConnectionOptions, type HostAddress, defaultConnectionOptions, validateHost } from './config.js';
-import { type ConnectionCounters, ConnectionSupervisor, type RetryInfo } from './connection-supervisor.js';
+import { type ConnectionCounters, ConnectionSupervisor, type SupervisorEvents } from './connection-supervisor.js';
 import type { ConnectivityState } from './connectivity.js';
 import { type Acknowledge, DeliveryLedger, sendInBatches } from './delivery-ledger.js';
 import { ClientClosedError, StatusError } from './errors.js';
@@ -16,13 +15,8 @@ import { type Event, toWireEvent, toWireEvents } from './event.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import type { DeliveryCounters, RpcClient, SendOptions } from './rpc-client.js';
 
-export interface NettyAvroRpcClientEvents {
-  state: (state: ConnectivityState, previous: ConnectivityState) => void;
-  connect: (address: string) => void;
-  handshake: (match: HandshakeMatch, address: string) => void;
-  ready: (address: string) => void;
-  disconnect: (address: string, cause: FlumeRpcError) => void;
-  retry: (info: RetryInfo) => void;
+/** The connection's own events (relayed from its supervisor), plus one per failed call. */
+export interface NettyAvroRpcClientEvents extends SupervisorEvents {
   /** A call failed; the same error also rejects the call's promise. */
   error: (error: FlumeRpcError) => void;
 }
