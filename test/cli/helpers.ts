@@ -158,17 +158,6 @@ export async function recordingServer(t: Test, faults: Partial<FaultPlan> = {}):
   return { server, port, events, calls, bodies: () => events.map((e) => Buffer.from(e.body).toString('utf8')) };
 }
 
-/** A port on 127.0.0.1 that was just bound and released, so connecting to it is refused. */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Polls `condition` every 20 ms until it holds; rejects after `ms`. */
 export async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
@@ -178,3 +167,5 @@ export async function until(condition: () => boolean, ms: number, what: string):
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+export { closedPort } from '../fixtures/sockets.js';

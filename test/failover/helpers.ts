@@ -6,6 +6,7 @@ import net from 'node:net';
 import type { Test } from 'tap';
 import { AvroSourceServer, type AvroSourceServerOptions } from '@flume-rpc/netty-compat';
 import { type ConnectionOptions, type Event, EventBuilder, type HostAddress } from '@flume-rpc/rpc-client';
+import { closedPort, within } from '../fixtures/sockets.js';
 
 export const LOOPBACK = '127.0.0.1';
 /** Upper bound for "at once" on a loaded 2-core box running test files in parallel. */
@@ -72,26 +73,7 @@ export class FakeClock {
   }
 }
 
-/** A port on 127.0.0.1 that was just bound and released, so connecting to it is refused. */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
-/** Rejects with a message naming `what` if `promise` has not settled within `ms`. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out after ${ms}ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** The rejection of `promise` (fails loudly if it resolves). */
 export async function failure(promise: Promise<unknown>): Promise<Error> {
@@ -122,3 +104,5 @@ export function nextEvent<A extends unknown[]>(emitter: Emitter, name: string, m
 export function until(at: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now() + 1)));
 }
+
+export { closedPort, within };
