@@ -78,9 +78,14 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
     if (this.current === 'shutdown') return Promise.reject(new ClientClosedError(`Client for ${this.address} is closed`));
     const live = this.transceiver;
     if (live && live.state === 'ready') return Promise.resolve(live);
-    this.attempt ??= this.connectWithRetries().finally(() => {
-      this.attempt = null;
-    });
+    if (!this.attempt) {
+      const attempt = this.connectWithRetries().finally(() => {
+        this.attempt = null;
+      });
+      // Callers that stopped waiting (aborted) no longer listen: the round's failure must not go unhandled.
+      attempt.catch(() => undefined);
+      this.attempt = attempt;
+    }
     return raceAbort(this.attempt, signal);
   }
 
