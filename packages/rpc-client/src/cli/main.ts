@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { InputError } from './input.js';
-import { CLI_DEFAULTS, UsageError, runAvroClient, summaryLine } from './avro-client.js';
+import { type AvroClientOptions, CLI_DEFAULTS, UsageError, runAvroClient, summaryLine } from './avro-client.js';
 import { oneLine } from './format.js';
 import { runServe } from './serve.js';
 
@@ -75,20 +75,10 @@ function stopSignals(): { signal: AbortSignal; exitCode(): number | null; dispos
   };
 }
 
-interface AvroClientFlags {
-  host?: string;
-  port?: number;
-  filename?: string;
-  dirname?: string;
-  headerFile?: string;
-  conf?: string;
+/** The options, with the properties file under any of Flume's three flag names. */
+interface AvroClientFlags extends AvroClientOptions {
   confFile?: string;
   rpcProps?: string;
-  batchSize?: number;
-  connectTimeout?: number;
-  requestTimeout?: number;
-  maxRetries?: number;
-  maxInflight?: number;
 }
 
 async function avroClientAction(flags: AvroClientFlags): Promise<number> {
@@ -97,20 +87,9 @@ async function avroClientAction(flags: AvroClientFlags): Promise<number> {
   if (flags.filename !== undefined && flags.dirname !== undefined) throw new UsageError('give -F/--filename or --dirname, not both');
   const stops = stopSignals();
   try {
+    const { confFile: _confFile, rpcProps: _rpcProps, ...options } = flags;
     const summary = await runAvroClient(
-      {
-        host: flags.host,
-        port: flags.port,
-        filename: flags.filename,
-        dirname: flags.dirname,
-        headerFile: flags.headerFile,
-        conf: confs[0],
-        batchSize: flags.batchSize,
-        connectTimeout: flags.connectTimeout,
-        requestTimeout: flags.requestTimeout,
-        maxRetries: flags.maxRetries,
-        maxInflight: flags.maxInflight,
-      },
+      { ...options, conf: confs[0] },
       {
         stdin: process.stdin,
         out: (line) => process.stdout.write(`${line}\n`),
