@@ -151,20 +151,18 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
    * parameters are encoded now, so a bad value fails here and never reaches the wire.
    */
   request(messageName: string, params: Record<string, unknown>, options: CallOptions = {}): Promise<unknown> {
-    const message = this.cache.local.messages.get(messageName);
-    return this.requestEncoded(messageName, () => message!.request.toBuffer(params), options);
+    return this.requestEncoded(messageName, (message) => message.request.toBuffer(params), options);
   }
 
-  private requestEncoded(messageName: string, encode: () => Buffer, options: CallOptions = {}): Promise<unknown> {
+  private requestEncoded(messageName: string, encode: (message: MessageTypes) => Buffer, options: CallOptions = {}): Promise<unknown> {
     const message = this.cache.local.messages.get(messageName);
     if (!message) {
       return Promise.reject(new ProtocolError(`Message ${messageName} is not in protocol ${this.cache.local.name}`));
     }
     let encoded: Buffer;
     try {
-      encoded = encode();
+      encoded = encode(message);
     } catch (err) {
-      if (err instanceof ProtocolError) return Promise.reject(new ProtocolError(`Cannot encode ${messageName} parameters: ${err.message}`, { cause: err }));
       return Promise.reject(new ProtocolError(`Cannot encode ${messageName} parameters: ${describe(err)}`, { cause: err }));
     }
     return this.enqueue(messageName, message, encoded, options);
