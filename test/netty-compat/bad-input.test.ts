@@ -7,6 +7,7 @@ import t, { type Test } from 'tap';
 import avro from 'avsc';
 import {
   type AvroFlumeEvent,
+  type AvroSourceHandlers,
   FLUME_PROTOCOL,
   type FlumeRpcError,
   type HandshakeRequest,
@@ -69,6 +70,8 @@ interface Scenario {
   send(client: RawClient): void;
   /** What the ProtocolError message must say. */
   message: RegExp;
+  /** Handlers for the server; without them its events are checked and counted but not built. */
+  handlers?: AvroSourceHandlers;
 }
 
 /**
@@ -76,7 +79,7 @@ interface Scenario {
  * checks the four promises; returns the bad client for further checks.
  */
 async function misbehave(t: Test, scenario: Scenario): Promise<RawClient> {
-  const server = await startAvroSource(t);
+  const server = await startAvroSource(t, { handlers: scenario.handlers });
   const errors: Array<[FlumeRpcError, string]> = [];
   server.on('connectionError', (error, address) => errors.push([error, address]));
   const bystander = openTransceiver(t, server.port);
@@ -235,34 +238,44 @@ t.test(
   },
 );
 
-t.test('invalid parameters: cut short', async (t) => {
-  // A map of 1 entry whose key says 4 bytes and has 1.
-  const params = Buffer.from([0x02, 0x08, 0x68]);
-  const client = await misbehave(t, {
-    send: (c) => c.write(frame(1, encodeRequest('append', params, HANDSHAKE))),
-    message: /append parameters/,
+// Both server paths read parameters: events built for a handler, or only checked and counted.
+const PARAMETER_MODES: Array<[string, AvroSourceHandlers | undefined]> = [
+  ['counted, no handler', undefined],
+  ['built for a handler', { append: () => 'OK', appendBatch: () => 'OK' }],
+];
+for (const [mode, handlers] of PARAMETER_MODES) {
+  t.test(`invalid parameters: cut short (${mode})`, async (t) => {
+    // A map of 1 entry whose key says 4 bytes and has 1.
+    const params = Buffer.from([0x02, 0x08, 0x68]);
+    const client = await misbehave(t, {
+      send: (c) => c.write(frame(1, encodeRequest('append', params, HANDSHAKE))),
+      message: /append parameters/,
+      handlers,
+    });
+    t.equal(decodeFrames(client.received).length, 0, 'no answer to an unreadable call');
   });
-  t.equal(decodeFrames(client.received).length, 0, 'no answer to an unreadable call');
-});
 
-t.test('invalid parameters: trailing bytes after a valid event', async (t) => {
-  const params = Buffer.concat([appendParams(appendEvent()), Buffer.from([0, 0, 0])]);
-  await misbehave(t, {
-    send: (c) => c.write(frame(1, encodeRequest('append', params, HANDSHAKE))),
-    message: /append parameters/,
+  t.test(`invalid parameters: trailing bytes after a valid event (${mode})`, async (t) => {
+    const params = Buffer.concat([appendParams(appendEvent()), Buffer.from([0, 0, 0])]);
+    await misbehave(t, {
+      send: (c) => c.write(frame(1, encodeRequest('append', params, HANDSHAKE))),
+      message: /append parameters/,
+      handlers,
+    });
   });
-});
 
-t.test('invalid parameters on a later call: earlier answers stand', async (t) => {
-  const client = await misbehave(t, {
-    send: (c) => {
-      c.write(frame(1, encodeRequest('append', appendParams(appendEvent()), HANDSHAKE)));
-      void c.collect(frames(1)).then(() => c.write(frame(2, encodeRequest('append', Buffer.from([0x03])))));
-    },
-    message: /append parameters/,
+  t.test(`invalid parameters on a later call: earlier answers stand (${mode})`, async (t) => {
+    const client = await misbehave(t, {
+      send: (c) => {
+        c.write(frame(1, encodeRequest('append', appendParams(appendEvent()), HANDSHAKE)));
+        void c.collect(frames(1)).then(() => c.write(frame(2, encodeRequest('append', Buffer.from([0x03])))));
+      },
+      message: /append parameters/,
+      handlers,
+    });
+    t.same(decodeFrames(client.received).map((f) => f.serial), [1], 'serial 1 answered, serial 2 not');
   });
-  t.same(decodeFrames(client.received).map((f) => f.serial), [1], 'serial 1 answered, serial 2 not');
-});
+}
 
 t.test('a frame above the server\'s configured limits', async (t) => {
   const server = await startAvroSource(t, { limits: { maxFrameBytes: 1024 } });

@@ -8,11 +8,16 @@ import {
   type HandshakeRequest,
   PING_MESSAGE,
   ProtocolError,
+  decodeRequestFrame,
   decodeRequestHead,
   decodeResponseHead,
   decodeValue,
+  encodeEventArrayAfter,
+  encodeFrame,
   encodeRequest,
   encodeResponse,
+  frameRequestInPlace,
+  requestHeadroom,
 } from '@flume-rpc/netty-compat';
 import { appendEvent } from '../fixtures/vectors.js';
 
@@ -34,6 +39,35 @@ t.test('a request is [handshake + metadata + name, params]; without handshake [m
   t.same(decodeValue<{ event: unknown }>(APPEND.request, body, head.paramsOffset, 'params'), { event: appendEvent() });
   const plainHead = decodeRequestHead(Buffer.concat(plain), false);
   t.same([plainHead.handshake, plainHead.messageName, plainHead.paramsOffset], [null, 'append', 8]);
+});
+
+t.test('a request framed in place is byte for byte the frame encodeFrame builds from encodeRequest', async (t) => {
+  const events = [appendEvent(), { headers: {}, body: Buffer.alloc(700, 7) }];
+  const params = FLUME_PROTOCOL.messages.get('appendBatch')!.request.toBuffer({ events });
+  for (const serial of [1, 2 ** 31 + 5, 2 ** 32 - 1]) {
+    const inPlace = frameRequestInPlace(encodeEventArrayAfter(events, requestHeadroom('appendBatch')), serial, 'appendBatch');
+    t.equal(inPlace.toString('hex'), Buffer.concat(encodeFrame(serial, encodeRequest('appendBatch', params))).toString('hex'), `serial ${serial}`);
+  }
+  t.throws(() => frameRequestInPlace(encodeEventArrayAfter(events, 3), 1, 'appendBatch'), /headroom/, 'too little headroom is refused');
+});
+
+t.test('decodeRequestFrame reads the parameters where they arrived, whatever the split', async (t) => {
+  const params = APPEND.request.toBuffer({ event: appendEvent() });
+  const [head, rest] = encodeRequest('append', params, HS) as [Buffer, Buffer];
+  const whole = Buffer.concat([head, rest]);
+  const read = (buffers: Buffer[]) => {
+    const frame = decodeRequestFrame(buffers, true);
+    return { name: frame.messageName, hs: frame.handshake, value: decodeValue(APPEND.request, frame.params, frame.paramsOffset, 'params') };
+  };
+  const expected = { name: 'append', hs: HS, value: { event: appendEvent() } };
+  const asJava = decodeRequestFrame([head, rest], true);
+  t.equal(asJava.params, rest, 'head in its own buffer (Java, ours): the parameters buffer itself, not a copy');
+  t.equal(asJava.paramsOffset, 0);
+  t.same(read([whole]), expected, 'one buffer (avsc)');
+  t.same(read([head, rest.subarray(0, 5), Buffer.alloc(0), rest.subarray(5)]), expected, 'parameters in several buffers (Java\'s 8 KiB pieces)');
+  t.same(read([whole.subarray(0, 10), whole.subarray(10)]), expected, 'the head itself split');
+  t.same(read([whole.subarray(0, head.length + 3), whole.subarray(head.length + 3)]), expected, 'split inside the parameters');
+  t.throws(() => decodeRequestFrame([head.subarray(0, 10)], true), ProtocolError, 'a head cut short is still a ProtocolError');
 });
 
 t.test('a ping is the handshake with an empty message name and no parameters', async (t) => {

@@ -1,6 +1,17 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { FLUME_PROTOCOL, ProtocolError, decodeEvent, decodeEventArray, encodeEvent, encodeEventArray, type AvroFlumeEvent } from '@flume-rpc/netty-compat';
+import {
+  FLUME_PROTOCOL,
+  ProtocolError,
+  countEvent,
+  countEventArray,
+  decodeEvent,
+  decodeEventArray,
+  encodeEvent,
+  encodeEventArray,
+  encodeEventArrayAfter,
+  type AvroFlumeEvent,
+} from '@flume-rpc/netty-compat';
 
 // The direct encoder must write exactly what avsc (and Java) write for the same events.
 const batchType = FLUME_PROTOCOL.messages.get('appendBatch')!.request;
@@ -82,10 +93,12 @@ t.test('decodeEventArray refuses truncated and hostile input with ProtocolError,
   const bytes = batchType.toBuffer({ events: [{ headers: { a: 'b' }, body: Buffer.from('body') }] });
   for (let cut = 0; cut < bytes.length; cut += 1) {
     t.throws(() => decodeEventArray(bytes.subarray(0, cut), 0, 'batch'), ProtocolError, `cut at ${cut}`);
+    t.throws(() => countEventArray(bytes.subarray(0, cut), 0, 'batch'), ProtocolError, `counting, cut at ${cut}`);
   }
   // A block declaring 2^40 events in a few bytes is refused before any loop.
   const huge = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x40]);
   t.throws(() => decodeEventArray(huge, 0, 'batch'), { name: 'ProtocolError', message: /block count/ });
+  t.throws(() => countEventArray(huge, 0, 'batch'), { name: 'ProtocolError', message: /block count/ });
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 300 }), (random) => {
       try {
@@ -97,4 +110,41 @@ t.test('decodeEventArray refuses truncated and hostile input with ProtocolError,
     }),
     { numRuns: 2000 },
   );
+});
+
+t.test('countEventArray accepts and refuses exactly what decodeEventArray does, and counts what it builds', async (t) => {
+  const outcome = (read: () => { value: unknown; offset: number }): string => {
+    try {
+      const { value, offset } = read();
+      const count = typeof value === 'number' ? value : Array.isArray(value) ? value.length : 1;
+      return `ok ${count} events, ends at ${offset}`;
+    } catch (err) {
+      return err instanceof ProtocolError ? 'ProtocolError' : `unexpected ${String(err)}`;
+    }
+  };
+  const valid = fc.array(event, { maxLength: 12 }).map((events) => batchType.toBuffer({ events }));
+  const anyBytes = fc.oneof(valid, fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)), valid.map((b) => b.subarray(0, b.length >> 1)));
+  fc.assert(
+    fc.property(anyBytes, (bytes) => outcome(() => countEventArray(bytes, 0, 'batch')) === outcome(() => decodeEventArray(bytes, 0, 'batch'))),
+    { numRuns: 2000 },
+  );
+  fc.assert(
+    fc.property(event, (e) => {
+      const bytes = appendType.toBuffer({ event: e });
+      return outcome(() => countEvent(bytes, 0, 'event')) === outcome(() => decodeEvent(bytes, 0, 'event'));
+    }),
+    { numRuns: 300 },
+  );
+  t.pass('same verdict, count and end offset on 2300 inputs');
+});
+
+t.test('encodeEventArrayAfter leaves the asked headroom free and writes the same parameters after it', async (t) => {
+  fc.assert(
+    fc.property(fc.array(event, { maxLength: 8 }), fc.nat({ max: 64 }), (events, headroom) => {
+      const encoded = encodeEventArrayAfter(events, headroom);
+      return encoded.headroom === headroom && encoded.buffer.subarray(headroom).equals(batchType.toBuffer({ events }));
+    }),
+    { numRuns: 300 },
+  );
+  t.pass('300 batches with random headroom');
 });

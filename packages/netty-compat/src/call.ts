@@ -30,7 +30,7 @@ const headerCache = new Map<string, Buffer>();
  * Empty call metadata followed by the message name: the same bytes for every call of a message,
  * so they are encoded once.
  */
-function callHeader(messageName: string): Buffer {
+export function callHeader(messageName: string): Buffer {
   let header = headerCache.get(messageName);
   if (header === undefined) {
     header = Buffer.concat([EMPTY_META, STRING.toBuffer(messageName)]);
@@ -70,6 +70,39 @@ export function decodeRequestHead(body: Buffer, expectHandshake: boolean): Decod
   offset = decodeOrThrow(META, body, offset, 'request metadata').offset;
   const name = decodeOrThrow<string>(STRING, body, offset, 'message name');
   return { handshake, messageName: name.value, paramsOffset: name.offset };
+}
+
+export interface DecodedRequestFrame extends DecodedRequest {
+  /** The bytes holding the parameters, from `paramsOffset`. */
+  params: Buffer;
+}
+
+/**
+ * Reads the head of a request frame. Java, avsc and our client put the handshake, metadata and
+ * name in the first buffer and the parameters after it (Java in 8 KiB buffers, ours and avsc in
+ * one), so the parameters are read where they arrived instead of being copied into one body
+ * again; a client that splits anywhere else is read from the joined frame.
+ */
+export function decodeRequestFrame(buffers: readonly Buffer[], expectHandshake: boolean): DecodedRequestFrame {
+  const parts = buffers.filter((buffer) => buffer.length > 0);
+  if (parts.length > 1) {
+    const head = decodeHeadOf(parts[0]!, expectHandshake);
+    if (head !== null && head.paramsOffset === parts[0]!.length) {
+      return { ...head, params: parts.length === 2 ? parts[1]! : Buffer.concat(parts.slice(1)), paramsOffset: 0 };
+    }
+  }
+  const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  return { ...decodeRequestHead(body, expectHandshake), params: body };
+}
+
+/** The head when `first` holds all of it; null when it runs past the buffer (read from the joined frame instead). */
+function decodeHeadOf(first: Buffer, expectHandshake: boolean): DecodedRequest | null {
+  try {
+    return decodeRequestHead(first, expectHandshake);
+  } catch (err) {
+    if (err instanceof ProtocolError) return null;
+    throw err;
+  }
 }
 
 /** A response body: handshake prefix (when one was sent), metadata, error flag, then value bytes. */

@@ -1,7 +1,8 @@
 export * from './errors.js';
 export * from './limits.js';
 export { type Frame, FrameDecoder, encodeFrame, frameBody } from './frame-codec.js';
-export { decodeEvent, decodeEventArray, encodeEvent, encodeEventArray } from './event-codec.js';
+export { type EncodedParams, encodeEvent, encodeEventArray, encodeEventArrayAfter } from './event-encoder.js';
+export { countEvent, countEventArray, decodeEvent, decodeEventArray } from './event-decoder.js';
 export { FLUME_PROTOCOL_TEXT, FLUME_PROTOCOL_MD5 } from './flume-protocol-text.js';
 export {
   type AvroFlumeEvent,
@@ -22,12 +23,23 @@ export {
   encodeHandshakeRequest,
   encodeHandshakeResponse,
 } from './handshake.js';
-export { PING_MESSAGE, decodeRequestHead, decodeResponseHead, decodeValue, encodeRequest, encodeResponse } from './call.js';
+export {
+  type DecodedRequestFrame,
+  PING_MESSAGE,
+  decodeRequestFrame,
+  decodeRequestHead,
+  decodeResponseHead,
+  decodeValue,
+  encodeRequest,
+  encodeResponse,
+} from './call.js';
+export { frameRequestInPlace, requestHeadroom } from './request-frame.js';
 export { ClientHandshake, answerHandshake } from './handshake-negotiation.js';
 export { ProtocolCache, RemoteProtocol } from './protocol-cache.js';
 export { type ConnectionState, formatAddress } from './connection-state.js';
 export { type CallOptions, type TransceiverOptions, type TransceiverEvents, Transceiver, defaultProtocolCache } from './transceiver.js';
 export { type FaultPlan, noFaults } from './faults.js';
+export { type ServerCall } from './server-connection.js';
 export {
   type AvroSourceHandlers,
   type AvroSourceServerOptions,

@@ -1,26 +1,41 @@
 import type net from 'node:net';
 import { FlumeRpcError, ProtocolError, describe } from './errors.js';
-import { FrameDecoder, encodeFrame, frameBody } from './frame-codec.js';
+import { FrameDecoder, encodeFrame } from './frame-codec.js';
 import type { FrameLimits } from './limits.js';
-import { PING_MESSAGE, decodeRequestHead, decodeValue, encodeResponse, encodeSystemError } from './call.js';
+import { type DecodedRequestFrame, PING_MESSAGE, decodeRequestFrame, decodeValue, encodeResponse, encodeSystemError } from './call.js';
 import { answerHandshake } from './handshake-negotiation.js';
 import type { HandshakeResponse } from './handshake.js';
 import type { ProtocolCache, RemoteProtocol } from './protocol-cache.js';
 import type { FaultPlan } from './faults.js';
 import type { MessageTypes } from './protocol.js';
-import { decodeEvent, decodeEventArray } from './event-codec.js';
+import { countEvent, countEventArray, decodeEvent, decodeEventArray } from './event-decoder.js';
 
 /** What the connection asks of its server: the call handler, the fault plan, and where errors go. */
 export interface ConnectionHost {
   readonly cache: ProtocolCache;
   readonly limits: FrameLimits;
   readonly faults: FaultPlan;
-  /** Runs a decoded call and returns the response value (a Status for AvroSourceProtocol). */
-  invoke(messageName: string, params: Record<string, unknown>): unknown;
+  /** False when no handler reads the events of `messageName`: they are then checked and counted, not built. */
+  readsEvents(messageName: string): boolean;
+  /** Runs a decoded call and returns the response value (a Status for AvroSourceProtocol), or a promise of it. */
+  invoke(call: ServerCall): unknown;
   onConnectionError(error: FlumeRpcError, remoteAddress: string): void;
 }
 
+/** A call as the server's handlers get it. */
+export interface ServerCall {
+  readonly messageName: string;
+  /** The decoded parameters; null when the events were only checked and counted (nobody reads them). */
+  readonly params: Record<string, unknown> | null;
+  readonly eventCount: number;
+}
+
 type DelayKind = 'handshake' | 'response' | 'none';
+type CallOutcome = { value: unknown } | { error: unknown };
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
 type ServerConnectionState = 'handshaking' | 'ready' | 'closing' | 'closed';
 
 /** How long a connection that broke the protocol may take to finish answers already accepted. */
@@ -94,18 +109,21 @@ export class ServerConnection {
   }
 
   private onData(chunk: Buffer): void {
+    // Answers to every request in this chunk that handlers settle at once leave in one write.
+    this.socket.cork();
     try {
       for (const frame of this.decoder.push(chunk)) {
         if (this.state === 'closed' || this.state === 'closing') return;
-        this.onRequest(frame.serial, frameBody(frame));
+        this.onRequest(frame.serial, decodeRequestFrame(frame.buffers, this.state === 'handshaking'));
       }
     } catch (err) {
       this.fail(err instanceof FlumeRpcError ? err : new ProtocolError(describe(err), { cause: err }));
+    } finally {
+      this.socket.uncork();
     }
   }
 
-  private onRequest(serial: number, body: Buffer): void {
-    const head = decodeRequestHead(body, this.state === 'handshaking');
+  private onRequest(serial: number, head: DecodedRequestFrame): void {
     let handshake: HandshakeResponse | null = null;
     if (head.handshake) {
       const answer = answerHandshake(this.host.cache, head.handshake);
@@ -123,7 +141,7 @@ export class ServerConnection {
       this.later('handshake', () => this.send(serial, encodeResponse(handshake, null)));
       return;
     }
-    this.later(handshake ? 'handshake' : 'none', () => this.answerCall(serial, head.messageName!, body, head.paramsOffset, handshake));
+    this.later(handshake ? 'handshake' : 'none', () => this.answerCall(serial, head.messageName!, head.params, head.paramsOffset, handshake));
   }
 
   private answerCall(serial: number, messageName: string, body: Buffer, offset: number, handshake: HandshakeResponse | null): void {
@@ -140,40 +158,66 @@ export class ServerConnection {
       this.close();
       return;
     }
-    const params = this.decodeParams(local, messageName, body, offset);
+    const call = this.decodeCall(local, messageName, body, offset);
     this.answering += 1;
-    const answered = (): void => {
-      this.answering -= 1;
-      this.endIfIdle();
-    };
-    Promise.resolve()
-      .then(() => (faults.forceStatus !== null && messageName.startsWith('append') ? faults.forceStatus : this.host.invoke(messageName, params)))
-      .then(
-        (value) => ({ error: false as const, value: local.response.toBuffer(value) }),
-        (err: unknown) => ({ error: true as const, value: encodeSystemError(local.errors, describe(err)) }),
-      )
-      .then((outcome) =>
-        this.later('response', () => {
-          this.send(serial, encodeResponse(handshake, outcome));
-          answered();
-        }),
-      )
-      .catch((err: unknown) => {
-        answered();
-        this.fail(new ProtocolError(`Cannot encode ${messageName} response: ${describe(err)}`, { cause: err }));
-      });
+    const answer = (outcome: CallOutcome): void => this.answer(serial, messageName, local, handshake, outcome);
+    let result: unknown;
+    try {
+      result = faults.forceStatus !== null && messageName.startsWith('append') ? faults.forceStatus : this.host.invoke(call);
+    } catch (err) {
+      answer({ error: err });
+      return;
+    }
+    // Handlers that answer at once are answered at once: no promise hop per call on the hot path.
+    if (isThenable(result)) result.then((value) => answer({ value }), (err: unknown) => answer({ error: err }));
+    else answer({ value: result });
   }
 
-  /** Flume's own messages from a client with our protocol take the direct decoder; others go through avsc. */
-  private decodeParams(local: MessageTypes, messageName: string, body: Buffer, offset: number): Record<string, unknown> {
+  private answer(serial: number, messageName: string, local: MessageTypes, handshake: HandshakeResponse | null, outcome: CallOutcome): void {
+    let encoded: { error: boolean; value: Buffer };
+    try {
+      encoded = 'error' in outcome
+        ? { error: true, value: encodeSystemError(local.errors, describe(outcome.error)) }
+        : { error: false, value: local.response.toBuffer(outcome.value) };
+    } catch (err) {
+      this.answered();
+      this.fail(new ProtocolError(`Cannot encode ${messageName} response: ${describe(err)}`, { cause: err }));
+      return;
+    }
+    this.later('response', () => {
+      this.send(serial, encodeResponse(handshake, encoded));
+      this.answered();
+    });
+  }
+
+  private answered(): void {
+    this.answering -= 1;
+    this.endIfIdle();
+  }
+
+  /**
+   * Flume's own messages from a client with our protocol take the direct decoder, or, when no
+   * handler reads their events, the direct check-and-count; others go through avsc.
+   */
+  private decodeCall(local: MessageTypes, messageName: string, body: Buffer, offset: number): ServerCall {
     const what = `${messageName} parameters`;
     if (this.remote!.identical && (messageName === 'appendBatch' || messageName === 'append')) {
-      const decoded = messageName === 'appendBatch' ? decodeEventArray(body, offset, what) : decodeEvent(body, offset, what);
-      if (decoded.offset !== body.length) throw new ProtocolError(`${body.length - decoded.offset} unexpected bytes after ${what}`);
-      return messageName === 'appendBatch' ? { events: decoded.value } : { event: decoded.value };
+      const batch = messageName === 'appendBatch';
+      if (!this.host.readsEvents(messageName)) {
+        const counted = batch ? countEventArray(body, offset, what) : countEvent(body, offset, what);
+        expectEnd(body, counted.offset, what);
+        return { messageName, params: null, eventCount: counted.value };
+      }
+      const decoded = batch ? decodeEventArray(body, offset, what) : decodeEvent(body, offset, what);
+      expectEnd(body, decoded.offset, what);
+      return batch
+        ? { messageName, params: { events: decoded.value }, eventCount: (decoded.value as unknown[]).length }
+        : { messageName, params: { event: decoded.value }, eventCount: 1 };
     }
     const resolvers = this.remote!.resolversFor(messageName);
-    return decodeValue<Record<string, unknown>>(local.request, body, offset, what, resolvers.request, resolvers.writer?.request);
+    const params = decodeValue<Record<string, unknown>>(local.request, body, offset, what, resolvers.request, resolvers.writer?.request);
+    const events = params['events'];
+    return { messageName, params, eventCount: Array.isArray(events) ? events.length : 1 };
   }
 
   private anyErrors(): MessageTypes['errors'] {
@@ -222,4 +266,8 @@ export class ServerConnection {
       this.socket.once('drain', () => this.socket.resume());
     }
   }
+}
+
+function expectEnd(body: Buffer, offset: number, what: string): void {
+  if (offset !== body.length) throw new ProtocolError(`${body.length - offset} unexpected bytes after ${what}`);
 }

@@ -5,9 +5,12 @@ import { type FaultPlan, noFaults } from './faults.js';
 import { type FrameLimits, resolveLimits } from './limits.js';
 import { ProtocolCache } from './protocol-cache.js';
 import { FLUME_PROTOCOL, type AvroFlumeEvent, type Status } from './protocol.js';
-import { type ConnectionHost, ServerConnection } from './server-connection.js';
+import { type ConnectionHost, type ServerCall, ServerConnection } from './server-connection.js';
 
-/** What the server does with events; both default to accepting (OK). */
+/**
+ * What the server does with events; both default to accepting (OK). Without a handler for a
+ * message its events are checked as strictly but never built, which makes a counting server cheap.
+ */
 export interface AvroSourceHandlers {
   append?(event: AvroFlumeEvent): Status | Promise<Status>;
   appendBatch?(events: AvroFlumeEvent[]): Status | Promise<Status>;
@@ -111,22 +114,28 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
     for (const connection of this.connections) connection.close();
   }
 
-  invoke(messageName: string, params: Record<string, unknown>): Promise<Status> | Status {
+  readsEvents(messageName: string): boolean {
+    const handlers = this.options.handlers;
+    return messageName === 'append' ? handlers?.append !== undefined : handlers?.appendBatch !== undefined;
+  }
+
+  invoke(call: ServerCall): Promise<Status> | Status {
+    const { messageName, params, eventCount } = call;
+    if (messageName !== 'append' && messageName !== 'appendBatch') throw new ProtocolError(`No handler for message ${messageName}`);
     const handlers = this.options.handlers ?? {};
-    const count = (events: number) => (status: Status): Status => {
+    if (params === null) return this.counted('OK', eventCount);
+    if (messageName === 'append') return this.counted(handlers.append ? handlers.append(params['event'] as AvroFlumeEvent) : 'OK', eventCount);
+    return this.counted(handlers.appendBatch ? handlers.appendBatch(params['events'] as AvroFlumeEvent[]) : 'OK', eventCount);
+  }
+
+  /** Counts a handler's answer when it comes: at once for a Status, later for a promise of one. */
+  private counted(status: Status | Promise<Status>, events: number): Status | Promise<Status> {
+    const count = (settled: Status): Status => {
       this.stats.callsAnswered += 1;
-      if (status === 'OK') this.stats.eventsAcknowledged += events;
-      return status;
+      if (settled === 'OK') this.stats.eventsAcknowledged += events;
+      return settled;
     };
-    if (messageName === 'append') {
-      const event = params['event'] as AvroFlumeEvent;
-      return Promise.resolve(handlers.append ? handlers.append(event) : 'OK').then(count(1));
-    }
-    if (messageName === 'appendBatch') {
-      const events = params['events'] as AvroFlumeEvent[];
-      return Promise.resolve(handlers.appendBatch ? handlers.appendBatch(events) : 'OK').then(count(events.length));
-    }
-    throw new ProtocolError(`No handler for message ${messageName}`);
+    return typeof status === 'string' ? count(status) : Promise.resolve(status).then(count);
   }
 
   onConnectionError(error: FlumeRpcError, remoteAddress: string): void {

@@ -16,7 +16,8 @@ import { type ConnectionState, canTransition, formatAddress } from './connection
 import { Deadline } from './deadline.js';
 import { FrameDecoder, encodeFrame, frameBody } from './frame-codec.js';
 import { type FrameLimits, resolveLimits } from './limits.js';
-import { encodeEvent, encodeEventArray } from './event-codec.js';
+import { type EncodedParams, encodeEvent, encodeEventArrayAfter } from './event-encoder.js';
+import { frameRequestInPlace, requestHeadroom } from './request-frame.js';
 import { PING_MESSAGE, decodeResponseHead, decodeValue, encodeRequest } from './call.js';
 import { ClientHandshake } from './handshake-negotiation.js';
 import type { HandshakeMatch } from './handshake.js';
@@ -53,6 +54,8 @@ interface PendingCall {
   readonly messageName: string;
   readonly message: MessageTypes | null;
   readonly params: Buffer | null;
+  /** The parameters with room in front for the frame and call headers: the call is written as one buffer. */
+  readonly framable: EncodedParams | null;
   readonly timeoutMs: number;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: FlumeRpcError) => void;
@@ -143,7 +146,7 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
   }
 
   appendBatch(events: AvroFlumeEvent[], options?: CallOptions): Promise<Status> {
-    return this.requestEncoded('appendBatch', () => encodeEventArray(events), options) as Promise<Status>;
+    return this.requestEncoded('appendBatch', () => encodeEventArrayAfter(events, requestHeadroom('appendBatch')), options) as Promise<Status>;
   }
 
   /**
@@ -154,12 +157,16 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
     return this.requestEncoded(messageName, (message) => message.request.toBuffer(params), options);
   }
 
-  private requestEncoded(messageName: string, encode: (message: MessageTypes) => Buffer, options: CallOptions = {}): Promise<unknown> {
+  private requestEncoded(
+    messageName: string,
+    encode: (message: MessageTypes) => Buffer | EncodedParams,
+    options: CallOptions = {},
+  ): Promise<unknown> {
     const message = this.cache.local.messages.get(messageName);
     if (!message) {
       return Promise.reject(new ProtocolError(`Message ${messageName} is not in protocol ${this.cache.local.name}`));
     }
-    let encoded: Buffer;
+    let encoded: Buffer | EncodedParams;
     try {
       encoded = encode(message);
     } catch (err) {
@@ -173,7 +180,7 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
     this.fail(new ConnectionClosedError(`Connection to ${this.address} ${reason}`));
   }
 
-  private enqueue(messageName: string, message: MessageTypes | null, params: Buffer | null, options: CallOptions): Promise<unknown> {
+  private enqueue(messageName: string, message: MessageTypes, encoded: Buffer | EncodedParams, options: CallOptions): Promise<unknown> {
     if (this.closeError) return Promise.reject(this.closeError);
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
@@ -181,7 +188,8 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
       const call: PendingCall = {
         messageName,
         message,
-        params,
+        params: Buffer.isBuffer(encoded) ? encoded : encoded.buffer.subarray(encoded.headroom),
+        framable: Buffer.isBuffer(encoded) ? null : encoded,
         timeoutMs: options.timeoutMs ?? this.options.requestTimeoutMs,
         resolve,
         reject,
@@ -224,6 +232,7 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
       messageName: PING_MESSAGE,
       message: null,
       params: null,
+      framable: null,
       timeoutMs: this.options.handshakeTimeoutMs,
       resolve: () => undefined,
       reject: () => undefined,
@@ -257,7 +266,8 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
     call.serial = this.nextSerial++;
     this.inFlight.set(call.serial, call);
     if (call.deadline === null) this.startDeadline(call);
-    this.writeFrame(call.serial, encodeRequest(call.messageName, call.params));
+    if (call.framable) this.writeChunk(frameRequestInPlace(call.framable, call.serial, call.messageName));
+    else this.writeFrame(call.serial, encodeRequest(call.messageName, call.params));
   }
 
   /** The request timeout runs while a call waits for a congested socket too, so none waits forever. */
@@ -268,12 +278,13 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
   }
 
   private writeFrame(serial: number, buffers: Buffer[]): void {
-    const chunks = encodeFrame(serial, buffers);
-    let accepted = true;
     this.socket.cork();
-    for (const chunk of chunks) accepted = this.socket.write(chunk);
+    for (const chunk of encodeFrame(serial, buffers)) this.writeChunk(chunk);
     this.socket.uncork();
-    if (!accepted) this.congested = true;
+  }
+
+  private writeChunk(chunk: Buffer): void {
+    if (!this.socket.write(chunk)) this.congested = true;
   }
 
   /**

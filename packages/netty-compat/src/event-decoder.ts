@@ -1,0 +1,174 @@
+import { ProtocolError } from './errors.js';
+import type { AvroFlumeEvent } from './protocol.js';
+
+/**
+ * The matching direct decoder, the hot path of every server: bounds are checked as it reads
+ * (a declared count or length beyond the bytes present is refused before any loop or
+ * allocation), bodies are views of the frame, not copies. Returns the offset after the value.
+ */
+export function decodeEventArray(buf: Buffer, offset: number, what: string): { value: AvroFlumeEvent[]; offset: number } {
+  const reader = new EventReader(buf, offset, what);
+  const events: AvroFlumeEvent[] = [];
+  for (;;) {
+    // The smallest event is two bytes (an empty map and an empty body).
+    const count = reader.blockCount(2);
+    if (count === 0) break;
+    for (let i = 0; i < count; i += 1) events.push(reader.event());
+  }
+  return { value: events, offset: reader.pos };
+}
+
+export function decodeEvent(buf: Buffer, offset: number, what: string): { value: AvroFlumeEvent; offset: number } {
+  const reader = new EventReader(buf, offset, what);
+  const event = reader.event();
+  return { value: event, offset: reader.pos };
+}
+
+/**
+ * Checks appendBatch's events exactly as decodeEventArray does (every count and length against
+ * the bytes present) and counts them without building them: for a server with no handler that
+ * reads events, where building them would be most of its work.
+ */
+export function countEventArray(buf: Buffer, offset: number, what: string): { value: number; offset: number } {
+  const reader = new EventReader(buf, offset, what);
+  let events = 0;
+  for (;;) {
+    const count = reader.blockCount(2);
+    if (count === 0) break;
+    for (let i = 0; i < count; i += 1) reader.skipEvent();
+    events += count;
+  }
+  return { value: events, offset: reader.pos };
+}
+
+export function countEvent(buf: Buffer, offset: number, what: string): { value: number; offset: number } {
+  const reader = new EventReader(buf, offset, what);
+  reader.skipEvent();
+  return { value: 1, offset: reader.pos };
+}
+
+class EventReader {
+  constructor(
+    private readonly buf: Buffer,
+    public pos: number,
+    private readonly what: string,
+  ) {}
+
+  event(): AvroFlumeEvent {
+    const headers: Record<string, string> = {};
+    for (;;) {
+      // The smallest header is two bytes (empty key and value).
+      const count = this.blockCount(2);
+      if (count === 0) break;
+      for (let i = 0; i < count; i += 1) {
+        const key = this.string();
+        const value = this.string();
+        // A "__proto__" key is data, not the object's prototype.
+        if (key === '__proto__') Object.defineProperty(headers, key, { value, enumerable: true, writable: true, configurable: true });
+        else headers[key] = value;
+      }
+    }
+    const length = this.length();
+    const body = this.buf.subarray(this.pos, this.pos + length);
+    this.pos += length;
+    return { headers, body };
+  }
+
+  skipEvent(): void {
+    for (;;) {
+      const count = this.blockCount(2);
+      if (count === 0) break;
+      for (let i = 0; i < count; i += 1) {
+        this.skip(); // key
+        this.skip(); // value
+      }
+    }
+    this.skip(); // body
+  }
+
+  /** Steps over one length-prefixed value (string or bytes). */
+  private skip(): void {
+    const length = this.length();
+    this.pos += length;
+  }
+
+  /** A block's item count (its byte size skipped when given), checked against the bytes left. */
+  blockCount(minItemBytes: number): number {
+    let count = this.long();
+    if (count < 0) {
+      count = -count;
+      this.long();
+    }
+    if (count * minItemBytes > this.buf.length - this.pos) {
+      throw new ProtocolError(`Truncated ${this.what}: block count ${count} exceeds the bytes present`);
+    }
+    return count;
+  }
+
+  private string(): string {
+    const length = this.length();
+    const start = this.pos;
+    this.pos += length;
+    return length <= SHORT_STRING ? shortString(this.buf, start, length) : this.buf.toString('utf8', start, this.pos);
+  }
+
+  private length(): number {
+    const length = this.long();
+    if (length < 0) throw new ProtocolError(`Invalid ${this.what}: negative length ${length}`);
+    if (length > this.buf.length - this.pos) {
+      throw new ProtocolError(`Truncated ${this.what}: length ${length} exceeds the bytes present`);
+    }
+    return length;
+  }
+
+  /** A zig-zag varint (Avro long) within the safe integer range. */
+  private long(): number {
+    const first = this.buf[this.pos];
+    if (first !== undefined && first < 0x80) {
+      // One byte, the usual case for counts and header lengths.
+      this.pos += 1;
+      return (first >>> 1) ^ -(first & 1);
+    }
+    let result = 0;
+    let shift = 1;
+    for (let i = 0; i < 8; i += 1) {
+      if (this.pos >= this.buf.length) throw new ProtocolError(`Truncated ${this.what}: ends early`);
+      const byte = this.buf[this.pos++]!;
+      result += (byte & 0x7f) * shift;
+      if ((byte & 0x80) === 0) return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+      shift *= 128;
+    }
+    throw new ProtocolError(`Invalid ${this.what}: varint too long`);
+  }
+}
+
+/** Strings up to this length (most header keys and values) are built in JS. */
+const SHORT_STRING = 12;
+const fromCharCode = String.fromCharCode;
+
+/**
+ * A short string: when it is all ASCII, one fromCharCode call with a fixed number of arguments,
+ * which V8 builds without an intermediate string; a call into C++ per header string, or char by
+ * char concatenation, costs two to three times more. Anything else takes Buffer's UTF-8 path.
+ */
+function shortString(b: Buffer, s: number, length: number): string {
+  let high = 0;
+  for (let i = s; i < s + length; i += 1) high |= b[i]!;
+  if (high >= 0x80) return b.toString('utf8', s, s + length);
+  switch (length) {
+    case 0: return '';
+    case 1: return fromCharCode(b[s]!);
+    case 2: return fromCharCode(b[s]!, b[s + 1]!);
+    case 3: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!);
+    case 4: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
+    case 5: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!);
+    case 6: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!);
+    case 7: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!);
+    case 8: return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!);
+    default: {
+      // 9 to 12: two fixed-arity halves; their concatenation stays flat below V8's cons-string size.
+      const head = fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!);
+      return head + shortString(b, s + 8, length - 8);
+    }
+  }
+}
