@@ -376,3 +376,28 @@ t.test('lastResponseAt moves with each response frame', async (t) => {
   await within(transceiver.append(appendEvent()), SLACK_MS, 'append');
   t.ok(transceiver.lastResponseAt >= before && transceiver.lastResponseAt <= Date.now());
 });
+
+t.test('three-byte status answers are read exactly, and a bad enum index in one is a ProtocolError', async (t) => {
+  // Answers after the handshake, by serial: every Status, then an odd (negative) and an out-of-range index.
+  const answers: Record<number, number[]> = { 2: [0, 0, 0], 3: [0, 0, 2], 4: [0, 0, 4], 5: [0, 0, 1] };
+  const server = await scriptedServer(t, {
+    call: (serial) => Buffer.concat(encodeFrame(serial, [Buffer.from(answers[serial] ?? [0, 0, 0])])),
+  });
+  const transceiver = openTransceiver(t, server.port);
+  t.equal(await within(transceiver.appendBatch([event('a')]), SLACK_MS, 'carrier'), 'OK', 'the handshake carrier (serial 1)');
+  t.equal(await within(transceiver.appendBatch([event('b')]), SLACK_MS, 'ok'), 'OK');
+  t.equal(await within(transceiver.append(event('c')), SLACK_MS, 'failed'), 'FAILED');
+  t.equal(await within(transceiver.appendBatch([event('d')]), SLACK_MS, 'unknown'), 'UNKNOWN');
+  const odd = await outcome(within(transceiver.appendBatch([event('e')]), SLACK_MS, 'odd index'));
+  t.equal(odd.ok ? 'answered' : (odd.error as Error).name, 'ProtocolError', 'an odd index is refused');
+});
+
+t.test('an out-of-range status index is a ProtocolError', async (t) => {
+  const server = await scriptedServer(t, {
+    call: (serial) => Buffer.concat(encodeFrame(serial, [Buffer.from(serial === 2 ? [0, 0, 6] : [0, 0, 0])])),
+  });
+  const transceiver = openTransceiver(t, server.port);
+  t.equal(await within(transceiver.appendBatch([event('a')]), SLACK_MS, 'carrier'), 'OK');
+  const bad = await outcome(within(transceiver.appendBatch([event('b')]), SLACK_MS, 'index 3'));
+  t.equal(bad.ok ? 'answered' : (bad.error as Error).name, 'ProtocolError', 'index 3 of a 3-symbol enum is refused');
+});

@@ -22,7 +22,7 @@ import { PING_MESSAGE, decodeResponseHead, decodeValue, encodeRequest } from './
 import { ClientHandshake } from './handshake-negotiation.js';
 import type { HandshakeMatch } from './handshake.js';
 import { ProtocolCache, type RemoteProtocol } from './protocol-cache.js';
-import { FLUME_PROTOCOL, type AvroFlumeEvent, type MessageTypes, type Status } from './protocol.js';
+import { FLUME_PROTOCOL, STATUSES, type AvroFlumeEvent, type MessageTypes, type Status } from './protocol.js';
 
 export interface TransceiverOptions {
   host: string;
@@ -94,6 +94,9 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
   private handshakeCarrier: PendingCall | null = null;
   private nextSerial = 1;
   private congested = false;
+  private flushScheduled = false;
+  /** The local protocol is Flume's own, whose answers plainStatusAnswer can read. */
+  private readonly speaksFlume: boolean;
   private phaseDeadline: Deadline | null;
   private closeError: FlumeRpcError | null = null;
   private readyWaiters: Array<{ resolve: () => void; reject: (e: FlumeRpcError) => void }> = [];
@@ -110,6 +113,7 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
     this.address = formatAddress(options.host, options.port);
     this.decoder = new FrameDecoder(resolveLimits(options.limits));
     this.cache = options.protocolCache ?? defaultProtocolCache();
+    this.speaksFlume = this.cache.local.hash.equals(FLUME_PROTOCOL.hash);
     this.handshake = new ClientHandshake(this.cache, this.address);
     this.phaseDeadline = new Deadline(options.connectTimeoutMs, () =>
       this.fail(new ConnectTimeoutError(this.address, options.connectTimeoutMs)),
@@ -205,6 +209,20 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
       // Before the handshake completes, the connect and handshake timeouts bound the wait.
       if (this.currentState === 'ready') this.startDeadline(call);
       this.queue.push(call);
+      this.scheduleFlush();
+    });
+  }
+
+  /**
+   * Writes queued calls once the current burst of callbacks is over (process.nextTick runs after
+   * the promise jobs in flight): calls made together, as when several answers arrive in one
+   * read and each caller sends its next batch, leave in one writev instead of a syscall each.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(() => {
+      this.flushScheduled = false;
       this.flushQueue();
     });
   }
@@ -378,6 +396,10 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
     body: Buffer,
     knownHead: ReturnType<typeof decodeResponseHead> | false,
   ): FlumeRpcError | { value: unknown } {
+    if (!knownHead) {
+      const status = this.remote!.identical && this.speaksFlume ? plainStatusAnswer(body, call.messageName) : null;
+      if (status !== null) return { value: status };
+    }
     const head = knownHead || decodeResponseHead(body, false);
     const message = call.message!;
     const resolvers = this.remote!.resolversFor(call.messageName);
@@ -409,4 +431,17 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
     for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error);
     this.emit('close', error);
   }
+}
+
+/**
+ * The answer nearly every call gets, read without the general decoder: a server with our
+ * protocol answering append or appendBatch with empty metadata, no error and a Status, which is
+ * exactly three bytes. Anything else returns null and takes the general path.
+ */
+function plainStatusAnswer(body: Buffer, messageName: string): Status | null {
+  if (body.length !== 3 || body[0] !== 0 || body[1] !== 0) return null;
+  if (messageName !== 'appendBatch' && messageName !== 'append') return null;
+  // The enum index as a zig-zag varint: 0, 2, 4 for OK, FAILED, UNKNOWN; anything else is left to the general path's errors.
+  const index = body[2]!;
+  return (index & 1) === 0 ? (STATUSES[index >> 1] ?? null) : null;
 }
