@@ -12,6 +12,8 @@ export interface EncodedParams {
   /** `headroom` free bytes, then the encoded parameters up to the end. */
   readonly buffer: Buffer;
   readonly headroom: number;
+  /** The whole allocation `buffer` is a view of, for a pool to take back. */
+  readonly allocation: Buffer;
 }
 
 /** An Avro long (zig-zag varint) of a 32-bit length takes at most 5 bytes. */
@@ -28,18 +30,25 @@ export function encodeEvent(event: AvroFlumeEvent): Buffer {
   return out.subarray(0, writeEvent(out, 0, event));
 }
 
-/** appendBatch's parameters (the events array) after `headroom` free bytes. */
-export function encodeEventArrayAfter(events: readonly AvroFlumeEvent[], headroom: number): EncodedParams {
+/**
+ * appendBatch's parameters (the events array) after `headroom` free bytes, in a buffer from
+ * `allocate` (which may give more than asked).
+ */
+export function encodeEventArrayAfter(
+  events: readonly AvroFlumeEvent[],
+  headroom: number,
+  allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+): EncodedParams {
   let bound = headroom + 2 * VARINT_BOUND;
   for (let i = 0; i < events.length; i += 1) bound += eventBound(events[i]!, i);
-  const out = Buffer.allocUnsafe(bound);
+  const out = allocate(bound);
   let offset = headroom;
   if (events.length > 0) {
     offset = writeLength(out, offset, events.length);
     for (let i = 0; i < events.length; i += 1) offset = writeEvent(out, offset, events[i]!);
   }
   out[offset++] = 0;
-  return { buffer: out.subarray(0, offset), headroom };
+  return { buffer: out.subarray(0, offset), headroom, allocation: out };
 }
 
 /** Upper bound of one event's bytes; throws ProtocolError naming the event when a field has the wrong type. */

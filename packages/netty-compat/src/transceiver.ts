@@ -18,6 +18,7 @@ import { FrameDecoder, encodeFrame, frameBody } from './frame-codec.js';
 import { type FrameLimits, resolveLimits } from './limits.js';
 import { type EncodedParams, encodeEvent, encodeEventArrayAfter } from './event-encoder.js';
 import { frameRequestInPlace, requestHeadroom } from './request-frame.js';
+import { BufferPool } from './buffer-pool.js';
 import { PING_MESSAGE, decodeResponseHead, decodeValue, encodeRequest } from './call.js';
 import { ClientHandshake } from './handshake-negotiation.js';
 import type { HandshakeMatch } from './handshake.js';
@@ -95,6 +96,8 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
   private nextSerial = 1;
   private congested = false;
   private flushScheduled = false;
+  private readonly pool = new BufferPool();
+  private readonly allocate = (size: number): Buffer => this.pool.take(size);
   /** The local protocol is Flume's own, whose answers plainStatusAnswer can read. */
   private readonly speaksFlume: boolean;
   private phaseDeadline: Deadline | null;
@@ -150,7 +153,8 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
   }
 
   appendBatch(events: AvroFlumeEvent[], options?: CallOptions): Promise<Status> {
-    return this.requestEncoded('appendBatch', () => encodeEventArrayAfter(events, requestHeadroom('appendBatch')), options) as Promise<Status>;
+    const encode = (): EncodedParams => encodeEventArrayAfter(events, requestHeadroom('appendBatch'), this.allocate);
+    return this.requestEncoded('appendBatch', encode, options) as Promise<Status>;
   }
 
   /**
@@ -284,8 +288,14 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
     call.serial = this.nextSerial++;
     this.inFlight.set(call.serial, call);
     if (call.deadline === null) this.startDeadline(call);
-    if (call.framable) this.writeChunk(frameRequestInPlace(call.framable, call.serial, call.messageName));
-    else this.writeFrame(call.serial, encodeRequest(call.messageName, call.params));
+    const framable = call.framable;
+    if (framable) {
+      // The socket is the last reader of a framed call's buffer; once it is written, it can be reused.
+      const written = (err?: Error | null): void => {
+        if (!err) this.pool.give(framable.allocation);
+      };
+      if (!this.socket.write(frameRequestInPlace(framable, call.serial, call.messageName), written)) this.congested = true;
+    } else this.writeFrame(call.serial, encodeRequest(call.messageName, call.params));
   }
 
   /** The request timeout runs while a call waits for a congested socket too, so none waits forever. */
