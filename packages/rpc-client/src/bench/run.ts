@@ -5,7 +5,7 @@ import { latencyScenario } from './latency.js';
 import { memoryScenario } from './memory.js';
 import { regenerateBenchChart } from './chart.js';
 import { recoveryScenario } from './recovery.js';
-import { throughputScenario } from './throughput.js';
+import { throughputBuildingScenario, throughputScenario } from './throughput.js';
 
 /**
  * Every scenario by name. A new scenario ('recovery', 'failover', 'latency', 'memory') is one
@@ -13,6 +13,7 @@ import { throughputScenario } from './throughput.js';
  */
 export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([
   [throughputScenario.name, throughputScenario],
+  [throughputBuildingScenario.name, throughputBuildingScenario],
   [recoveryScenario.name, recoveryScenario],
   [failoverScenario.name, failoverScenario],
   [latencyScenario.name, latencyScenario],

@@ -1,5 +1,8 @@
 import type { ServerStats } from '@flume-rpc/netty-compat';
 
+/** The child's argument that makes its server build every event (see ServerProcessOptions.buildEvents). */
+export const BUILD_EVENTS_FLAG = '--build-events';
+
 /** IPC between the benchmark and its server child (server-child.ts). JSON-serialisable only. */
 export type ParentMessage = { type: 'stats'; id: number };
 

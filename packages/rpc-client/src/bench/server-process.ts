@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ServerStats } from '@flume-rpc/netty-compat';
-import { type ParentMessage, isChildMessage } from './server-messages.js';
+import { BUILD_EVENTS_FLAG, type ParentMessage, isChildMessage } from './server-messages.js';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./server-child.js', import.meta.url));
 
@@ -12,6 +12,12 @@ export interface ServerProcessOptions {
   requestTimeoutMs?: number;
   /** Node flags for the child, e.g. ['--cpu-prof'] to profile the server; none by default. */
   execArgv?: string[];
+  /**
+   * Give the server handlers that take every event, so it builds each one as a Flume source
+   * would. By default it has none and only checks and counts them (`serve --count`), which
+   * keeps it cheaper than any client so the clients' own costs decide the rates.
+   */
+  buildEvents?: boolean;
 }
 
 /** The server's counters, plus the CPU time (user + system, µs) its process has used so far. */
@@ -31,7 +37,7 @@ export interface ServerProcess {
  * startup failure, and, as a last resort, when this process exits.
  */
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
-  const child = fork(CHILD_ENTRY, [], {
+  const child = fork(CHILD_ENTRY, options.buildEvents ? [BUILD_EVENTS_FLAG] : [], {
     // Not the parent's flags: a client-side --cpu-prof must not profile the server too.
     execArgv: options.execArgv ?? [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
