@@ -20,7 +20,7 @@ t.test('flume-rpc bench --quick runs every scenario and passes its correctness c
   t.equal(exit.code, 0, `bench exits 0 (stderr: ${exit.stderr.slice(-500)})`);
   const files = (await readdir(out)).filter((f) => f.endsWith('.json')).sort();
   const scenarios = ['failover', 'latency', 'memory', 'recovery', 'throughput', 'throughput-building'];
-  t.same(files, scenarios.map((s) => `${s}-quick.json`), 'one result file per scenario');
+  t.same(files, scenarios.map((s) => `${s}-quick.json`).sort(), 'one result file per scenario');
   for (const file of files) {
     const result = JSON.parse(await readFile(path.join(out, file), 'utf8')) as Result;
     t.equal(result.quick, true, `${file} is marked quick`);
