@@ -4,6 +4,7 @@
  * and a closed loopback port. Every wait is bounded.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { finished } from 'node:stream/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,8 +53,9 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
 }
 
 /** Starts `node <script> ...args`; the child is killed by PID in teardown if still running. */
-export function startNode(t: Test, script: string, args: string[], options: { stdin?: 'pipe' | 'ignore' } = {}): CliProcess {
-  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] });
+export function startNode(t: Test, script: string, args: string[], options: { stdin?: 'pipe' | 'ignore'; ipc?: boolean } = {}): CliProcess {
+  const stdio = [options.stdin ?? 'ignore', 'pipe', 'pipe', ...(options.ipc ? ['ipc' as const] : [])];
+  const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio });
   if (child.pid === undefined) throw new Error(`could not start ${script}`);
   const pid = child.pid;
   let out = '';
@@ -68,8 +70,13 @@ export function startNode(t: Test, script: string, args: string[], options: { st
     for (const listener of listeners) listener();
   });
   child.stdin?.on('error', () => undefined);
+  // 'exit' and the end of both output streams, not 'close': after the parent disconnects an IPC
+  // channel, Node never emits 'close' for the child even though it exited.
   const exited = new Promise<Exit>((resolve) => {
-    child.once('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err }));
+    child.once('exit', (code, signal) => {
+      const drained = [child.stdout!, child.stderr!].map((stream) => finished(stream).catch(() => undefined));
+      void Promise.all(drained).then(() => resolve({ code, signal, stdout: out, stderr: err }));
+    });
   });
   let done = false;
   void exited.then(() => {

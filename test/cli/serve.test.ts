@@ -9,8 +9,8 @@ import t, { type Test } from 'tap';
 import { EventBuilder, NettyAvroRpcClient, type NettyAvroRpcClientOptions, StatusError } from '@flume-rpc/rpc-client';
 import { CLI, LOOPBACK, type CliProcess, runCli, startNode, within } from './helpers.js';
 
-async function startServe(t: Test, args: string[]): Promise<{ cli: CliProcess; port: number }> {
-  const cli = startNode(t, CLI, ['serve', '--port', '0', ...args]);
+async function startServe(t: Test, args: string[], ipc = false): Promise<{ cli: CliProcess; port: number }> {
+  const cli = startNode(t, CLI, ['serve', '--port', '0', ...args], { ipc });
   const match = await cli.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 15_000);
   return { cli, port: Number(match[1]) };
 }
@@ -37,6 +37,19 @@ t.test('--print shows each event as Flume\'s logger sink; SIGTERM prints totals'
   t.equal(lines[2], `Event: { headers:{} body: 00 41 FF                                        .A. }`);
   t.equal(lines[3], 'Event: { headers:{} body: }');
   t.match(exit.stdout, /^total: 3 events received, 3 acknowledged, 2 calls, 1 connection$/m);
+});
+
+t.test('started with an IPC channel, serve stops by itself when its parent goes', async (t) => {
+  const { cli, port } = await startServe(t, ['--count'], true);
+  const c = client(t, port);
+  t.equal(await c.appendBatch([EventBuilder.withBody('a'), EventBuilder.withBody('b')]), undefined);
+  await c.close();
+  // What a parent killed by SIGKILL leaves: its end of the channel closed, no signal sent.
+  t.ok(cli.child.connected, 'the channel is open');
+  cli.child.disconnect();
+  const exit = await within(cli.exited, 10_000, 'serve to stop on its own');
+  t.equal(exit.code, 0, exit.stderr);
+  t.match(exit.stdout, /^total: 2 events received, 2 acknowledged, 1 call, 1 connection$/m);
 });
 
 t.test('--jsonl appends events as JSON lines (utf8 text or base64); SIGINT stops it', async (t) => {

@@ -43,7 +43,9 @@ function isRunning(child: Child): boolean {
 
 /** Runs `flume-rpc ARGS` with node; its output is echoed with a prefix and kept. */
 function startCli(label: string, args: string[]): Child {
-  const proc = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The IPC channel ties the child's life to ours: if the demo is killed, even by SIGKILL, the
+  // channel closes and the child stops itself (see stopSignals in main.ts).
+  const proc = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   if (proc.pid === undefined) throw new Error(`could not start flume-rpc ${args[0]}`);
   const listeners = new Set<(line: string) => void>();
   const child: Child = {
@@ -121,6 +123,7 @@ async function demo(): Promise<number> {
 
     console.log(`$ flume-rpc serve --port 0 --count --jsonl ${jsonl}`);
     const server = startCli('serve', ['serve', '--host', '127.0.0.1', '--port', '0', '--count', '--jsonl', jsonl]);
+    console.log(`  (server pid ${server.pid})`);
     const listening = await waitForLine(server, /^listening on (\S+):(\d+)$/, START_TIMEOUT_MS, 'the server to listen');
     const [host, port] = [listening[1]!, listening[2]!];
 

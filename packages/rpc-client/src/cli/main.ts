@@ -48,8 +48,8 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /**
- * A signal aborted by the first SIGINT or SIGTERM; a second one exits at once. Returns the
- * exit code the signal asks for (130 or 143), or null while none came.
+ * A signal aborted by the first SIGINT or SIGTERM (or the parent's IPC channel closing); a second
+ * one exits at once. Returns the exit code the signal asks for (130 or 143), or null while none came.
  */
 function stopSignals(): { signal: AbortSignal; exitCode(): number | null; dispose(): void } {
   const controller = new AbortController();
@@ -65,12 +65,21 @@ function stopSignals(): { signal: AbortSignal; exitCode(): number | null; dispos
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+  // A parent that started us with an IPC channel (the demo does) takes us along when it goes,
+  // even by SIGKILL: its end of the channel closes and we stop as on SIGTERM. Unref'd, so the
+  // channel alone never keeps a finished command running.
+  const parentGone = (): void => handler('SIGTERM');
+  if (process.channel) {
+    process.channel.unref();
+    process.once('disconnect', parentGone);
+  }
   return {
     signal: controller.signal,
     exitCode: () => (received === null ? null : received === 'SIGINT' ? 130 : 143),
     dispose: () => {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
+      process.off('disconnect', parentGone);
     },
   };
 }
