@@ -148,3 +148,39 @@ t.test('encodeEventArrayAfter leaves the asked headroom free and writes the same
   );
   t.pass('300 batches with random headroom');
 });
+
+t.test('header keys the decoder caches: colliding hashes, more keys than the cache holds, non-ASCII', async (t) => {
+  // The decoder's key hash (FNV-1a style over the bytes, seeded with the length): two different
+  // keys of the same length and hash must still decode as themselves.
+  const hash = (key: string): number => {
+    let h = key.length;
+    for (const byte of Buffer.from(key)) h = Math.imul(h ^ byte, 16777619);
+    return h;
+  };
+  const seen = new Map<number, string>();
+  let pair: [string, string] | null = null;
+  let x = 12345;
+  const letter = (): string => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return String.fromCharCode(97 + (x >>> 16) % 26);
+  };
+  for (let i = 0; i < 400_000 && pair === null; i += 1) {
+    const key = Array.from({ length: 10 }, letter).join('');
+    const other = seen.get(hash(key));
+    if (other !== undefined && other !== key) pair = [other, key];
+    else seen.set(hash(key), key);
+  }
+  t.ok(pair, `found two keys with one hash: ${String(pair)}`);
+  const [a, b] = pair!;
+  const events = [a, b, a, b].map((key, i) => ({ headers: { [key]: String(i) }, body: Buffer.from([i]) }));
+  const decoded = decodeEventArray(batchType.toBuffer({ events }), 0, 'batch').value;
+  t.same(decoded.map((e) => Object.keys(e.headers)[0]), [a, b, a, b], 'each key decodes as itself');
+  // 3000 distinct keys, then a non-ASCII key whose bytes, read as Latin-1, would equal a cached one.
+  const many = Array.from({ length: 3000 }, (_, i) => ({ headers: { [`key-${i}`]: 'v', host: 'h' }, body: Buffer.alloc(0) }));
+  const back = decodeEventArray(batchType.toBuffer({ events: many }), 0, 'batch').value;
+  t.ok(back.every((e, i) => Object.keys(e.headers).join() === `key-${i},host`), 'more distinct keys than the cache holds');
+  const latin = { headers: { 'Ã©': 'x' }, body: Buffer.alloc(0) }; // Latin-1 reading of é's UTF-8 bytes
+  const accented = { headers: { é: 'y' }, body: Buffer.alloc(0) };
+  const mixed = decodeEventArray(batchType.toBuffer({ events: [latin, accented, latin] }), 0, 'batch').value;
+  t.same(mixed.map((e) => e.headers), [latin.headers, accented.headers, latin.headers], 'UTF-8 keys are never confused with cached ones');
+});
