@@ -3,6 +3,8 @@
  * [handshake] metadata, error flag, value or error. Buffers split as Avro Java splits them.
  */
 import t from 'tap';
+import avro from 'avsc';
+import fc from 'fast-check';
 import {
   FLUME_PROTOCOL,
   type HandshakeRequest,
@@ -121,4 +123,22 @@ t.test('malformed calls are ProtocolErrors', async (t) => {
     name: 'ProtocolError',
     message: /append parameters/,
   });
+});
+
+t.test('request heads read the same with and without metadata, for any message name', async (t) => {
+  const STRING = avro.Type.forSchema('string');
+  const META = avro.Type.forSchema({ type: 'map', values: 'bytes' });
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme', maxLength: 20 }), fc.uint8Array({ maxLength: 8 }), (name, params) => {
+      const plain = Buffer.concat([META.toBuffer({}), STRING.toBuffer(name), params]);
+      const withMeta = Buffer.concat([META.toBuffer({ trace: Buffer.from('x') }), STRING.toBuffer(name), params]);
+      const a = decodeRequestHead(plain, false);
+      const b = decodeRequestHead(withMeta, false);
+      return a.messageName === name && b.messageName === name && a.paramsOffset === plain.length - params.length && b.paramsOffset === withMeta.length - params.length;
+    }),
+    { numRuns: 500 },
+  );
+  // Cut short after the name's length: the general path names the problem.
+  t.throws(() => decodeRequestHead(Buffer.from([0x00, 0x16, 0x61, 0x70]), false), { name: 'ProtocolError', message: /message name/ });
+  t.pass('500 names, plain and with metadata');
 });

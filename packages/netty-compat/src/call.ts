@@ -1,5 +1,6 @@
 import avro from 'avsc';
 import { ProtocolError } from './errors.js';
+import { SHORT_STRING, cachedAscii } from './short-strings.js';
 import {
   type HandshakeRequest,
   type HandshakeResponse,
@@ -60,6 +61,10 @@ export interface DecodedRequest {
 
 /** Reads the handshake (when one is due), metadata and message name of a request body. */
 export function decodeRequestHead(body: Buffer, expectHandshake: boolean): DecodedRequest {
+  if (!expectHandshake) {
+    const plain = plainRequestHead(body);
+    if (plain !== null) return plain;
+  }
   let offset = 0;
   let handshake: HandshakeRequest | null = null;
   if (expectHandshake) {
@@ -70,6 +75,19 @@ export function decodeRequestHead(body: Buffer, expectHandshake: boolean): Decod
   offset = decodeOrThrow(META, body, offset, 'request metadata').offset;
   const name = decodeOrThrow<string>(STRING, body, offset, 'message name');
   return { handshake, messageName: name.value, paramsOffset: name.offset };
+}
+
+/**
+ * The head of nearly every request after the handshake, read without avsc: empty metadata and a
+ * short name (one-byte length). Anything else, malformed input included, returns null and takes
+ * the general path, which names what is wrong.
+ */
+function plainRequestHead(body: Buffer): DecodedRequest | null {
+  if (body.length < 2 || body[0] !== 0) return null;
+  const zigzag = body[1]!;
+  const length = zigzag >> 1;
+  if ((zigzag & 1) !== 0 || length > SHORT_STRING || 2 + length > body.length) return null;
+  return { handshake: null, messageName: cachedAscii(body, 2, length), paramsOffset: 2 + length };
 }
 
 export interface DecodedRequestFrame extends DecodedRequest {
@@ -88,11 +106,13 @@ export function decodeRequestFrame(buffers: readonly Buffer[], expectHandshake: 
   if (parts.length > 1) {
     const head = decodeHeadOf(parts[0]!, expectHandshake);
     if (head !== null && head.paramsOffset === parts[0]!.length) {
-      return { ...head, params: parts.length === 2 ? parts[1]! : Buffer.concat(parts.slice(1)), paramsOffset: 0 };
+      const params = parts.length === 2 ? parts[1]! : Buffer.concat(parts.slice(1));
+      return { handshake: head.handshake, messageName: head.messageName, params, paramsOffset: 0 };
     }
   }
   const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-  return { ...decodeRequestHead(body, expectHandshake), params: body };
+  const head = decodeRequestHead(body, expectHandshake);
+  return { handshake: head.handshake, messageName: head.messageName, params: body, paramsOffset: head.paramsOffset };
 }
 
 /** The head when `first` holds all of it; null when it runs past the buffer (read from the joined frame instead). */
