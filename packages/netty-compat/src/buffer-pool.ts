@@ -8,10 +8,15 @@
 export class BufferPool {
   private readonly free: Buffer[] = [];
 
+  /**
+   * Per connection, at most `maxBuffers` x `maxBufferBytes` (8 MiB) is kept, and only after that
+   * many requests of that size were in flight at once; larger batches are not pooled, their
+   * encoding dwarfs an allocation.
+   */
   constructor(
-    private readonly maxBuffers = 16,
-    private readonly maxBufferBytes = 1 << 22,
-    private readonly minBufferBytes = 1 << 16,
+    private readonly maxBuffers = 8,
+    private readonly maxBufferBytes = 1 << 20,
+    private readonly minBufferBytes = 1 << 14,
   ) {}
 
   /** A buffer of at least `size` bytes, owned by the caller until it gives it back (or drops it). */
