@@ -52,6 +52,14 @@ t.test('encodeEvent writes the bytes avsc writes for append parameters, and avsc
 t.test('large counts and lengths use multi-byte varints', async (t) => {
   const events = Array.from({ length: 300 }, (_, i) => ({ headers: { seq: String(i) }, body: Buffer.alloc(i * 50, 1) }));
   t.ok(encodeEventArray(events).equals(batchType.toBuffer({ events })));
+  // Header counts around the one-byte varint limit (63), including an event with none.
+  const headerCounts = [0, 1, 63, 64, 65, 200, 9000];
+  const wide = headerCounts.map((n, e) => ({
+    headers: Object.fromEntries(Array.from({ length: n }, (_, i) => [`h${i}`, i % 3 === 0 ? 'é' : String(i * e)])),
+    body: Buffer.from([e]),
+  }));
+  t.ok(encodeEventArray(wide).equals(batchType.toBuffer({ events: wide })), `header counts ${headerCounts.join(', ')}`);
+  for (const e of wide) t.ok(encodeEvent(e).equals(appendType.toBuffer({ event: e })), `one event with ${Object.keys(e.headers).length} headers`);
 });
 
 t.test('events that cannot be encoded are ProtocolErrors naming the event', async (t) => {
