@@ -51,6 +51,10 @@ t.test('flume-rpc bench --help and a bad scenario', async (t) => {
   t.match(help.stdout, /--out <dir>/);
   t.equal(bad.code, 1);
   t.match(bad.stderr, /Unknown scenario no-such-scenario/);
+  // The help's list is written by hand; the error's comes from the registry: they must agree.
+  const listed = /Scenarios: (.*)\./.exec(help.stdout)?.[1]?.split(', ').sort();
+  const known = /known: (.*)$/m.exec(bad.stderr)?.[1]?.trim().split(', ').sort();
+  t.same(listed, known, 'bench --help lists every registered scenario');
 });
 
 t.test('top-level --help lists the commands with examples; --version prints one', async (t) => {

@@ -237,7 +237,10 @@ Examples:
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on; 0 picks a free one (printed as "listening on HOST:PORT")', integer(0, 65_535), 41414)
     .option('--print', "print every event as Flume's logger sink does")
-    .option('--count', 'only count events; print the total every --interval seconds (the default mode)')
+    .option(
+      '--count',
+      'only count events; print the total every --interval seconds (the default mode). Without --jsonl, events are checked as strictly but never built: a cheap sink to load-test clients against',
+    )
     .option('--jsonl <file>', 'also append every event to FILE as a JSON line (headers, body as utf8 or base64)')
     .option('--max-bytes <n>', 'body bytes shown per event with --print', integer(0), 16)
     .option('--interval <s>', 'seconds between running totals with --count', integer(1), 5)
@@ -268,6 +271,7 @@ Examples:
     .addHelpText(
       'after',
       `
+Scenarios: throughput, throughput-building, recovery, failover, latency, memory.
 Exit code 1 when a correctness check fails; missed performance targets are only reported.
 
 Examples:
