@@ -31,6 +31,7 @@ const CLIENTS = [
   { name: 'ours', colour: '#2b6cb0' },
   { name: 'avsc', colour: '#a0aec0' },
   { name: 'raw', colour: '#718096' },
+  { name: 'client', colour: '#63b3ed' },
 ] as const;
 
 /**

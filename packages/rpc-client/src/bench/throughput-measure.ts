@@ -1,16 +1,21 @@
 import { performance } from 'node:perf_hooks';
 import { type ClosedLoopResult, type Sender, runClosedLoop } from './closed-loop.js';
 import { openAvscSender } from './sender-avsc.js';
+import { openClientSender } from './sender-client.js';
 import { openOursSender } from './sender-ours.js';
 import { openRawSender } from './sender-raw.js';
 import type { ServerProcess, ServerSnapshot } from './server-process.js';
 import type { Workload } from './workload.js';
 
-/** The clients compared, in the order of the table. */
+/**
+ * The clients compared, in the order of the table: our wire client (Transceiver), the avsc
+ * client, pre-encoded frames, and our whole NettyAvroRpcClient as applications use it.
+ */
 export const CLIENTS = {
   ours: openOursSender,
   avsc: openAvscSender,
   raw: openRawSender,
+  client: openClientSender,
 } as const satisfies Record<string, (port: number, workload: Workload) => Promise<Sender>>;
 
 export type ClientName = keyof typeof CLIENTS;

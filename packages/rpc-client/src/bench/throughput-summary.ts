@@ -39,7 +39,7 @@ export function summarise(run: ThroughputRun): ScenarioResult {
   const cpu = (client: ClientName, inFlight: number): number => medianOf(client, inFlight, (m) => m.clientCpuMicrosPerBatch);
 
   const rows = settings.inFlight.map((inFlight) => {
-    const [ours, avsc, raw] = [rate('ours', inFlight), rate('avsc', inFlight), rate('raw', inFlight)];
+    const [ours, avsc, raw, client] = [rate('ours', inFlight), rate('avsc', inFlight), rate('raw', inFlight), rate('client', inFlight)];
     return [
       String(inFlight),
       formatRate(ours),
@@ -51,6 +51,9 @@ export function summarise(run: ThroughputRun): ScenarioResult {
       formatMicros(cpu('ours', inFlight)),
       formatMicros(cpu('avsc', inFlight)),
       formatMicros(cpu('raw', inFlight)),
+      formatRate(client),
+      formatRatio(ratio(client, avsc)),
+      formatMicros(cpu('client', inFlight)),
     ];
   });
 
@@ -68,7 +71,8 @@ export function summarise(run: ThroughputRun): ScenarioResult {
         `${client} at ${inFlight} in flight, per round: ${of(client, inFlight).map((m) => formatRate(m.eventsPerSecond)).join(', ')} ev/s;` +
         ` server busy ${formatPercent(medianOf(client, inFlight, (m) => m.serverBusy))}, server cpu ${formatMicros(medianOf(client, inFlight, (m) => m.serverCpuMicrosPerBatch))}/batch`,
     ),
-    pairedNote(of('ours', inFlight), of('avsc', inFlight), inFlight),
+    pairedNote('ours', of('ours', inFlight), of('avsc', inFlight), inFlight),
+    pairedNote('client', of('client', inFlight), of('avsc', inFlight), inFlight),
   ]));
   notes.push(
     `host calibration (avsc toBuffer of the batch, one core): ${formatRate(run.calibration[0])} ev/s before, ${formatRate(run.calibration[1])} after`,
@@ -86,7 +90,21 @@ export function summarise(run: ThroughputRun): ScenarioResult {
       headers: Object.keys(run.workload.events[0]?.headers ?? {}),
     },
     table: {
-      columns: ['in flight', 'ours ev/s', 'avsc ev/s', 'raw ev/s', 'ours/avsc', 'ours/raw', 'avsc/raw', 'ours cpu/batch', 'avsc cpu/batch', 'raw cpu/batch'],
+      columns: [
+        'in flight',
+        'ours ev/s',
+        'avsc ev/s',
+        'raw ev/s',
+        'ours/avsc',
+        'ours/raw',
+        'avsc/raw',
+        'ours cpu/batch',
+        'avsc cpu/batch',
+        'raw cpu/batch',
+        'client ev/s',
+        'client/avsc',
+        'client cpu/batch',
+      ],
       rows,
     },
     checks: checks(measurements),
@@ -98,9 +116,9 @@ export function summarise(run: ThroughputRun): ScenarioResult {
 }
 
 /** Same-round pairs ran seconds apart, so their ratio is less exposed to drift than the medians'. */
-function pairedNote(ours: Measurement[], avsc: Measurement[], inFlight: number): string {
+function pairedNote(name: ClientName, ours: Measurement[], avsc: Measurement[], inFlight: number): string {
   const ratios = ours.map((m, i) => ratio(m.eventsPerSecond, avsc[i]?.eventsPerSecond ?? 0));
-  return `ours/avsc at ${inFlight} in flight, per round: ${ratios.map(formatRatio).join(', ')} (median ${formatRatio(median(ratios))})`;
+  return `${name}/avsc at ${inFlight} in flight, per round: ${ratios.map(formatRatio).join(', ')} (median ${formatRatio(median(ratios))})`;
 }
 
 function checks(measurements: Measurement[]): Verdict[] {
