@@ -35,8 +35,8 @@ const CLIENTS = [
 ] as const;
 
 /**
- * Called by runBench after a full run: rewrites the chart when a result file it needs exists
- * and the docs folder is there. Never throws: a chart must not fail a benchmark run.
+ * Called by runBench after a full run: rewrites the chart when both result files it needs
+ * exist and the docs folder is there. Never throws: a chart must not fail a benchmark run.
  */
 export async function regenerateBenchChart(resultsDir: string, log: (line: string) => void, outFile = DEFAULT_CHART_FILE): Promise<void> {
   try {
@@ -45,17 +45,20 @@ export async function regenerateBenchChart(resultsDir: string, log: (line: strin
       return;
     }
     const written = await writeBenchChart(resultsDir, outFile);
-    log(written ? `wrote ${written}` : `chart: no throughput.json or recovery.json in ${resultsDir}; chart not written`);
+    log(written ? `wrote ${written}` : `chart: ${resultsDir} lacks throughput.json or recovery.json; chart not written`);
   } catch (err) {
     log(`chart: not written: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
-/** Writes the chart; null (and nothing written) when neither result file exists. */
+/**
+ * Writes the chart; null (and nothing written) unless both result files are there: a run into
+ * another --out folder must not replace the committed chart with one that lacks a panel.
+ */
 export async function writeBenchChart(resultsDir: string, outFile: string): Promise<string | null> {
   const throughput = parseThroughput(await readJson(path.join(resultsDir, 'throughput.json')));
   const recovery = parseRecovery(await readJson(path.join(resultsDir, 'recovery.json')));
-  if (!throughput && !recovery) return null;
+  if (!throughput || !recovery) return null;
   await writeFile(outFile, renderBenchChart(throughput, recovery));
   return outFile;
 }
