@@ -1,12 +1,13 @@
 import { NettyAvroRpcClient } from '../netty-avro-client.js';
 import type { Sender } from './closed-loop.js';
+import { promiseSender } from './promise-sender.js';
 import type { Workload } from './workload.js';
 
 /**
  * What an application gets: the whole NettyAvroRpcClient (validation, limiter, supervisor,
  * delivery ledger) over the Transceiver that the `ours` sender drives directly.
  */
-export async function openClientSender(port: number, workload: Workload): Promise<Sender> {
+export function openClientSender(port: number, workload: Workload): Promise<Sender> {
   const client = new NettyAvroRpcClient({
     host: '127.0.0.1',
     port,
@@ -17,21 +18,11 @@ export async function openClientSender(port: number, workload: Workload): Promis
     // Above any in-flight count the scenario uses, so the limiter never holds a call back.
     maxInflight: 64,
   });
-  try {
-    await client.connect();
-  } catch (err) {
-    await client.close();
-    throw err;
-  }
   const events = workload.events;
-  return {
-    setupRequests: 0, // connect() completes the handshake with a ping, which carries no events
-    send(done) {
-      client.appendBatch(events).then(
-        () => done(null),
-        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
-      );
-    },
-    close: () => client.close(),
+  // A FAILED or UNKNOWN answer rejects (StatusError), so a resolved call is an acknowledged one.
+  const call = async (): Promise<null> => {
+    await client.appendBatch(events);
+    return null;
   };
+  return promiseSender({ call, close: () => client.close() }, client.connect());
 }

@@ -1,9 +1,10 @@
 import { Transceiver } from '@flume-rpc/netty-compat';
 import type { Sender } from './closed-loop.js';
+import { promiseSender } from './promise-sender.js';
 import type { Workload } from './workload.js';
 
 /** Our wire client, as the policy layer will use it: one Transceiver, appendBatch per request. */
-export async function openOursSender(port: number, workload: Workload): Promise<Sender> {
+export function openOursSender(port: number, workload: Workload): Promise<Sender> {
   const transceiver = new Transceiver({
     host: '127.0.0.1',
     port,
@@ -11,23 +12,10 @@ export async function openOursSender(port: number, workload: Workload): Promise<
     handshakeTimeoutMs: 5000,
     requestTimeoutMs: 10_000,
   });
-  try {
-    await transceiver.ready();
-  } catch (err) {
-    transceiver.close();
-    throw err;
-  }
   const events = workload.events;
-  return {
-    setupRequests: 0, // ready() completes the handshake with a ping, which carries no events
-    send(done) {
-      transceiver.appendBatch(events).then(
-        (status) => done(status === 'OK' ? null : new Error(`appendBatch answered ${status}`)),
-        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
-      );
-    },
-    async close() {
-      transceiver.close();
-    },
+  const call = async (): Promise<string | null> => {
+    const status = await transceiver.appendBatch(events);
+    return status === 'OK' ? null : `appendBatch answered ${status}`;
   };
+  return promiseSender({ call, close: () => transceiver.close() }, transceiver.ready());
 }
