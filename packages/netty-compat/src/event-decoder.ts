@@ -62,7 +62,7 @@ class EventReader {
       const count = this.blockCount(2);
       if (count === 0) break;
       for (let i = 0; i < count; i += 1) {
-        const key = this.key();
+        const key = this.string(cachedAscii);
         const value = this.string();
         // A "__proto__" key is data, not the object's prototype.
         if (key === '__proto__') Object.defineProperty(headers, key, { value, enumerable: true, writable: true, configurable: true });
@@ -106,19 +106,15 @@ class EventReader {
     return count;
   }
 
-  /** A header key: most are a few names repeated in every event, so they come from a cache. */
-  private key(): string {
+  /**
+   * A length-prefixed string; short ones through `short`. Header keys pass cachedAscii (most are a
+   * few names repeated in every event), values shortString.
+   */
+  private string(short: (b: Buffer, start: number, length: number) => string = shortString): string {
     const length = this.length();
     const start = this.pos;
     this.pos += length;
-    return length <= SHORT_STRING ? cachedAscii(this.buf, start, length) : this.buf.toString('utf8', start, this.pos);
-  }
-
-  private string(): string {
-    const length = this.length();
-    const start = this.pos;
-    this.pos += length;
-    return length <= SHORT_STRING ? shortString(this.buf, start, length) : this.buf.toString('utf8', start, this.pos);
+    return length <= SHORT_STRING ? short(this.buf, start, length) : this.buf.toString('utf8', start, this.pos);
   }
 
   private length(): number {
