@@ -25,9 +25,24 @@ export class ConnectTimeoutError extends FlumeRpcError {
 
 /** TCP connect failed (refused, unreachable, ...). */
 export class ConnectError extends FlumeRpcError {
-  override readonly code = 'FLUME_RPC_CONNECT';
-  constructor(readonly address: string, cause: unknown) {
-    super(`Connect to ${address} failed: ${describe(cause)}`, { cause });
+  override readonly code: string = 'FLUME_RPC_CONNECT';
+  constructor(readonly address: string, cause: unknown, detail = describe(cause)) {
+    super(`Connect to ${address} failed: ${detail}`, { cause });
+  }
+}
+
+/** Why a TLS connection could not be set up; `cause` carries Node's own error. */
+export type TlsFailure = 'untrusted' | 'expired' | 'hostname' | 'protocol' | 'cipher' | 'not-tls' | 'closed' | 'other';
+
+/**
+ * The TLS layer failed while connecting (unknown CA, expired or misnamed certificate, refused
+ * protocol or cipher, a plaintext peer). A ConnectError, so retries and failover treat it as one;
+ * the client never falls back to plaintext.
+ */
+export class TlsError extends ConnectError {
+  override readonly code: string = 'FLUME_RPC_TLS';
+  constructor(address: string, readonly reason: TlsFailure, cause: unknown, hint: string) {
+    super(address, cause, `TLS ${reason === 'other' ? 'error' : reason}: ${describe(cause)}${hint ? ` (${hint})` : ''}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { FlumeRpcError, ProtocolError, describe } from './errors.js';
 import { FrameDecoder, encodeFrame } from './frame-codec.js';
 import type { FrameLimits } from './limits.js';
@@ -9,6 +9,7 @@ import type { ProtocolCache, RemoteProtocol } from './protocol-cache.js';
 import type { FaultPlan } from './faults.js';
 import type { MessageTypes } from './protocol.js';
 import { countEvent, countEventArray, decodeEvent, decodeEventArray } from './event-decoder.js';
+import { foreignLayerHint } from './transport/link-errors.js';
 
 /** What the connection asks of its server: the call handler, the fault plan, and where errors go. */
 export interface ConnectionHost {
@@ -54,17 +55,16 @@ export class ServerConnection {
   /** Calls accepted whose answers are not written yet. */
   private answering = 0;
   private readonly held: Array<{ kind: DelayKind; action: () => void }> = [];
-  readonly remoteAddress: string;
+  private framesRead = 0;
 
+  /** `socket` is the top of the connection's socket stack (plain TCP, TLS, zlib): frames flow there. */
   constructor(
-    private readonly socket: net.Socket,
+    private readonly socket: Duplex,
+    readonly remoteAddress: string,
     private readonly host: ConnectionHost,
   ) {
-    this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.decoder = new FrameDecoder(host.limits);
-    socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', () => this.close());
     socket.on('close', () => this.close());
     socket.on('end', () => {
       if (!this.decoder.atFrameBoundary) {
@@ -87,12 +87,19 @@ export class ServerConnection {
     this.socket.destroy();
   }
 
+  /** A layer below the frames failed (TLS refused, not a zlib stream, reset): reported, then closed. */
+  linkFailed(error: FlumeRpcError): void {
+    if (this.state === 'closed') return;
+    if (this.state !== 'closing') this.host.onConnectionError(error, this.remoteAddress);
+    this.close();
+  }
+
   /**
    * Stops reading at the first protocol error, but lets calls the handlers already accepted get
    * their answers (bounded by a grace period): their events are committed, and an answer lost
    * here would make the client resend them.
    */
-  private fail(error: FlumeRpcError): void {
+  fail(error: FlumeRpcError): void {
     if (this.state === 'closed' || this.state === 'closing') return;
     this.state = 'closing';
     this.host.onConnectionError(error, this.remoteAddress);
@@ -114,10 +121,13 @@ export class ServerConnection {
     try {
       for (const frame of this.decoder.push(chunk)) {
         if (this.state === 'closed' || this.state === 'closing') return;
+        this.framesRead += 1;
         this.onRequest(frame.serial, decodeRequestFrame(frame.buffers, this.state === 'handshaking'));
       }
     } catch (err) {
-      this.fail(err instanceof FlumeRpcError ? err : new ProtocolError(describe(err), { cause: err }));
+      const hint = this.framesRead === 0 ? foreignLayerHint(chunk) : null;
+      if (hint) this.fail(new ProtocolError(`Client sent bytes that are not Avro frames: ${hint}`, { cause: err }));
+      else this.fail(err instanceof FlumeRpcError ? err : new ProtocolError(describe(err), { cause: err }));
     } finally {
       this.socket.uncork();
     }

@@ -1,6 +1,10 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { EventEmitter } from 'eventemitter3';
-import { type FlumeRpcError, ProtocolError } from './errors.js';
+import { ConnectionClosedError, type FlumeRpcError, ProtocolError, TlsError, describe } from './errors.js';
+import { acceptLink } from './transport/stack.js';
+import { classifyTlsFailure } from './transport/link-errors.js';
+import { type LayerOrder, PLAIN_SERVER_WIRE, type ServerWireOptions } from './transport/wire-options.js';
 import { type FaultPlan, noFaults } from './faults.js';
 import { type FrameLimits, resolveLimits } from './limits.js';
 import { ProtocolCache } from './protocol-cache.js';
@@ -21,6 +25,12 @@ export interface AvroSourceServerOptions {
   limits?: Partial<FrameLimits>;
   /** Initial fault plan; `server.faults` can be changed while running. */
   faults?: Partial<FaultPlan>;
+  /** Serve TLS with this key and certificate (PEM `key`/`cert`, or PKCS#12 `pfx` + `passphrase`), as Flume's `ssl = true`. */
+  tls?: tls.SecureContextOptions | null;
+  /** zlib level for Flume's `compression-type = deflate` (0-9); null or absent: no compression. */
+  compressionLevel?: number | null;
+  /** With both TLS and compression: `zlib-outside` (Flume 1.10+, default) or `tls-outside` (Flume 1.9 and earlier). */
+  layerOrder?: LayerOrder;
 }
 
 export interface ServerStats {
@@ -58,8 +68,17 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
   private boundPort = 0;
   private boundHost = '127.0.0.1';
 
+  readonly wire: ServerWireOptions;
+
   constructor(private readonly options: AvroSourceServerOptions = {}) {
     super();
+    this.wire = {
+      ...PLAIN_SERVER_WIRE,
+      // Built once: a bad key or certificate fails here, not on the first connection.
+      tls: options.tls ? tls.createSecureContext(options.tls) : null,
+      compressionLevel: options.compressionLevel ?? null,
+      layerOrder: options.layerOrder ?? PLAIN_SERVER_WIRE.layerOrder,
+    };
     this.limits = resolveLimits(options.limits);
     this.faults = { ...noFaults(), ...options.faults };
   }
@@ -150,7 +169,10 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
       socket.destroy();
       return;
     }
-    const connection = new ServerConnection(socket, this);
+    const remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const link = acceptLink(socket, this.wire);
+    const connection = new ServerConnection(link.stream, remoteAddress, this);
+    link.onError((error, layer) => connection.linkFailed(serverLinkError(remoteAddress, error, layer)));
     this.connections.add(connection);
     this.stats.connectionsOpen += 1;
     socket.once('close', () => {
@@ -158,4 +180,11 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
       this.stats.connectionsOpen -= 1;
     });
   }
+}
+
+/** A failure below the frames on an accepted connection, typed as the client side types it. */
+function serverLinkError(remoteAddress: string, error: Error, layer: 'tcp' | 'tls' | 'zlib'): FlumeRpcError {
+  if (layer === 'tls') return new TlsError(remoteAddress, classifyTlsFailure(error), error, 'the client did not complete a TLS handshake');
+  if (layer === 'zlib') return new ProtocolError(`Client ${remoteAddress}: ${error.message} (compression-type differs?)`, { cause: error });
+  return new ConnectionClosedError(`Connection from ${remoteAddress} failed: ${describe(error)}`, { cause: error });
 }

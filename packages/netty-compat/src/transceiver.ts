@@ -1,8 +1,7 @@
-import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'eventemitter3';
 import {
   AbortError,
-  ConnectError,
   ConnectTimeoutError,
   ConnectionClosedError,
   FlumeRpcError,
@@ -21,6 +20,9 @@ import { frameRequestInPlace, requestHeadroom } from './request-frame.js';
 import { BufferPool } from './buffer-pool.js';
 import { PING_MESSAGE, decodeResponseHead, decodeValue, encodeRequest } from './call.js';
 import { ClientHandshake } from './handshake-negotiation.js';
+import { type Link, connectLink } from './transport/stack.js';
+import { clientLinkError, foreignLayerHint, handshakeMismatchHint } from './transport/link-errors.js';
+import { type ClientWireOptions, PLAIN_CLIENT_WIRE } from './transport/wire-options.js';
 import type { HandshakeMatch } from './handshake.js';
 import { ProtocolCache, type RemoteProtocol } from './protocol-cache.js';
 import { FLUME_PROTOCOL, STATUSES, type AvroFlumeEvent, type MessageTypes, type Status } from './protocol.js';
@@ -37,6 +39,8 @@ export interface TransceiverOptions {
   limits?: Partial<FrameLimits>;
   /** Shared protocol knowledge; defaults to one process-wide cache for AvroSourceProtocol. */
   protocolCache?: ProtocolCache;
+  /** TLS and compression below the frames (default: plain TCP). The connect timeout covers the TLS handshake too. */
+  wire?: ClientWireOptions;
 }
 
 export interface CallOptions {
@@ -82,7 +86,10 @@ export function defaultProtocolCache(): ProtocolCache {
 export class Transceiver extends EventEmitter<TransceiverEvents> {
   readonly address: string;
   private currentState: ConnectionState = 'connecting';
-  private readonly socket: net.Socket;
+  private readonly link: Link;
+  /** The top of the socket stack: frames go in and come out here. */
+  private readonly socket: Duplex;
+  private readonly wire: ClientWireOptions;
   private readonly decoder: FrameDecoder;
   private readonly cache: ProtocolCache;
   private readonly handshake: ClientHandshake;
@@ -121,15 +128,18 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
     this.phaseDeadline = new Deadline(options.connectTimeoutMs, () =>
       this.fail(new ConnectTimeoutError(this.address, options.connectTimeoutMs)),
     );
-    this.socket = net.connect({ host: options.host, port: options.port, noDelay: true });
-    this.socket.on('connect', () => this.onConnect());
+    this.wire = options.wire ?? PLAIN_CLIENT_WIRE;
+    this.link = connectLink(options.host, options.port, this.wire, {
+      up: () => this.onConnect(),
+      error: (err, layer) => this.fail(clientLinkError(this.address, err, layer, this.currentState !== 'connecting', this.wire)),
+    });
+    this.socket = this.link.stream;
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('drain', () => {
       this.congested = false;
       this.flushQueue();
     });
-    this.socket.on('error', (err) => this.onSocketError(err));
-    this.socket.on('close', () => this.fail(new ConnectionClosedError(`Connection to ${this.address} closed by the peer`)));
+    this.socket.on('close', () => this.onPeerClosed());
   }
 
   get state(): ConnectionState {
@@ -348,7 +358,9 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
         if (this.closeError) return;
       }
     } catch (err) {
-      this.fail(err instanceof FlumeRpcError ? err : new ProtocolError(describe(err), { cause: err }));
+      const hint = this.responsesReceived === 0 ? foreignLayerHint(chunk) : null;
+      if (hint) this.fail(new ProtocolError(`${this.address} answered with bytes that are not Avro frames: ${hint}`, { cause: err }));
+      else this.fail(err instanceof FlumeRpcError ? err : new ProtocolError(describe(err), { cause: err }));
     }
   }
 
@@ -420,9 +432,9 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
     return { value: decodeValue(message.response, body, head.valueOffset, `${call.messageName} response`, resolvers.response, resolvers.writer?.response) };
   }
 
-  private onSocketError(err: Error): void {
-    if (this.currentState === 'connecting') this.fail(new ConnectError(this.address, err));
-    else this.fail(new ConnectionClosedError(`Connection to ${this.address} failed: ${err.message}`, { cause: err }));
+  private onPeerClosed(): void {
+    const during = this.currentState === 'ready' ? '' : ` before the handshake completed (${handshakeMismatchHint(this.wire)})`;
+    this.fail(new ConnectionClosedError(`Connection to ${this.address} closed by the peer${during}`));
   }
 
   /** Closes for good: every pending call and ready() waiter gets `error`, socket and timers are released. */
@@ -432,7 +444,7 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
     this.phaseDeadline?.clear();
     this.phaseDeadline = null;
     this.transition('closed');
-    this.socket.destroy();
+    this.link.destroy();
     const calls = [...(this.handshakeCarrier ? [this.handshakeCarrier] : []), ...this.inFlight.values(), ...this.queue];
     this.handshakeCarrier = null;
     this.inFlight.clear();

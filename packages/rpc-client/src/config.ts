@@ -27,17 +27,36 @@ export interface ConnectionOptions {
   maxInflight: number;
   /** `max-pending` (ours): calls allowed to wait for a slot; more are refused (ClientBusyError). */
   maxPending: number;
-  /** `compression-type` / `compression-level`: parsed and carried; not yet on the wire. */
+  /** `compression-type`: `deflate` compresses each direction as one zlib stream, as Flume does. */
   compressionType: 'none' | 'deflate';
+  /** `compression-level` (0-9), used with deflate. */
   compressionLevel: number;
-  /** `ssl` and its companions: parsed and carried; not yet on the wire. */
+  /** `ssl`: TLS to the agent; never falls back to plaintext. */
   ssl: boolean;
+  /** `trust-all-certs`: no certificate or hostname check at all (warns once). */
   trustAllCerts: boolean;
+  /** `truststore` (default: FLUME_SSL_TRUSTSTORE_PATH, else Node's CAs). */
   truststore: string | null;
+  /** `truststore-password` (default: FLUME_SSL_TRUSTSTORE_PASSWORD). */
   truststorePassword: string | null;
+  /** `truststore-type`: JKS (Flume's default), PKCS12 or PEM (default: FLUME_SSL_TRUSTSTORE_TYPE, else JKS). */
   truststoreType: string;
+  /** `include-protocols`: Java protocol names; empty: every protocol Node enables (TLSv1.2, TLSv1.3). */
+  includeProtocols: string[];
+  /** `exclude-protocols`: always holds SSLv3, as in Flume. */
   excludeProtocols: string[];
+  /** `include-cipher-suites` (IANA names, as Java's); empty: Node's default suites. */
+  includeCipherSuites: string[];
+  /** `exclude-cipher-suites`. */
+  excludeCipherSuites: string[];
+  /** `ssl-verify-hostname` (ours): check that the certificate names the host; Flume's Java client does not. */
+  sslVerifyHostname: boolean;
+  /** `wire-layer-order` (ours): with ssl and deflate, zlib-outside (Flume 1.10+) or tls-outside (Flume 1.9 and earlier). */
+  wireLayerOrder: WireLayerOrder;
 }
+
+export type WireLayerOrder = 'zlib-outside' | 'tls-outside';
+export const WIRE_LAYER_ORDERS: readonly WireLayerOrder[] = ['zlib-outside', 'tls-outside'];
 
 export type HostSelectorName = 'round_robin' | 'random';
 
@@ -82,6 +101,24 @@ export const FLUME_DEFAULTS = Object.freeze({
   compressionLevel: 6,
 });
 
+/**
+ * Flume's global TLS settings (SSLUtil): the environment variables an agent's flume-ng script
+ * turns into javax.net.ssl.* and flume.ssl.* properties, which then stand in for unset keys.
+ */
+function globalTlsDefaults(env: NodeJS.ProcessEnv = process.env): Partial<ConnectionOptions> {
+  // Flume turns the commas of the global lists into spaces; the lists are space-separated like the keys.
+  const list = (name: string): string[] => (env[name] ?? '').split(/[\s,]+/).filter(Boolean);
+  return {
+    truststore: env['FLUME_SSL_TRUSTSTORE_PATH'] ?? null,
+    truststorePassword: env['FLUME_SSL_TRUSTSTORE_PASSWORD'] ?? null,
+    truststoreType: env['FLUME_SSL_TRUSTSTORE_TYPE'] ?? 'JKS',
+    includeProtocols: list('FLUME_SSL_INCLUDE_PROTOCOLS'),
+    excludeProtocols: ['SSLv3', ...list('FLUME_SSL_EXCLUDE_PROTOCOLS').filter((p) => p !== 'SSLv3')],
+    includeCipherSuites: list('FLUME_SSL_INCLUDE_CIPHERSUITES'),
+    excludeCipherSuites: list('FLUME_SSL_EXCLUDE_CIPHERSUITES'),
+  };
+}
+
 export function defaultConnectionOptions(overrides: Partial<ConnectionOptions> = {}): ConnectionOptions {
   const connectTimeoutMs = overrides.connectTimeoutMs ?? FLUME_DEFAULTS.connectTimeoutMs;
   const options: ConnectionOptions = {
@@ -98,12 +135,13 @@ export function defaultConnectionOptions(overrides: Partial<ConnectionOptions> =
     compressionLevel: FLUME_DEFAULTS.compressionLevel,
     ssl: false,
     trustAllCerts: false,
-    truststore: null,
-    truststorePassword: null,
-    truststoreType: 'JKS',
-    excludeProtocols: ['SSLv3'],
+    ...(globalTlsDefaults() as Pick<ConnectionOptions, 'truststore' | 'truststorePassword' | 'truststoreType' | 'includeProtocols' | 'excludeProtocols' | 'includeCipherSuites' | 'excludeCipherSuites'>),
+    sslVerifyHostname: true,
+    wireLayerOrder: 'zlib-outside',
     ...stripUndefined(overrides),
   };
+  // SSLv3 stays excluded whatever the list says, as Flume's client starts its set with it.
+  if (!options.excludeProtocols.includes('SSLv3')) options.excludeProtocols = ['SSLv3', ...options.excludeProtocols];
   validateConnectionOptions(options);
   return options;
 }
@@ -123,6 +161,12 @@ export function validateConnectionOptions(options: ConnectionOptions): void {
   requireInteger('retry-backoff-initial', options.retryBackoffInitialMs, 0);
   requireInteger('max-pending', options.maxPending, 0);
   requireInteger('compression-level', options.compressionLevel, 0, 9);
+  if (options.compressionType !== 'none' && options.compressionType !== 'deflate') {
+    throw new ConfigurationError('compression-type', options.compressionType, 'must be none or deflate');
+  }
+  if (!WIRE_LAYER_ORDERS.includes(options.wireLayerOrder)) {
+    throw new ConfigurationError('wire-layer-order', options.wireLayerOrder, `must be ${WIRE_LAYER_ORDERS.join(' or ')}`);
+  }
   if (options.retryBackoffInitialMs > options.retryBackoffMaxMs) {
     throw new ConfigurationError('retry-backoff-initial', options.retryBackoffInitialMs, `must not exceed retry-backoff-max (${options.retryBackoffMaxMs})`);
   }

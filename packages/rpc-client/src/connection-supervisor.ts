@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import {
+  type ClientWireOptions,
   type FlumeRpcError,
   type HandshakeMatch,
   HandshakeError,
@@ -12,6 +13,7 @@ import { Backoff } from './backoff.js';
 import type { ConnectionOptions, HostAddress } from './config.js';
 import type { ConnectivityState } from './connectivity.js';
 import { ClientClosedError, asFlumeError } from './errors.js';
+import { resolveWire } from './wire-settings.js';
 
 export interface RetryInfo {
   /** 1 for the first retry. */
@@ -54,6 +56,8 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
   /** Earliest time the next round of attempts may start, after a round that failed. */
   private notBefore = 0;
   private readonly shutdownController = new AbortController();
+  /** TLS and compression, resolved once: every connection to this host uses the same stack. */
+  private readonly wire: ClientWireOptions;
 
   constructor(
     readonly host: HostAddress,
@@ -61,6 +65,7 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
   ) {
     super();
     this.address = formatAddress(host.host, host.port);
+    this.wire = resolveWire(options, host.host);
     this.backoff = new Backoff({ initialMs: options.retryBackoffInitialMs, maxMs: options.retryBackoffMaxMs });
   }
 
@@ -132,6 +137,7 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
       connectTimeoutMs: this.options.connectTimeoutMs,
       handshakeTimeoutMs: this.options.handshakeTimeoutMs,
       requestTimeoutMs: this.options.requestTimeoutMs,
+      wire: this.wire,
     });
     this.opening = transceiver;
     transceiver.on('state', (state) => {

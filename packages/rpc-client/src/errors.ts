@@ -11,6 +11,8 @@ export {
   ProtocolError,
   RemoteError,
   RequestTimeoutError,
+  TlsError,
+  type TlsFailure,
 } from '@flume-rpc/netty-compat';
 
 /** A configuration key has a value we cannot use; names the key and the value. */

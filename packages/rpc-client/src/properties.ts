@@ -31,8 +31,27 @@ const INTEGER_KEYS: ReadonlyArray<[string, keyof ConnectionOptions, number]> = [
   ['compression-level', 'compressionLevel', 0],
 ];
 
-/** Keys Flume's Java SDK accepts that have no meaning here; accepted without a warning. */
-const IGNORED_KEYS = new Set(['maxIoWorkers', 'kerberos', 'client-principal', 'client-keytab', 'server-principal']);
+/**
+ * Keys Flume's own Avro client ignores too, with the warning we give: maxIoWorkers (Flume warns
+ * the same) and the keys only Flume's Thrift clients read.
+ */
+const IGNORED_KEYS: ReadonlyMap<string, string> = new Map([
+  ['maxIoWorkers', 'Specifying the number of workers is no longer supported (maxIoWorkers is ignored, as by Flume)'],
+  ...['kerberos', 'client-principal', 'client-keytab', 'server-principal', 'maxConnections', 'protocol'].map(
+    (key) => [key, `${key} is read only by Flume's Thrift clients; the Avro client ignores it, as Flume's does`] as [string, string],
+  ),
+]);
+
+/** Space-separated lists of Java names, as Flume splits them. */
+const LIST_KEYS: ReadonlyArray<[string, 'includeProtocols' | 'excludeProtocols' | 'includeCipherSuites' | 'excludeCipherSuites']> = [
+  ['include-protocols', 'includeProtocols'],
+  ['exclude-protocols', 'excludeProtocols'],
+  ['include-cipher-suites', 'includeCipherSuites'],
+  ['exclude-cipher-suites', 'excludeCipherSuites'],
+];
+
+/** Keys that only mean something with ssl = true; Flume ignores them otherwise, and we say so. */
+const SSL_ONLY_KEYS = ['trust-all-certs', 'truststore', 'truststore-password', 'truststore-type', 'ssl-verify-hostname', ...LIST_KEYS.map(([key]) => key)];
 
 const KNOWN_KEYS = new Set([
   'client.type',
@@ -44,11 +63,8 @@ const KNOWN_KEYS = new Set([
   'maxpenalty',
   'compression-type',
   'ssl',
-  'trust-all-certs',
-  'truststore',
-  'truststore-password',
-  'truststore-type',
-  'exclude-protocols',
+  'wire-layer-order',
+  ...SSL_ONLY_KEYS,
   ...INTEGER_KEYS.map(([key]) => key),
 ]);
 
@@ -68,8 +84,9 @@ export function parsePropertiesText(text: string): Record<string, string> {
 }
 
 /**
- * Turns Flume client properties into a checked configuration. Wrong values throw a
- * ConfigurationError naming the key and value; unknown keys go to `warn`.
+ * Turns Flume client properties into a checked configuration. Wrong values and unknown keys
+ * throw a ConfigurationError naming the key; keys Flume's own client ignores too, and keys that
+ * the other settings make meaningless, go to `warn`: no key is accepted and silently unused.
  */
 export function parseClientProperties(properties: FlumeProperties, warn: WarningSink = defaultWarn): ClientConfig {
   const props = properties instanceof Map ? Object.fromEntries(properties) : { ...(properties as Record<string, string>) };
@@ -84,6 +101,7 @@ export function parseClientProperties(properties: FlumeProperties, warn: Warning
   const hosts = parseHosts(props, get('hosts'));
   reportUnknownKeys(props, hosts, warn);
   const options = parseConnectionOptions(get);
+  reportUnusedKeys(props, options, warn);
   if (clientType === 'default') {
     if (hosts.length > 1) warn(`More than one host is set for the default client; only ${hosts[0]!.alias} is used`);
     return { clientType, host: hosts[0]!, options };
@@ -148,11 +166,15 @@ function parseConnectionOptions(get: (key: string) => string | undefined): Conne
   }
   overrides.ssl = parseBoolean('ssl', get('ssl'));
   overrides.trustAllCerts = parseBoolean('trust-all-certs', get('trust-all-certs'));
+  overrides.sslVerifyHostname = parseBoolean('ssl-verify-hostname', get('ssl-verify-hostname'));
   overrides.truststore = get('truststore');
   overrides.truststorePassword = get('truststore-password');
   overrides.truststoreType = get('truststore-type');
-  const exclude = get('exclude-protocols');
-  if (exclude !== undefined) overrides.excludeProtocols = exclude.split(/\s+/).filter(Boolean);
+  for (const [key, field] of LIST_KEYS) {
+    const value = get(key);
+    if (value !== undefined) overrides[field] = value.split(/\s+/).filter(Boolean);
+  }
+  overrides.wireLayerOrder = get('wire-layer-order') as ConnectionOptions['wireLayerOrder'] | undefined;
   return defaultConnectionOptions(overrides);
 }
 
@@ -196,13 +218,29 @@ function parsePriorities(props: Record<string, string>, hosts: HostAddress[]): R
 function reportUnknownKeys(props: Record<string, string>, hosts: HostAddress[], warn: WarningSink): void {
   const aliases = new Set(hosts.map((h) => h.alias));
   for (const key of Object.keys(props)) {
-    if (KNOWN_KEYS.has(key) || IGNORED_KEYS.has(key)) continue;
-    const [prefix, alias] = splitOnce(key);
-    if ((prefix === 'hosts' || prefix === 'priority') && alias !== undefined) {
-      if (!aliases.has(alias)) warn(`Property ${key} names alias ${alias}, which is not in hosts`);
+    if (KNOWN_KEYS.has(key)) continue;
+    const ignored = IGNORED_KEYS.get(key);
+    if (ignored !== undefined) {
+      warn(ignored);
       continue;
     }
-    warn(`Unknown client property ${key} is ignored`);
+    const [prefix, alias] = splitOnce(key);
+    if ((prefix === 'hosts' || prefix === 'priority') && alias !== undefined) {
+      if (!aliases.has(alias)) throw new ConfigurationError(key, props[key], `names alias ${alias}, which is not in hosts (${[...aliases].join(' ')})`);
+      continue;
+    }
+    throw new ConfigurationError(key, props[key], 'is not a client property this SDK knows (see docs/configuration.md); nothing is ignored silently');
+  }
+}
+
+/** Keys that are valid but mean nothing with the other settings: Flume skips them quietly; we warn. */
+function reportUnusedKeys(props: Record<string, string>, options: ConnectionOptions, warn: WarningSink): void {
+  if (!options.ssl) {
+    for (const key of SSL_ONLY_KEYS) if (key in props) warn(`${key} is set but ssl is not true: it has no effect`);
+  }
+  if (options.compressionType !== 'deflate' && 'compression-level' in props) warn('compression-level is set but compression-type is not deflate: it has no effect');
+  if ('wire-layer-order' in props && !(options.ssl && options.compressionType === 'deflate')) {
+    warn('wire-layer-order is set but only matters with both ssl = true and compression-type = deflate');
   }
 }
 
