@@ -1,7 +1,7 @@
 /**
  * The Java wire vectors: our decoder parses them, our encoder reproduces them, our server answers
  * the Java client's bytes and our client accepts the Java (and avsc) server's bytes.
- * The java-deflate vectors are out of scope (compression is a later issue).
+ * The java-deflate vectors are in deflate-vectors.test.ts.
  */
 import t, { type Test } from 'tap';
 import type net from 'node:net';
