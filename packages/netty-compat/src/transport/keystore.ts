@@ -65,7 +65,8 @@ function decodeStore(path: string, bytes: Buffer, type: StoreType, password: str
   if (type === 'JKS' && !looksLikeJks) throw new StoreReadError(path, 'is not a JKS store (set truststore-type to PKCS12 or PEM?)');
   if (type === 'PKCS12' && looksLikeJks) throw new StoreReadError(path, 'is a JKS store, not PKCS12 (set truststore-type = JKS)');
   try {
-    return type === 'JKS' ? jks.toPem(bytes, password ?? '') : jks.parsePkcs12(bytes, password ?? '');
+    // toPem reads both formats (it probes for PKCS#12 as Java's KeyStore does); the type was checked above.
+    return jks.toPem(bytes, password ?? '');
   } catch (err) {
     const reason = (err as Error).message;
     throw new StoreReadError(path, `cannot be read as ${type}: ${reason}${password === null ? ' (no password given)' : ''}`, { cause: err });
