@@ -2,6 +2,7 @@
  * `flume-rpc avro-client` configuration and failures: client properties files (default, failover,
  * load balancing), bad flags, missing input, an unreachable host, a server that answers FAILED.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { RpcClientFactory } from '@flume-rpc/rpc-client';
@@ -10,13 +11,18 @@ import { LOOPBACK, SAMPLE, closedPort, recordingServer, runCli } from './helpers
 t.test('-c: a client properties file (default client) and flags that override it', async (t) => {
   const server = await recordingServer(t);
   const dir = t.testdir({
-    'client.properties': `client.type = default\nhosts = h1\nhosts.h1 = ${LOOPBACK}:${server.port}\nbatch-size = 3\nunknown-key = x\n`,
+    'client.properties': `client.type = default\nhosts = h1\nhosts.h1 = ${LOOPBACK}:${server.port}\nbatch-size = 3\nmaxIoWorkers = 4\n`,
   });
   const conf = path.join(dir, 'client.properties');
   const first = await runCli(t, ['avro-client', '-c', conf], { input: '1\n2\n3\n4\n5\n' });
   t.equal(first.code, 0, first.stderr);
   t.same(server.calls, [3, 2], 'batch-size from the file');
-  t.match(first.stderr, /warning: Unknown client property unknown-key/, 'unknown keys are reported, not fatal');
+  t.match(first.stderr, /warning: Specifying the number of workers is no longer supported/, 'a key Flume ignores too is warned about, as Flume does');
+  const typo = path.join(dir, 'typo.properties');
+  fs.writeFileSync(typo, `hosts = h1\nhosts.h1 = ${LOOPBACK}:${server.port}\nbatch-sise = 3\n`);
+  const refused = await runCli(t, ['avro-client', '-c', typo], { input: '1\n' });
+  t.equal(refused.code, 2, 'an unknown key is a configuration error');
+  t.match(refused.stderr, /batch-sise/);
 
   server.calls.length = 0;
   const second = await runCli(t, ['avro-client', '--conf-file', conf, '-b', '4'], { input: '1\n2\n3\n4\n5\n' });

@@ -65,7 +65,12 @@ t.test('defaults: Flume\'s for its keys, ours for the others', async (t) => {
     truststore: null,
     truststorePassword: null,
     truststoreType: 'JKS',
+    includeProtocols: [],
     excludeProtocols: ['SSLv3'],
+    includeCipherSuites: [],
+    excludeCipherSuites: [],
+    sslVerifyHostname: true,
+    wireLayerOrder: 'zlib-outside',
   });
   t.same(FLUME_DEFAULTS, { batchSize: 100, connectTimeoutMs: 20_000, requestTimeoutMs: 20_000, maxBackoffMs: 30_000, maxPenaltyMs: 30_000, compressionLevel: 6 });
   t.same(defaultConnectionOptions(), config.options, 'the typed defaults are the same');
@@ -91,6 +96,11 @@ t.test('every connection key is read, values trimmed', async (t) => {
     'truststore-password': 'secret',
     'truststore-type': 'PKCS12',
     'exclude-protocols': 'SSLv3  TLSv1 ',
+    'include-protocols': 'TLSv1.2 TLSv1.3',
+    'include-cipher-suites': 'TLS_AES_128_GCM_SHA256',
+    'exclude-cipher-suites': 'TLS_RSA_WITH_AES_128_CBC_SHA TLS_RSA_WITH_AES_256_CBC_SHA',
+    'ssl-verify-hostname': 'false',
+    'wire-layer-order': 'tls-outside',
   });
   t.same(warnings, []);
   t.same((config as DefaultClientConfig).options, {
@@ -110,7 +120,12 @@ t.test('every connection key is read, values trimmed', async (t) => {
     truststore: '/etc/flume/trust.jks',
     truststorePassword: 'secret',
     truststoreType: 'PKCS12',
+    includeProtocols: ['TLSv1.2', 'TLSv1.3'],
     excludeProtocols: ['SSLv3', 'TLSv1'],
+    includeCipherSuites: ['TLS_AES_128_GCM_SHA256'],
+    excludeCipherSuites: ['TLS_RSA_WITH_AES_128_CBC_SHA', 'TLS_RSA_WITH_AES_256_CBC_SHA'],
+    sslVerifyHostname: false,
+    wireLayerOrder: 'tls-outside',
   });
 });
 
@@ -202,19 +217,58 @@ t.test('every bad value is a ConfigurationError naming the key and the value', a
   }
 });
 
-t.test('unknown keys are reported through warn, never silently ignored', async (t) => {
-  const { warnings } = parse({
-    ...HOST,
-    'conect-timeout': '5000', // a typo
-    'hosts.h9': 'x:1', // alias not in hosts
-    'priority.h8': '3', // alias not in hosts
-    maxIoWorkers: '4', // a Flume key with no meaning here: accepted quietly
-    kerberos: 'false',
-  });
+t.test('a key the SDK would not act on is an error naming it, never silently ignored', async (t) => {
+  for (const [key, value, reason] of [
+    ['conect-timeout', '5000', /is not a client property/], // a typo
+    ['hosts.h9', 'x:1', /names alias h9, which is not in hosts/],
+    ['priority.h8', '3', /names alias h8/],
+  ] as const) {
+    const error = configError(t, { ...HOST, [key]: value });
+    t.equal(error?.key, key);
+    t.match(error?.message, reason);
+  }
+});
+
+t.test("keys Flume's own Avro client ignores too are warned about, as Flume warns", async (t) => {
+  const { warnings } = parse({ ...HOST, maxIoWorkers: '4', kerberos: 'false', maxConnections: '3' });
   t.equal(warnings.length, 3, warnings.join(' | '));
-  t.match(warnings[0], /conect-timeout/);
-  t.match(warnings[1], /hosts\.h9 names alias h9, which is not in hosts/);
-  t.match(warnings[2], /priority\.h8 names alias h8/);
+  t.match(warnings[0], /number of workers is no longer supported/);
+  t.match(warnings[1], /kerberos is read only by Flume's Thrift clients/);
+  t.match(warnings[2], /maxConnections/);
+});
+
+t.test('keys that the other settings make meaningless are warned about', async (t) => {
+  const { warnings } = parse({ ...HOST, truststore: '/x.jks', 'compression-level': '9', 'wire-layer-order': 'tls-outside' });
+  t.equal(warnings.length, 3, warnings.join(' | '));
+  t.match(warnings[0], /truststore is set but ssl is not true/);
+  t.match(warnings[1], /compression-level is set but compression-type is not deflate/);
+  t.match(warnings[2], /wire-layer-order .* only matters with both ssl = true and compression-type = deflate/);
+});
+
+t.test("Flume's global TLS settings (FLUME_SSL_* variables) are the defaults of unset keys", async (t) => {
+  const names = ['FLUME_SSL_TRUSTSTORE_PATH', 'FLUME_SSL_TRUSTSTORE_PASSWORD', 'FLUME_SSL_TRUSTSTORE_TYPE', 'FLUME_SSL_EXCLUDE_PROTOCOLS', 'FLUME_SSL_INCLUDE_CIPHERSUITES'];
+  const saved = names.map((name) => [name, process.env[name]] as const);
+  t.teardown(() => {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+  Object.assign(process.env, {
+    FLUME_SSL_TRUSTSTORE_PATH: '/etc/flume/global.jks',
+    FLUME_SSL_TRUSTSTORE_PASSWORD: 'g',
+    FLUME_SSL_TRUSTSTORE_TYPE: 'PKCS12',
+    FLUME_SSL_EXCLUDE_PROTOCOLS: 'TLSv1,TLSv1.1',
+    FLUME_SSL_INCLUDE_CIPHERSUITES: 'TLS_AES_128_GCM_SHA256',
+  });
+  const global = parseDefault({ ...HOST, ssl: 'true' }).options;
+  t.same(
+    [global.truststore, global.truststorePassword, global.truststoreType, global.excludeProtocols, global.includeCipherSuites],
+    ['/etc/flume/global.jks', 'g', 'PKCS12', ['SSLv3', 'TLSv1', 'TLSv1.1'], ['TLS_AES_128_GCM_SHA256']],
+    'commas become list separators, as Flume normalizes them',
+  );
+  const own = parseDefault({ ...HOST, ssl: 'true', truststore: '/own.jks', 'exclude-protocols': 'TLSv1.3' }).options;
+  t.same([own.truststore, own.excludeProtocols], ['/own.jks', ['SSLv3', 'TLSv1.3']], 'a key that is set wins');
 });
 
 t.test('more than one host for the default client: a warning, the first host is used', async (t) => {
