@@ -433,6 +433,11 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
   }
 
   private onPeerClosed(): void {
+    // Closed while a layer (TLS) was still being set up: that layer's failure, with what to check.
+    if (this.currentState === 'connecting') {
+      this.fail(clientLinkError(this.address, new Error('the peer closed the connection'), this.wire.tls ? 'tls' : 'tcp', false, this.wire));
+      return;
+    }
     const during = this.currentState === 'ready' ? '' : ` before the handshake completed (${handshakeMismatchHint(this.wire)})`;
     this.fail(new ConnectionClosedError(`Connection to ${this.address} closed by the peer${during}`));
   }

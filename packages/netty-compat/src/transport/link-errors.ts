@@ -16,7 +16,7 @@ const TLS_FAILURES: ReadonlyArray<[TlsFailure, RegExp]> = [
 export function classifyTlsFailure(error: Error): TlsFailure {
   const code = String((error as NodeJS.ErrnoException).code ?? '');
   for (const [failure, pattern] of TLS_FAILURES) if (pattern.test(code)) return failure;
-  return /socket disconnected|socket hang up/i.test(error.message) ? 'closed' : 'other';
+  return /socket disconnected|socket hang up|peer closed/i.test(error.message) ? 'closed' : 'other';
 }
 
 /** What to try, for failures that usually mean the two ends are not configured alike. */
@@ -69,5 +69,6 @@ export function foreignLayerHint(firstBytes: Buffer): string | null {
 
 /** The hint appended when a peer closes or stalls before the Avro handshake completed. */
 export function handshakeMismatchHint(wire: ClientWireOptions): string {
-  return `if the agent uses ssl or compression-type = deflate, this client must too (this client: ${describeWire(wire)})`;
+  const order = wire.tls && wire.compressionLevel !== null ? `; with both, wire-layer-order must match the agent's Flume version (${wire.layerOrder})` : '';
+  return `if the agent uses ssl or compression-type = deflate, this client must too (this client: ${describeWire(wire)})${order}`;
 }
