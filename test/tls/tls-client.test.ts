@@ -211,3 +211,21 @@ t.test('a TLS failure counts as a connect failure: retried with backoff, then re
   t.equal(client.counters.connectFailures, 3);
   t.equal(client.counters.eventsFailed, 1, 'the event is reported back as failed');
 });
+
+t.test('failover: a host whose certificate is refused is skipped like a dead one, never used in plaintext', async (t) => {
+  const bad = await startServer(t, { tls: { key: certs.untrusted.key, cert: certs.untrusted.cert } });
+  const good = await startTlsServer(t, certs);
+  const client = clientFor(t, {
+    'client.type': 'default_failover',
+    hosts: 'h1 h2',
+    'hosts.h1': `${LOOPBACK}:${bad.port}`,
+    'hosts.h2': `${LOOPBACK}:${good.port}`,
+    'connect-timeout': '3000',
+    'request-timeout': '3000',
+    'max-retries': '0',
+    ...{ ssl: 'true', truststore: certs.truststorePem, 'truststore-type': 'PEM' },
+  });
+  await within(client.appendBatch(events(7)), SLACK_MS * 3, 'appendBatch with failover');
+  t.equal(good.server.stats.eventsAcknowledged, 7);
+  t.equal(bad.server.stats.callsAnswered, 0);
+});

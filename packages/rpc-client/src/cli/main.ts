@@ -12,6 +12,7 @@ import { InputError } from './input.js';
 import { type AvroClientOptions, CLI_DEFAULTS, UsageError, runAvroClient, summaryLine } from './avro-client.js';
 import { oneLine } from './format.js';
 import { runServe } from './serve.js';
+import { type ServeWireFlags, serveWire } from './serve-wire.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -121,7 +122,7 @@ async function avroClientAction(flags: AvroClientFlags): Promise<number> {
   }
 }
 
-interface ServeFlags {
+interface ServeFlags extends ServeWireFlags {
   host: string;
   port: number;
   print?: boolean;
@@ -137,6 +138,7 @@ interface ServeFlags {
 
 async function serveAction(flags: ServeFlags): Promise<number> {
   if (flags.print && flags.count) throw new UsageError('give --print or --count, not both');
+  const wire = serveWire(flags);
   const stops = stopSignals();
   try {
     await runServe(
@@ -147,6 +149,7 @@ async function serveAction(flags: ServeFlags): Promise<number> {
         jsonl: flags.jsonl,
         maxBytes: flags.maxBytes,
         intervalMs: flags.interval * 1000,
+        wire,
         faults: {
           ...(flags.stallHandshake !== undefined ? { handshakeStallMs: flags.stallHandshake } : {}),
           ...(flags.delay !== undefined ? { responseDelayMs: flags.delay } : {}),
@@ -248,6 +251,14 @@ Examples:
     .option('--delay <ms>', "fault: hold every call's answer this long", integer(0))
     .option('--fail', 'fault: answer every call FAILED (nothing is accepted)')
     .option('--drop-every <n>', 'fault: close every Nth connection as soon as it is accepted', integer(1))
+    .option('--ssl-key <file>', "serve TLS (Flume's ssl = true) with this PEM private key (with --ssl-cert)")
+    .option('--ssl-cert <file>', 'the PEM certificate (chain) for --ssl-key')
+    .option('--keystore <file>', 'serve TLS with the key and certificate of this keystore (JKS, PKCS12 or PEM), as the Avro source\'s keystore key')
+    .option('--keystore-password <password>', 'password of --keystore')
+    .option('--keystore-type <type>', 'JKS (default, as in Flume), PKCS12 or PEM')
+    .option('--compression-type <type>', "none (default) or deflate, as the Avro source's compression-type")
+    .option('--compression-level <n>', 'zlib level with deflate (default 6)', integer(0, 9))
+    .option('--wire-layer-order <order>', 'with TLS and deflate: zlib-outside (Flume 1.10+, default) or tls-outside (Flume 1.9 and earlier)')
     .addHelpText(
       'after',
       `
@@ -258,6 +269,8 @@ Examples:
   $ flume-rpc serve --port 0 --jsonl events.jsonl        # any free port; prints "listening on 127.0.0.1:PORT"
   $ flume-rpc serve --delay 500 --drop-every 3           # a slow, flaky agent
   $ flume-rpc serve --stall-handshake inf                # an agent that accepts connections but never answers
+  $ flume-rpc serve --keystore agent.jks --keystore-password changeit --compression-type deflate
+                                                         # an agent with ssl = true and compression-type = deflate
 `,
     )
     .action(run(serveAction));

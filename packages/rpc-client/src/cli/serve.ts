@@ -1,6 +1,7 @@
 import { type WriteStream, createWriteStream } from 'node:fs';
-import { type AvroFlumeEvent, AvroSourceServer, type FaultPlan, type Status, formatAddress } from '@flume-rpc/netty-compat';
+import { type AvroFlumeEvent, AvroSourceServer, type FaultPlan, type Status, describeWire, formatAddress } from '@flume-rpc/netty-compat';
 import { dumpEvent, jsonLine, oneLine } from './format.js';
+import type { ServeWire } from './serve-wire.js';
 
 export interface ServeOptions {
   host: string;
@@ -15,6 +16,8 @@ export interface ServeOptions {
   /** Count mode: how often to print the running total (when it changed). */
   intervalMs: number;
   faults: Partial<FaultPlan>;
+  /** TLS and compression, as an agent's Avro source with ssl / compression-type would speak. */
+  wire?: ServeWire;
 }
 
 export interface ServeIo {
@@ -60,6 +63,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<Serv
   const server = new AvroSourceServer({
     handlers: readsEvents ? { append: (event) => accept([event]), appendBatch: (events) => accept(events) } : {},
     faults: options.faults,
+    ...options.wire,
   });
   const receivedSoFar = (): number => (readsEvents ? received : server.stats.eventsAcknowledged);
   server.on('connectionError', (error, remote) => io.err(`serve: connection from ${remote} closed: ${oneLine(error.message)}`));
@@ -72,6 +76,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<Serv
     throw err;
   }
   await write(io.out, `listening on ${formatAddress(options.host, port)}\n`);
+  if (server.wire.tls || server.wire.compressionLevel !== null) io.err(`serve: speaking ${describeWire(server.wire)} (outermost first)`);
   const notes = describeFaults(options.faults);
   if (notes) io.err(`serve: faults: ${notes}`);
 

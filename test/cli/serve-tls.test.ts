@@ -1,0 +1,61 @@
+/**
+ * `flume-rpc serve` as an agent with ssl = true and compression-type = deflate: a keystore (JKS,
+ * as an agent's) or PEM files, and refusals that name the flag when TLS cannot take effect.
+ */
+import t, { type Test } from 'tap';
+import { EventBuilder, NettyAvroRpcClient, type NettyAvroRpcClientOptions, TlsError } from '@flume-rpc/rpc-client';
+import { makeCertificates } from '../fixtures/certificates.js';
+import { CLI, LOOPBACK, runCli, startNode, within } from './helpers.js';
+
+const certs = await makeCertificates();
+
+async function startServe(t: Test, args: string[]) {
+  const cli = startNode(t, CLI, ['serve', '--port', '0', '--count', ...args]);
+  const match = await cli.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 15_000);
+  return { cli, port: Number(match[1]) };
+}
+
+function client(t: Test, port: number, options: Partial<NettyAvroRpcClientOptions>): NettyAvroRpcClient {
+  const c = new NettyAvroRpcClient({ host: LOOPBACK, port, connectTimeoutMs: 5000, requestTimeoutMs: 5000, maxRetries: 0, ...options });
+  t.teardown(() => c.close());
+  return c;
+}
+
+const batch = Array.from({ length: 10 }, (_, i) => EventBuilder.withBody(`event ${i}`));
+
+t.test('--keystore (JKS) with --compression-type deflate: an ssl + deflate agent', { skip: certs.keytoolSkip }, async (t) => {
+  const { cli, port } = await startServe(t, ['--keystore', certs.keystoreJks!, '--keystore-password', certs.password, '--compression-type', 'deflate']);
+  await cli.waitFor(/speaking zlib\+tls/, 5000);
+  const c = client(t, port, { ssl: true, truststore: certs.truststorePem, truststoreType: 'PEM', compressionType: 'deflate' });
+  await c.appendBatch(batch);
+  const plain = client(t, port, {});
+  await t.rejects(plain.appendBatch(batch), 'a plaintext client is refused');
+  await c.close();
+  cli.kill('SIGTERM');
+  const exit = await within(cli.exited, 10_000, 'serve to stop');
+  t.equal(exit.code, 0, exit.stderr);
+  t.match(exit.stdout, /^total: 10 events received, 10 acknowledged/m);
+});
+
+t.test('--ssl-key/--ssl-cert (PEM) with --wire-layer-order tls-outside', async (t) => {
+  const { port } = await startServe(t, ['--ssl-key', certs.server.keyPath, '--ssl-cert', certs.server.certPath, '--compression-type', 'deflate', '--wire-layer-order', 'tls-outside']);
+  const c = client(t, port, { ssl: true, truststore: certs.truststorePem, truststoreType: 'PEM', compressionType: 'deflate', wireLayerOrder: 'tls-outside' });
+  await c.appendBatch(batch);
+  const wrongCa = client(t, port, { ssl: true, compressionType: 'deflate', wireLayerOrder: 'tls-outside' });
+  await t.rejects(wrongCa.appendBatch(batch), TlsError);
+});
+
+t.test('TLS flags that cannot take effect stop serve with exit code 2, naming the flag', async (t) => {
+  for (const [args, message] of [
+    [['--ssl-key', certs.server.keyPath], /--ssl-key and --ssl-cert go together/],
+    [['--keystore', '/nonexistent.jks'], /--keystore .*cannot be read/],
+    [['--keystore', certs.truststorePem, '--keystore-type', 'PEM'], /holds no PEM private key/],
+    [['--keystore-password', 'x'], /need --keystore/],
+    [['--compression-type', 'gzip'], /--compression-type must be none or deflate/],
+    [['--compression-level', '3'], /--compression-level needs --compression-type deflate/],
+  ] as const) {
+    const exit = await runCli(t, ['serve', '--port', '0', ...args]);
+    t.equal(exit.code, 2, `${args.join(' ')}: ${exit.stderr}`);
+    t.match(exit.stderr, message);
+  }
+});
