@@ -6,6 +6,7 @@ import { memoryScenario } from './memory.js';
 import { regenerateBenchChart } from './chart.js';
 import { recoveryScenario } from './recovery.js';
 import { throughputBuildingScenario, throughputScenario } from './throughput.js';
+import { throughputWireScenario } from './throughput-wire.js';
 
 /**
  * Every scenario by name. A new scenario ('recovery', 'failover', 'latency', 'memory') is one
@@ -14,6 +15,7 @@ import { throughputBuildingScenario, throughputScenario } from './throughput.js'
 export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([
   [throughputScenario.name, throughputScenario],
   [throughputBuildingScenario.name, throughputBuildingScenario],
+  [throughputWireScenario.name, throughputWireScenario],
   [recoveryScenario.name, recoveryScenario],
   [failoverScenario.name, failoverScenario],
   [latencyScenario.name, latencyScenario],

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import avro from 'avsc';
 import { FLUME_PROTOCOL_TEXT } from '@flume-rpc/netty-compat';
 import type { Sender } from './closed-loop.js';
@@ -9,7 +10,7 @@ import type { Workload } from './workload.js';
  * with Netty framing like Avro Java's NettyTransceiver. Set up as its docs and the reference
  * figures in ../shared/README.md have it: buffering on, TCP_NODELAY on.
  */
-export async function openAvscSender(port: number, workload: Workload, timeoutMs = 10_000): Promise<Sender> {
+export async function openAvscSender(port: number, workload: Workload, wrap: (socket: net.Socket) => Duplex = (socket) => socket, timeoutMs = 10_000): Promise<Sender> {
   const service = avro.Service.forProtocol(JSON.parse(FLUME_PROTOCOL_TEXT));
   const socket = net.connect({ host: '127.0.0.1', port });
   socket.setNoDelay(true);
@@ -17,7 +18,9 @@ export async function openAvscSender(port: number, workload: Workload, timeoutMs
   socket.on('error', (err) => {
     socketError = err;
   });
-  const client = service.createClient({ buffering: true, transport: socket, timeout: timeoutMs });
+  const transport = wrap(socket);
+  if (transport !== socket) transport.on('error', (err) => (socketError ??= err));
+  const client = service.createClient({ buffering: true, transport, timeout: timeoutMs });
   client.on('error', (err: Error) => {
     socketError ??= err;
   });
@@ -30,6 +33,7 @@ export async function openAvscSender(port: number, workload: Workload, timeoutMs
   };
   const close = async (): Promise<void> => {
     client.destroyChannels({ noWait: true });
+    transport.destroy();
     socket.destroy();
   };
   // One call first: avsc connects, pings and completes its handshake (bounded by `timeoutMs`).

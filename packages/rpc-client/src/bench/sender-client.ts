@@ -1,4 +1,4 @@
-import { NettyAvroRpcClient } from '../netty-avro-client.js';
+import { NettyAvroRpcClient, type NettyAvroRpcClientOptions } from '../netty-avro-client.js';
 import type { Sender } from './closed-loop.js';
 import { promiseSender } from './promise-sender.js';
 import type { Workload } from './workload.js';
@@ -7,7 +7,7 @@ import type { Workload } from './workload.js';
  * What an application gets: the whole NettyAvroRpcClient (validation, limiter, supervisor,
  * delivery ledger) over the Transceiver that the `ours` sender drives directly.
  */
-export function openClientSender(port: number, workload: Workload): Promise<Sender> {
+export function openClientSender(port: number, workload: Workload, options: Partial<NettyAvroRpcClientOptions> = {}): Promise<Sender> {
   const client = new NettyAvroRpcClient({
     host: '127.0.0.1',
     port,
@@ -17,6 +17,7 @@ export function openClientSender(port: number, workload: Workload): Promise<Send
     batchSize: workload.batchSize,
     // Above any in-flight count the scenario uses, so the limiter never holds a call back.
     maxInflight: 64,
+    ...options,
   });
   const events = workload.events;
   // A FAILED or UNKNOWN answer rejects (StatusError), so a resolved call is an acknowledged one.

@@ -3,6 +3,34 @@ import type { ServerStats } from '@flume-rpc/netty-compat';
 /** The child's argument that makes its server build every event (see ServerProcessOptions.buildEvents). */
 export const BUILD_EVENTS_FLAG = '--build-events';
 
+/** The socket stack of the benchmark server: deflate at this level, TLS with these PEM files. */
+export interface BenchServerWire {
+  compressionLevel?: number;
+  tls?: { keyFile: string; certFile: string };
+}
+
+/** The child's arguments for a wire, and back: `--compression-level N`, `--tls-key F --tls-cert F`. */
+export function wireArgs(wire: BenchServerWire): string[] {
+  return [
+    ...(wire.compressionLevel !== undefined ? ['--compression-level', String(wire.compressionLevel)] : []),
+    ...(wire.tls ? ['--tls-key', wire.tls.keyFile, '--tls-cert', wire.tls.certFile] : []),
+  ];
+}
+
+export function parseWireArgs(argv: readonly string[]): BenchServerWire {
+  const value = (flag: string): string | undefined => {
+    const at = argv.indexOf(flag);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  const level = value('--compression-level');
+  const keyFile = value('--tls-key');
+  const certFile = value('--tls-cert');
+  return {
+    ...(level !== undefined ? { compressionLevel: Number(level) } : {}),
+    ...(keyFile !== undefined && certFile !== undefined ? { tls: { keyFile, certFile } } : {}),
+  };
+}
+
 /** IPC between the benchmark and its server child (server-child.ts). JSON-serialisable only. */
 export type ParentMessage = { type: 'stats'; id: number };
 

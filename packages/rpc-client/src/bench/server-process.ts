@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ServerStats } from '@flume-rpc/netty-compat';
-import { BUILD_EVENTS_FLAG, type ParentMessage, isChildMessage } from './server-messages.js';
+import { BUILD_EVENTS_FLAG, type BenchServerWire, type ParentMessage, isChildMessage, wireArgs } from './server-messages.js';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./server-child.js', import.meta.url));
 
@@ -18,6 +18,8 @@ export interface ServerProcessOptions {
    * keeps it cheaper than any client so the clients' own costs decide the rates.
    */
   buildEvents?: boolean;
+  /** TLS and compression, as an agent with ssl / compression-type would speak; plain TCP by default. */
+  wire?: BenchServerWire;
 }
 
 /** The server's counters, plus the CPU time (user + system, µs) its process has used so far. */
@@ -37,7 +39,7 @@ export interface ServerProcess {
  * startup failure, and, as a last resort, when this process exits.
  */
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
-  const child = fork(CHILD_ENTRY, options.buildEvents ? [BUILD_EVENTS_FLAG] : [], {
+  const child = fork(CHILD_ENTRY, [...(options.buildEvents ? [BUILD_EVENTS_FLAG] : []), ...wireArgs(options.wire ?? {})], {
     // Not the parent's flags: a client-side --cpu-prof must not profile the server too.
     execArgv: options.execArgv ?? [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

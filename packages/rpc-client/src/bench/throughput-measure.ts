@@ -30,8 +30,9 @@ export interface WindowSettings {
 
 export interface Measurement {
   round: number;
-  client: ClientName;
   inFlight: number;
+  /** A ClientName, or another sender's name in scenarios that compare others (throughput-wire). */
+  client: string;
   /** Events acknowledged inside the window per second; 0 when the measurement failed. */
   eventsPerSecond: number;
   windowMs: number;
@@ -57,10 +58,16 @@ export interface Measurement {
  * One client, one in-flight count, one fresh connection: warm-up, measured window, drain, close;
  * the server's counter is read before and after so each measurement is checked on its own.
  */
-export async function measure(
+export function measure(server: ServerProcess, workload: Workload, client: ClientName, inFlight: number, round: number, settings: WindowSettings): Promise<Measurement> {
+  return measureSender(server, workload, client, (port) => CLIENTS[client](port, workload), inFlight, round, settings);
+}
+
+/** The same, for any sender: `open` connects it to the server's port. */
+export async function measureSender(
   server: ServerProcess,
   workload: Workload,
-  client: ClientName,
+  client: string,
+  open: (port: number) => Promise<Sender>,
   inFlight: number,
   round: number,
   settings: WindowSettings,
@@ -69,7 +76,7 @@ export async function measure(
   const base = { round, client, inFlight, eventsPerSecond: 0, windowMs: 0, windowRequests: 0, stoppedBy: 'error' };
   let sender: Sender;
   try {
-    sender = await CLIENTS[client](server.port, workload);
+    sender = await open(server.port);
   } catch (err) {
     const serverAcknowledgedEvents = (await server.stats()).eventsAcknowledged - initial.eventsAcknowledged;
     const cpu = { clientCpuMicrosPerBatch: 0, serverCpuMicrosPerBatch: 0, serverBusy: 0 };

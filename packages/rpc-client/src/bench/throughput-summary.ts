@@ -127,7 +127,7 @@ function pairedNote(name: ClientName, ours: Measurement[], avsc: Measurement[], 
   return `${name}/avsc at ${inFlight} in flight, per round: ${ratios.map(formatRatio).join(', ')} (median ${formatRatio(median(ratios))})`;
 }
 
-function checks(measurements: Measurement[]): Verdict[] {
+export function checks(measurements: Measurement[]): Verdict[] {
   const failed = measurements.filter((m) => m.error !== null);
   const short = measurements.filter((m) => m.serverAcknowledgedEvents < m.clientAcknowledgedEvents);
   const sum = (pick: (m: Measurement) => number): number => measurements.reduce((total, m) => total + pick(m), 0);
@@ -148,11 +148,11 @@ function checks(measurements: Measurement[]): Verdict[] {
   ];
 }
 
-function ratio(a: number, b: number): number {
+export function ratio(a: number, b: number): number {
   return b > 0 ? a / b : 0;
 }
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -163,7 +163,7 @@ export function formatRate(eventsPerSecond: number): string {
   return eventsPerSecond >= 1e6 ? `${(eventsPerSecond / 1e6).toFixed(2)}M` : `${(eventsPerSecond / 1e3).toFixed(1)}k`;
 }
 
-function formatRatio(r: number): string {
+export function formatRatio(r: number): string {
   return `${r.toFixed(2)}x`;
 }
 
@@ -171,6 +171,6 @@ function formatPercent(r: number): string {
   return `${(r * 100).toFixed(0)}%`;
 }
 
-function formatMicros(micros: number): string {
+export function formatMicros(micros: number): string {
   return `${micros.toFixed(0)}µs`;
 }
