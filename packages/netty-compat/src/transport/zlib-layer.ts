@@ -23,7 +23,9 @@ export class ZlibLayer extends Duplex {
   ) {
     super({ allowHalfOpen: false });
     this.deflater = zlib.createDeflate({ level, flush: zlib.constants.Z_SYNC_FLUSH });
-    this.inflater = zlib.createInflate();
+    // A peer may close without finishing its stream (Netty does when the channel just closes): what
+    // it sent is still delivered, and the close reads as a close, not as a broken zlib stream.
+    this.inflater = zlib.createInflate({ finishFlush: zlib.constants.Z_SYNC_FLUSH });
 
     this.deflater.on('data', (chunk: Buffer) => {
       if (!inner.write(chunk)) {
@@ -48,8 +50,11 @@ export class ZlibLayer extends Duplex {
     // The peer's stream ends: what it sent is inflated to the end before this layer ends too.
     inner.on('end', () => this.inflater.end());
     this.inflater.on('end', () => this.push(null));
+    // This layer closes only once the inflated bytes have been read, so answers that arrived just
+    // before the peer closed still reach the reader.
     inner.on('close', () => {
-      if (this.inflater.writableFinished || this.inflater.destroyed) this.destroy();
+      if (!this.inflater.writableEnded) this.inflater.end();
+      if (this.inflater.readableEnded || this.inflater.destroyed) this.destroy();
       else this.inflater.once('close', () => this.destroy());
     });
     this.inflater.on('close', () => {
