@@ -21,7 +21,7 @@ import { BufferPool } from './buffer-pool.js';
 import { PING_MESSAGE, decodeResponseHead, decodeValue, encodeRequest } from './call.js';
 import { ClientHandshake } from './handshake-negotiation.js';
 import { type Link, connectLink } from './transport/stack.js';
-import { clientLinkError, foreignLayerHint, handshakeMismatchHint } from './transport/link-errors.js';
+import { clientLinkError, peerClosedError, undecodableReplyError } from './transport/link-errors.js';
 import { type ClientWireOptions, PLAIN_CLIENT_WIRE } from './transport/wire-options.js';
 import type { HandshakeMatch } from './handshake.js';
 import { ProtocolCache, type RemoteProtocol } from './protocol-cache.js';
@@ -89,7 +89,6 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
   private readonly link: Link;
   /** The top of the socket stack: frames go in and come out here. */
   private readonly socket: Duplex;
-  private readonly wire: ClientWireOptions;
   private readonly decoder: FrameDecoder;
   private readonly cache: ProtocolCache;
   private readonly handshake: ClientHandshake;
@@ -128,10 +127,9 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
     this.phaseDeadline = new Deadline(options.connectTimeoutMs, () =>
       this.fail(new ConnectTimeoutError(this.address, options.connectTimeoutMs)),
     );
-    this.wire = options.wire ?? PLAIN_CLIENT_WIRE;
-    this.link = connectLink(options.host, options.port, this.wire, {
+    this.link = connectLink(options.host, options.port, options.wire ?? PLAIN_CLIENT_WIRE, {
       up: () => this.onConnect(),
-      error: (err, layer) => this.fail(clientLinkError(this.address, err, layer, this.currentState !== 'connecting', this.wire)),
+      error: (err, layer) => this.fail(clientLinkError(this.address, err, layer, this.currentState !== 'connecting', this.link.wire)),
     });
     this.socket = this.link.stream;
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -139,7 +137,7 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
       this.congested = false;
       this.flushQueue();
     });
-    this.socket.on('close', () => this.onPeerClosed());
+    this.socket.on('close', () => this.fail(peerClosedError(this.address, this.currentState, this.link.wire)));
   }
 
   get state(): ConnectionState {
@@ -358,9 +356,7 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
         if (this.closeError) return;
       }
     } catch (err) {
-      const hint = this.responsesReceived === 0 ? foreignLayerHint(chunk) : null;
-      if (hint) this.fail(new ProtocolError(`${this.address} answered with bytes that are not Avro frames: ${hint}`, { cause: err }));
-      else this.fail(err instanceof FlumeRpcError ? err : new ProtocolError(describe(err), { cause: err }));
+      this.fail(undecodableReplyError(this.address, err, this.responsesReceived === 0 ? chunk : null));
     }
   }
 
@@ -430,16 +426,6 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
       return new RemoteError(call.messageName, typeof error === 'string' ? error : JSON.stringify(error));
     }
     return { value: decodeValue(message.response, body, head.valueOffset, `${call.messageName} response`, resolvers.response, resolvers.writer?.response) };
-  }
-
-  private onPeerClosed(): void {
-    // Closed while a layer (TLS) was still being set up: that layer's failure, with what to check.
-    if (this.currentState === 'connecting') {
-      this.fail(clientLinkError(this.address, new Error('the peer closed the connection'), this.wire.tls ? 'tls' : 'tcp', false, this.wire));
-      return;
-    }
-    const during = this.currentState === 'ready' ? '' : ` before the handshake completed (${handshakeMismatchHint(this.wire)})`;
-    this.fail(new ConnectionClosedError(`Connection to ${this.address} closed by the peer${during}`));
   }
 
   /** Closes for good: every pending call and ready() waiter gets `error`, socket and timers are released. */

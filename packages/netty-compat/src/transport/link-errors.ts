@@ -1,4 +1,5 @@
-import { ConnectError, ConnectionClosedError, type FlumeRpcError, ProtocolError, TlsError, type TlsFailure, describe } from '../errors.js';
+import { ConnectError, ConnectionClosedError, FlumeRpcError, ProtocolError, TlsError, type TlsFailure, describe } from '../errors.js';
+import type { ConnectionState } from '../connection-state.js';
 import type { LayerName } from './stack.js';
 import { type ClientWireOptions, describeWire } from './wire-options.js';
 
@@ -67,8 +68,25 @@ export function foreignLayerHint(firstBytes: Buffer): string | null {
   return null;
 }
 
+/**
+ * The peer closed the connection. Before every layer was up that is the layer's failure (TLS);
+ * before the Avro handshake completed it usually means the two ends' stacks differ.
+ */
+export function peerClosedError(address: string, state: ConnectionState, wire: ClientWireOptions): FlumeRpcError {
+  if (state === 'connecting') return clientLinkError(address, new Error('the peer closed the connection'), wire.tls ? 'tls' : 'tcp', false, wire);
+  const during = state === 'ready' ? '' : ` before the handshake completed (${handshakeMismatchHint(wire)})`;
+  return new ConnectionClosedError(`Connection to ${address} closed by the peer${during}`);
+}
+
+/** A reply that broke the framing; `firstChunk` (the peer's first bytes) may show it speaks another layer. */
+export function undecodableReplyError(address: string, error: unknown, firstChunk: Buffer | null): FlumeRpcError {
+  const hint = firstChunk ? foreignLayerHint(firstChunk) : null;
+  if (hint) return new ProtocolError(`${address} answered with bytes that are not Avro frames: ${hint}`, { cause: error });
+  return error instanceof FlumeRpcError ? error : new ProtocolError(describe(error), { cause: error });
+}
+
 /** The hint appended when a peer closes or stalls before the Avro handshake completed. */
-export function handshakeMismatchHint(wire: ClientWireOptions): string {
+function handshakeMismatchHint(wire: ClientWireOptions): string {
   const order = wire.tls && wire.compressionLevel !== null ? `; with both, wire-layer-order must match the agent's Flume version (${wire.layerOrder})` : '';
   return `if the agent uses ssl or compression-type = deflate, this client must too (this client: ${describeWire(wire)})${order}`;
 }

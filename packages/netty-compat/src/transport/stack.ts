@@ -20,6 +20,7 @@ export interface LinkHandlers {
  * this file only stacks them.
  */
 export interface Link {
+  readonly wire: ClientWireOptions;
   /** Frames are written to and read from this stream. */
   readonly stream: Duplex;
   readonly tcp: net.Socket;
@@ -37,6 +38,7 @@ export function connectLink(host: string, port: number, wire: ClientWireOptions,
   }));
   if (!wire.tls) tcp.once('connect', () => handlers.up());
   return {
+    wire,
     stream,
     tcp,
     destroy() {
