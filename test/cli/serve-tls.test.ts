@@ -45,6 +45,13 @@ t.test('--ssl-key/--ssl-cert (PEM) with --wire-layer-order tls-outside', async (
   await t.rejects(wrongCa.appendBatch(batch), TlsError);
 });
 
+t.test('--keystore-type PKCS12: a PKCS#12 keystore', async (t) => {
+  const { port } = await startServe(t, ['--keystore', certs.serverP12, '--keystore-type', 'PKCS12', '--keystore-password', certs.password]);
+  const c = client(t, port, { ssl: true, truststore: certs.truststorePem, truststoreType: 'PEM' });
+  await c.appendBatch(batch);
+  t.pass('delivered over TLS with the PKCS#12 key');
+});
+
 t.test('TLS flags that cannot take effect stop serve with exit code 2, naming the flag', async (t) => {
   for (const [args, message] of [
     [['--ssl-key', certs.server.keyPath], /--ssl-key and --ssl-cert go together/],

@@ -229,6 +229,13 @@ t.test('a key the SDK would not act on is an error naming it, never silently ign
   }
 });
 
+t.test('a typed option the SDK does not know is an error too', async (t) => {
+  const error = t.throws(() => new NettyAvroRpcClient({ host: '127.0.0.1', port: 1, sslEnabled: true } as never));
+  t.type(error, ConfigurationError);
+  t.match((error as Error).message, /sslEnabled.*is not a connection option/);
+  t.throws(() => defaultConnectionOptions({ compression: 'deflate' } as never), ConfigurationError);
+});
+
 t.test("keys Flume's own Avro client ignores too are warned about, as Flume warns", async (t) => {
   const { warnings } = parse({ ...HOST, maxIoWorkers: '4', kerberos: 'false', maxConnections: '3' });
   t.equal(warnings.length, 3, warnings.join(' | '));

@@ -4,6 +4,7 @@
  * protocols and ciphers, a plaintext peer on either side, and no plaintext fallback ever.
  */
 import t from 'tap';
+import fs from 'node:fs';
 import { ConfigurationError, ConnectionClosedError, NettyAvroRpcClient, TlsError } from '@flume-rpc/rpc-client';
 import { LOOPBACK, clientFor, events, makeCertificates, propsFor, rejection, startRecordingProxy, startServer, startTlsServer, within, SLACK_MS } from './helpers.js';
 
@@ -32,6 +33,13 @@ for (const [type, file] of [
     t.equal(server.stats.eventsAcknowledged, 10);
   });
 }
+
+t.test('a server with a PKCS#12 key and certificate (pfx), as the library server takes them', async (t) => {
+  const { server, port } = await startServer(t, { tls: { pfx: fs.readFileSync(certs.serverP12), passphrase: certs.password } });
+  const client = clientFor(t, propsFor(port, { ssl: 'true', truststore: certs.truststorePem, 'truststore-type': 'PEM' }));
+  await within(client.appendBatch(events(2)), SLACK_MS * 2, 'appendBatch to a pfx server');
+  t.equal(server.stats.eventsAcknowledged, 2);
+});
 
 t.test('JKS is the default truststore-type, as in Flume', { skip: certs.keytoolSkip }, async (t) => {
   const { server, port } = await startTlsServer(t, certs);

@@ -16,6 +16,7 @@ const SERVER_TLS = { key: certs.server.key, cert: certs.server.cert };
 
 /** Server options and client properties for one setting of the stack. */
 const SETTINGS: Record<string, { server: AvroSourceServerOptions; client: Record<string, string> }> = {
+  tls: { server: { tls: SERVER_TLS }, client: TRUST },
   deflate: { server: { compressionLevel: 6 }, client: { 'compression-type': 'deflate' } },
   'ssl + deflate (Flume 1.10+: zlib outside)': { server: { tls: SERVER_TLS, compressionLevel: 6 }, client: { ...TRUST, 'compression-type': 'deflate' } },
   'ssl + deflate (Flume 1.9: TLS outside)': {

@@ -121,7 +121,7 @@ function globalTlsDefaults(env: NodeJS.ProcessEnv = process.env): Partial<Connec
 
 export function defaultConnectionOptions(overrides: Partial<ConnectionOptions> = {}): ConnectionOptions {
   const connectTimeoutMs = overrides.connectTimeoutMs ?? FLUME_DEFAULTS.connectTimeoutMs;
-  const options: ConnectionOptions = {
+  const defaults: ConnectionOptions = {
     batchSize: FLUME_DEFAULTS.batchSize,
     connectTimeoutMs,
     requestTimeoutMs: FLUME_DEFAULTS.requestTimeoutMs,
@@ -138,8 +138,13 @@ export function defaultConnectionOptions(overrides: Partial<ConnectionOptions> =
     ...(globalTlsDefaults() as Pick<ConnectionOptions, 'truststore' | 'truststorePassword' | 'truststoreType' | 'includeProtocols' | 'excludeProtocols' | 'includeCipherSuites' | 'excludeCipherSuites'>),
     sslVerifyHostname: true,
     wireLayerOrder: 'zlib-outside',
-    ...stripUndefined(overrides),
   };
+  // A typed option we do not know would be ignored: refused instead, as an unknown property is.
+  const unknown = Object.keys(overrides).find((key) => !(key in defaults));
+  if (unknown !== undefined) {
+    throw new ConfigurationError(unknown, (overrides as Record<string, unknown>)[unknown], 'is not a connection option (see docs/configuration.md)');
+  }
+  const options: ConnectionOptions = { ...defaults, ...stripUndefined(overrides) };
   // SSLv3 stays excluded whatever the list says, as Flume's client starts its set with it.
   if (!options.excludeProtocols.includes('SSLv3')) options.excludeProtocols = ['SSLv3', ...options.excludeProtocols];
   validateConnectionOptions(options);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import tls from 'node:tls';
 import jks from 'jks-js';
 
 /** The store formats Flume's `truststore-type` / `keystore-type` take that we read. */
@@ -39,9 +40,20 @@ export function readTrustedCertificates(path: string, type: StoreType, password:
   return certificates;
 }
 
-/** The private key and certificate chain of a keystore, for a TLS server. */
-export function readKeyAndCertificate(path: string, type: StoreType, password: string | null): { key: string; cert: string } {
+/**
+ * A TLS server's key and certificate chain from a keystore: a JKS store through jks-js, a PKCS#12
+ * store as it is (OpenSSL reads it natively, as Node's `pfx`), PEM text holding both.
+ */
+export function readServerCredentials(path: string, type: StoreType, password: string | null): tls.SecureContextOptions {
   const bytes = readStore(path);
+  if (type === 'PKCS12') {
+    try {
+      tls.createSecureContext({ pfx: bytes, passphrase: password ?? '' });
+    } catch (err) {
+      throw new StoreReadError(path, `cannot be read as PKCS12: ${(err as Error).message}`, { cause: err });
+    }
+    return { pfx: bytes, passphrase: password ?? '' };
+  }
   if (type === 'PEM') {
     const text = bytes.toString('utf8');
     if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) throw new StoreReadError(path, 'holds no PEM private key');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type tls from 'node:tls';
-import { type LayerOrder, StoreReadError, parseStoreType, readKeyAndCertificate } from '@flume-rpc/netty-compat';
+import { type LayerOrder, StoreReadError, parseStoreType, readServerCredentials } from '@flume-rpc/netty-compat';
 import { UsageError } from './avro-client.js';
 
 /** The serve flags that shape the socket stack, named after Flume's Avro source keys. */
@@ -45,7 +45,7 @@ function serverTls(flags: ServeWireFlags): tls.SecureContextOptions | null {
   const type = parseStoreType(flags.keystoreType ?? 'JKS');
   if (type === null) throw new UsageError(`--keystore-type must be JKS, PKCS12 or PEM, not ${flags.keystoreType}`);
   try {
-    return readKeyAndCertificate(flags.keystore, type, flags.keystorePassword ?? null);
+    return readServerCredentials(flags.keystore, type, flags.keystorePassword ?? null);
   } catch (err) {
     if (err instanceof StoreReadError) throw new UsageError(`--keystore ${err.message}`);
     throw err;
