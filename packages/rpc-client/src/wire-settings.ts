@@ -38,8 +38,10 @@ function clientTlsOptions(options: ConnectionOptions, host: string, warn: (messa
   } catch (err) {
     if (err instanceof ConfigurationError) throw err;
     if (err instanceof TlsNameError) throw new ConfigurationError(err.key, (options as unknown as Record<string, unknown>)[camel(err.key)], err.message);
-    // OpenSSL refused the cipher list as a whole (e.g. "no cipher match").
-    throw new ConfigurationError('include-cipher-suites', options.includeCipherSuites, `no usable TLS context: ${(err as Error).message}`);
+    // OpenSSL refused the cipher list as a whole (e.g. "no cipher match"): name the list that made it.
+    const key = options.includeCipherSuites.length > 0 ? 'include-cipher-suites' : 'exclude-cipher-suites';
+    const value = options.includeCipherSuites.length > 0 ? options.includeCipherSuites : options.excludeCipherSuites;
+    throw new ConfigurationError(key, value, `leaves no usable TLS context: ${(err as Error).message}`);
   }
   if (options.trustAllCerts && !warnedTrustAll) {
     warnedTrustAll = true;

@@ -14,8 +14,6 @@ import zlib from 'node:zlib';
 export class ZlibLayer extends Duplex {
   private readonly deflater: zlib.Deflate;
   private readonly inflater: zlib.Inflate;
-  /** Bytes inflated so far: a peer that sends plain frames fails on its first chunk, not later. */
-  inflatedBytes = 0;
 
   constructor(
     private readonly inner: Duplex,
@@ -34,7 +32,6 @@ export class ZlibLayer extends Duplex {
       }
     });
     this.inflater.on('data', (chunk: Buffer) => {
-      this.inflatedBytes += chunk.length;
       if (!this.push(chunk)) this.inflater.pause();
     });
     inner.on('data', (chunk: Buffer) => {
