@@ -40,7 +40,6 @@ export { type ConnectionState, formatAddress } from './connection-state.js';
 export { type CallOptions, type TransceiverOptions, type TransceiverEvents, Transceiver, defaultProtocolCache } from './transceiver.js';
 export { type FaultPlan, noFaults } from './faults.js';
 export { type ClientWireOptions, type ServerWireOptions, type LayerOrder, PLAIN_CLIENT_WIRE, describeWire } from './transport/wire-options.js';
-export { type Link, type LayerName, connectLink, acceptLink } from './transport/stack.js';
 export { ZlibLayer } from './transport/zlib-layer.js';
 export { type StoreType, STORE_TYPES, StoreReadError, parseStoreType, readTrustedCertificates, readServerCredentials } from './transport/keystore.js';
 export { TlsNameError, cipherList, protocolRange } from './transport/tls-names.js';

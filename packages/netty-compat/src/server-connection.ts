@@ -9,7 +9,7 @@ import type { ProtocolCache, RemoteProtocol } from './protocol-cache.js';
 import type { FaultPlan } from './faults.js';
 import type { MessageTypes } from './protocol.js';
 import { countEvent, countEventArray, decodeEvent, decodeEventArray } from './event-decoder.js';
-import { foreignLayerHint } from './transport/link-errors.js';
+import { undecodableBytesError } from './transport/link-errors.js';
 
 /** What the connection asks of its server: the call handler, the fault plan, and where errors go. */
 export interface ConnectionHost {
@@ -99,7 +99,7 @@ export class ServerConnection {
    * their answers (bounded by a grace period): their events are committed, and an answer lost
    * here would make the client resend them.
    */
-  fail(error: FlumeRpcError): void {
+  private fail(error: FlumeRpcError): void {
     if (this.state === 'closed' || this.state === 'closing') return;
     this.state = 'closing';
     this.host.onConnectionError(error, this.remoteAddress);
@@ -125,9 +125,7 @@ export class ServerConnection {
         this.onRequest(frame.serial, decodeRequestFrame(frame.buffers, this.state === 'handshaking'));
       }
     } catch (err) {
-      const hint = this.framesRead === 0 ? foreignLayerHint(chunk) : null;
-      if (hint) this.fail(new ProtocolError(`Client sent bytes that are not Avro frames: ${hint}`, { cause: err }));
-      else this.fail(err instanceof FlumeRpcError ? err : new ProtocolError(describe(err), { cause: err }));
+      this.fail(undecodableBytesError(`Client ${this.remoteAddress}`, err, this.framesRead === 0 ? chunk : null));
     } finally {
       this.socket.uncork();
     }

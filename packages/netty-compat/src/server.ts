@@ -1,9 +1,9 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { EventEmitter } from 'eventemitter3';
-import { ConnectionClosedError, type FlumeRpcError, ProtocolError, TlsError, describe } from './errors.js';
+import { type FlumeRpcError, ProtocolError } from './errors.js';
 import { acceptLink } from './transport/stack.js';
-import { classifyTlsFailure } from './transport/link-errors.js';
+import { serverLinkError } from './transport/link-errors.js';
 import { type LayerOrder, PLAIN_SERVER_WIRE, type ServerWireOptions } from './transport/wire-options.js';
 import { type FaultPlan, noFaults } from './faults.js';
 import { type FrameLimits, resolveLimits } from './limits.js';
@@ -170,9 +170,9 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
       return;
     }
     const remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    const link = acceptLink(socket, this.wire);
-    const connection = new ServerConnection(link.stream, remoteAddress, this);
-    link.onError((error, layer) => connection.linkFailed(serverLinkError(remoteAddress, error, layer)));
+    // A layer fails only after the stream exists, so the handler always finds the connection.
+    const stream = acceptLink(socket, this.wire, (error, layer) => connection.linkFailed(serverLinkError(remoteAddress, error, layer)));
+    const connection = new ServerConnection(stream, remoteAddress, this);
     this.connections.add(connection);
     this.stats.connectionsOpen += 1;
     socket.once('close', () => {
@@ -180,11 +180,4 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
       this.stats.connectionsOpen -= 1;
     });
   }
-}
-
-/** A failure below the frames on an accepted connection, typed as the client side types it. */
-function serverLinkError(remoteAddress: string, error: Error, layer: 'tcp' | 'tls' | 'zlib'): FlumeRpcError {
-  if (layer === 'tls') return new TlsError(remoteAddress, classifyTlsFailure(error), error, 'the client did not complete a TLS handshake');
-  if (layer === 'zlib') return new ProtocolError(`Client ${remoteAddress}: ${error.message} (compression-type differs?)`, { cause: error });
-  return new ConnectionClosedError(`Connection from ${remoteAddress} failed: ${describe(error)}`, { cause: error });
 }

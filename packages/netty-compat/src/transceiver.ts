@@ -21,7 +21,7 @@ import { BufferPool } from './buffer-pool.js';
 import { PING_MESSAGE, decodeResponseHead, decodeValue, encodeRequest } from './call.js';
 import { ClientHandshake } from './handshake-negotiation.js';
 import { type Link, connectLink } from './transport/stack.js';
-import { clientLinkError, peerClosedError, undecodableReplyError } from './transport/link-errors.js';
+import { clientLinkError, peerClosedError, undecodableBytesError } from './transport/link-errors.js';
 import { type ClientWireOptions, PLAIN_CLIENT_WIRE } from './transport/wire-options.js';
 import type { HandshakeMatch } from './handshake.js';
 import { ProtocolCache, type RemoteProtocol } from './protocol-cache.js';
@@ -356,7 +356,7 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
         if (this.closeError) return;
       }
     } catch (err) {
-      this.fail(undecodableReplyError(this.address, err, this.responsesReceived === 0 ? chunk : null));
+      this.fail(undecodableBytesError(this.address, err, this.responsesReceived === 0 ? chunk : null));
     }
   }
 

@@ -105,7 +105,9 @@ export const FLUME_DEFAULTS = Object.freeze({
  * Flume's global TLS settings (SSLUtil): the environment variables an agent's flume-ng script
  * turns into javax.net.ssl.* and flume.ssl.* properties, which then stand in for unset keys.
  */
-function globalTlsDefaults(env: NodeJS.ProcessEnv = process.env): Partial<ConnectionOptions> {
+type GlobalTlsKeys = 'truststore' | 'truststorePassword' | 'truststoreType' | 'includeProtocols' | 'excludeProtocols' | 'includeCipherSuites' | 'excludeCipherSuites';
+
+function globalTlsDefaults(env: NodeJS.ProcessEnv = process.env): Pick<ConnectionOptions, GlobalTlsKeys> {
   // Flume turns the commas of the global lists into spaces; the lists are space-separated like the keys.
   const list = (name: string): string[] => (env[name] ?? '').split(/[\s,]+/).filter(Boolean);
   return {
@@ -135,7 +137,7 @@ export function defaultConnectionOptions(overrides: Partial<ConnectionOptions> =
     compressionLevel: FLUME_DEFAULTS.compressionLevel,
     ssl: false,
     trustAllCerts: false,
-    ...(globalTlsDefaults() as Pick<ConnectionOptions, 'truststore' | 'truststorePassword' | 'truststoreType' | 'includeProtocols' | 'excludeProtocols' | 'includeCipherSuites' | 'excludeCipherSuites'>),
+    ...globalTlsDefaults(),
     sslVerifyHostname: true,
     wireLayerOrder: 'zlib-outside',
   };

@@ -37,7 +37,7 @@ function clientTlsOptions(options: ConnectionOptions, host: string, warn: (messa
     secureContext = tls.createSecureContext({ minVersion, maxVersion, ...(ciphers ? { ciphers } : {}), ...(ca ? { ca } : {}) });
   } catch (err) {
     if (err instanceof ConfigurationError) throw err;
-    if (err instanceof TlsNameError) throw new ConfigurationError(err.key, (options as unknown as Record<string, unknown>)[camel(err.key)], err.message);
+    if (err instanceof TlsNameError) throw new ConfigurationError(err.key, err.value, err.message);
     // OpenSSL refused the cipher list as a whole (e.g. "no cipher match"): name the list that made it.
     const key = options.includeCipherSuites.length > 0 ? 'include-cipher-suites' : 'exclude-cipher-suites';
     const value = options.includeCipherSuites.length > 0 ? options.includeCipherSuites : options.excludeCipherSuites;
@@ -66,10 +66,6 @@ function trustedCertificates(options: ConnectionOptions, path: string): string[]
     if (err instanceof StoreReadError) throw new ConfigurationError('truststore', path, err.message.slice(path.length + 2));
     throw err;
   }
-}
-
-function camel(key: string): string {
-  return key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 function defaultWarn(message: string): void {

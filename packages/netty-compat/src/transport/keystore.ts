@@ -28,8 +28,7 @@ export function parseStoreType(value: string): StoreType | null {
 export function readTrustedCertificates(path: string, type: StoreType, password: string | null): string[] {
   const bytes = readStore(path);
   if (type === 'PEM') {
-    const text = bytes.toString('utf8');
-    const certificates = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    const certificates = splitPem(bytes.toString('utf8'));
     if (certificates.length === 0) throw new StoreReadError(path, 'holds no PEM certificate');
     return certificates;
   }

@@ -60,7 +60,7 @@ export function clientLinkError(address: string, error: Error, layer: LayerName,
  * What the first bytes of a peer that broke the framing look like, when they are another layer
  * of Flume's stack: a hint for the error, since a mismatch otherwise reads as garbage frames.
  */
-export function foreignLayerHint(firstBytes: Buffer): string | null {
+function foreignLayerHint(firstBytes: Buffer): string | null {
   if (firstBytes.length >= 3 && firstBytes[0] === 0x16 && firstBytes[1] === 0x03) return 'the peer speaks TLS: ssl settings differ';
   if (firstBytes.length >= 2 && (firstBytes[0]! & 0x0f) === 8 && ((firstBytes[0]! << 8) | firstBytes[1]!) % 31 === 0) {
     return 'the peer sends a zlib stream: compression-type settings differ';
@@ -78,11 +78,21 @@ export function peerClosedError(address: string, state: ConnectionState, wire: C
   return new ConnectionClosedError(`Connection to ${address} closed by the peer${during}`);
 }
 
-/** A reply that broke the framing; `firstChunk` (the peer's first bytes) may show it speaks another layer. */
-export function undecodableReplyError(address: string, error: unknown, firstChunk: Buffer | null): FlumeRpcError {
+/**
+ * Bytes from `peer` that broke the framing; `firstChunk` (the peer's first bytes, when nothing was
+ * decoded before) may show it speaks another layer of Flume's stack.
+ */
+export function undecodableBytesError(peer: string, error: unknown, firstChunk: Buffer | null): FlumeRpcError {
   const hint = firstChunk ? foreignLayerHint(firstChunk) : null;
-  if (hint) return new ProtocolError(`${address} answered with bytes that are not Avro frames: ${hint}`, { cause: error });
+  if (hint) return new ProtocolError(`${peer} sent bytes that are not Avro frames: ${hint}`, { cause: error });
   return error instanceof FlumeRpcError ? error : new ProtocolError(describe(error), { cause: error });
+}
+
+/** A failure below the frames on an accepted connection, typed as the client side types it. */
+export function serverLinkError(remoteAddress: string, error: Error, layer: LayerName): FlumeRpcError {
+  if (layer === 'tls') return new TlsError(remoteAddress, classifyTlsFailure(error), error, 'the client did not complete a TLS handshake');
+  if (layer === 'zlib') return new ProtocolError(`Client ${remoteAddress}: ${error.message} (compression-type differs?)`, { cause: error });
+  return new ConnectionClosedError(`Connection from ${remoteAddress} failed: ${describe(error)}`, { cause: error });
 }
 
 /** The hint appended when a peer closes or stalls before the Avro handshake completed. */

@@ -48,22 +48,15 @@ export function connectLink(host: string, port: number, wire: ClientWireOptions,
   };
 }
 
-export interface AcceptedLink {
-  readonly stream: Duplex;
-  /** Called with the first error of any layer. */
-  onError(listener: (error: Error, layer: LayerName) => void): void;
-}
-
-/** Builds a server connection's stack on an accepted socket, in the same order as a client's. */
-export function acceptLink(tcp: net.Socket, wire: ServerWireOptions): AcceptedLink {
+/**
+ * Builds a server connection's stack on an accepted socket, in the same order as a client's, and
+ * returns its top; `onError` gets the first error of any layer.
+ */
+export function acceptLink(tcp: net.Socket, wire: ServerWireOptions, onError: (error: Error, layer: LayerName) => void): Duplex {
   tcp.setNoDelay(true);
-  const listeners: Array<(error: Error, layer: LayerName) => void> = [];
-  const fail = firstError((error, layer) => {
-    for (const listener of listeners) listener(error, layer);
-  });
   const context = wire.tls;
-  const stream = stackLayers(tcp, wire.compressionLevel, wire.layerOrder, fail, context && ((inner) => new tls.TLSSocket(inner as net.Socket, { isServer: true, secureContext: context })));
-  return { stream, onError: (listener) => listeners.push(listener) };
+  const wrapTls = context && ((inner: Duplex) => new tls.TLSSocket(inner as net.Socket, { isServer: true, secureContext: context }));
+  return stackLayers(tcp, wire.compressionLevel, wire.layerOrder, firstError(onError), wrapTls);
 }
 
 type LayerFailure = (layer: LayerName) => (error: Error) => void;

@@ -8,7 +8,7 @@ const NODE_ORDER: readonly NodeProtocol[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLS
 
 /** A protocol or cipher suite name that is unknown, or a list that leaves nothing enabled. */
 export class TlsNameError extends Error {
-  constructor(readonly key: string, reason: string) {
+  constructor(readonly key: string, readonly value: readonly string[], reason: string) {
     super(reason);
   }
 }
@@ -21,13 +21,14 @@ export class TlsNameError extends Error {
 export function protocolRange(include: readonly string[], exclude: readonly string[]): { minVersion: NodeProtocol; maxVersion: NodeProtocol } {
   for (const [key, list] of [['include-protocols', include], ['exclude-protocols', exclude]] as const) {
     const unknown = list.find((name) => !(JAVA_PROTOCOLS as readonly string[]).includes(name));
-    if (unknown) throw new TlsNameError(key, `unknown protocol ${unknown} (known: ${JAVA_PROTOCOLS.join(', ')})`);
+    if (unknown) throw new TlsNameError(key, list, `unknown protocol ${unknown} (known: ${JAVA_PROTOCOLS.join(', ')})`);
   }
   const from = NODE_ORDER.indexOf(tls.DEFAULT_MIN_VERSION as NodeProtocol);
   const to = NODE_ORDER.indexOf(tls.DEFAULT_MAX_VERSION as NodeProtocol);
   const enabled = NODE_ORDER.slice(from, to + 1).filter((p) => (include.length === 0 || include.includes(p)) && !exclude.includes(p));
   if (enabled.length === 0) {
-    throw new TlsNameError(include.length > 0 ? 'include-protocols' : 'exclude-protocols', `leaves no protocol enabled (available: ${NODE_ORDER.slice(from, to + 1).join(', ')})`);
+    const [key, list] = include.length > 0 ? ['include-protocols', include] : ['exclude-protocols', exclude];
+    throw new TlsNameError(key, list, `leaves no protocol enabled (available: ${NODE_ORDER.slice(from, to + 1).join(', ')})`);
   }
   return { minVersion: enabled[0]!, maxVersion: enabled[enabled.length - 1]! };
 }
@@ -38,15 +39,15 @@ export function protocolRange(include: readonly string[], exclude: readonly stri
  */
 export function cipherList(include: readonly string[], exclude: readonly string[]): string | undefined {
   if (include.length === 0 && exclude.length === 0) return undefined;
-  const toOpenSsl = (key: string) => (name: string): string => {
+  const toOpenSsl = (key: string, list: readonly string[]) => (name: string): string => {
     const mapped = IANA_TO_OPENSSL.get(name);
-    if (mapped === undefined) throw new TlsNameError(key, `unknown cipher suite ${name} (use the IANA name, as Java does)`);
+    if (mapped === undefined) throw new TlsNameError(key, list, `unknown cipher suite ${name} (use the IANA name, as Java does)`);
     return mapped;
   };
-  const excluded = new Set(exclude.map(toOpenSsl('exclude-cipher-suites')));
+  const excluded = new Set(exclude.map(toOpenSsl('exclude-cipher-suites', exclude)));
   if (include.length > 0) {
-    const list = include.map(toOpenSsl('include-cipher-suites')).filter((name) => !excluded.has(name));
-    if (list.length === 0) throw new TlsNameError('include-cipher-suites', 'leaves no cipher suite enabled');
+    const list = include.map(toOpenSsl('include-cipher-suites', include)).filter((name) => !excluded.has(name));
+    if (list.length === 0) throw new TlsNameError('include-cipher-suites', include, 'leaves no cipher suite enabled');
     return list.join(':');
   }
   // TLS 1.3 suites are a plain list in Node's default string; TLS 1.2 ones can also come back through HIGH, hence the '!'.

@@ -89,7 +89,6 @@ export class ZlibLayer extends Duplex {
 
 /** The peer's bytes are not a zlib stream (it does not compress, or speaks another layer first). */
 export class ZlibStreamError extends Error {
-  readonly layer = 'zlib';
   constructor(cause: Error) {
     super(`the peer's bytes are not a zlib stream (${cause.message})`, { cause });
   }

@@ -8,6 +8,7 @@ import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
 import { openAvscSender } from './sender-avsc.js';
 import { openClientSender } from './sender-client.js';
 import { startServerProcess } from './server-process.js';
+import { rotate } from './throughput.js';
 import { type TlsMaterial, makeTlsMaterial } from './tls-material.js';
 import { type Measurement, measureSender } from './throughput-measure.js';
 import { type ThroughputSettings, checks, formatMicros, formatRate, formatRatio, median, ratio } from './throughput-summary.js';
@@ -55,8 +56,7 @@ async function runWire(context: ScenarioContext): Promise<ScenarioResult> {
       try {
         for (let round = 0; round < settings.rounds; round += 1) {
           for (const inFlight of settings.inFlight) {
-            const names = round % 2 === 0 ? ['client', 'avsc'] : ['avsc', 'client'];
-            for (const name of names) {
+            for (const name of rotate(Object.keys(openers), round)) {
               const m = await measureSender(server, workload, name, openers[name]!, inFlight, round, settings);
               measurements.push({ ...m, stack });
               context.log(`  ${stack} round ${round + 1} in-flight ${inFlight} ${name.padEnd(6)} ${formatRate(m.eventsPerSecond).padStart(8)} ev/s, client cpu ${m.clientCpuMicrosPerBatch.toFixed(0)} µs/batch${m.error ? `; ERROR ${m.error}` : ''}`);

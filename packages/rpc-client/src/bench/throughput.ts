@@ -86,7 +86,7 @@ async function runThroughput(context: ScenarioContext, variant: ThroughputVarian
   });
 }
 
-function rotate<T>(items: readonly T[], by: number): T[] {
+export function rotate<T>(items: readonly T[], by: number): T[] {
   const n = by % items.length;
   return [...items.slice(n), ...items.slice(0, n)];
 }
