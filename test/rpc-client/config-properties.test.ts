@@ -53,6 +53,8 @@ t.test('defaults: Flume\'s for its keys, ours for the others', async (t) => {
     connectTimeoutMs: 20_000,
     requestTimeoutMs: 20_000,
     handshakeTimeoutMs: 20_000,
+    callTimeoutMs: 60_000,
+    closeTimeoutMs: 20_000,
     maxRetries: 3,
     retryBackoffInitialMs: 100,
     retryBackoffMaxMs: 5_000,
@@ -83,6 +85,8 @@ t.test('every connection key is read, values trimmed', async (t) => {
     'connect-timeout': '1500',
     'request-timeout': '2500',
     'handshake-timeout': '3500',
+    'call-timeout': '9000',
+    'close-timeout': '0',
     'max-retries': '0',
     'retry-backoff-initial': '0',
     'retry-backoff-max': '900',
@@ -108,6 +112,8 @@ t.test('every connection key is read, values trimmed', async (t) => {
     connectTimeoutMs: 1500,
     requestTimeoutMs: 2500,
     handshakeTimeoutMs: 3500,
+    callTimeoutMs: 9000,
+    closeTimeoutMs: 0,
     maxRetries: 0,
     retryBackoffInitialMs: 0,
     retryBackoffMaxMs: 900,
@@ -133,6 +139,18 @@ t.test('handshake-timeout follows connect-timeout unless set', async (t) => {
   t.equal(parseDefault({ ...HOST, 'connect-timeout': '4000' }).options.handshakeTimeoutMs, 4000);
   t.equal(parseDefault({ ...HOST, 'connect-timeout': '4000', 'handshake-timeout': '700' }).options.handshakeTimeoutMs, 700);
   t.equal(defaultConnectionOptions({ connectTimeoutMs: 1234 }).handshakeTimeoutMs, 1234, 'typed form too');
+});
+
+t.test('call-timeout defaults to connect + handshake + request timeouts, close-timeout to the request timeout', async (t) => {
+  const derived = parseDefault({ ...HOST, 'connect-timeout': '1000', 'handshake-timeout': '2000', 'request-timeout': '4000' }).options;
+  t.equal(derived.callTimeoutMs, 7000);
+  t.equal(derived.closeTimeoutMs, 4000);
+  t.equal(parseDefault({ ...HOST, 'connect-timeout': '1000' }).options.callTimeoutMs, 1000 + 1000 + 20_000, 'handshake follows connect');
+  const set = parseDefault({ ...HOST, 'call-timeout': '500', 'close-timeout': '0' }).options;
+  t.same([set.callTimeoutMs, set.closeTimeoutMs], [500, 0], 'set values win; close-timeout 0 waits for nothing');
+  t.equal(configError(t, { ...HOST, 'call-timeout': '0' })?.key, 'call-timeout');
+  t.equal(configError(t, { ...HOST, 'close-timeout': '-1' })?.key, 'close-timeout');
+  t.throws(() => defaultConnectionOptions({ callTimeoutMs: 0 }), ConfigurationError, 'typed form checked too');
 });
 
 t.test('client.type is case-insensitive; unset or empty means default', async (t) => {

@@ -34,3 +34,33 @@ export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise
     );
   });
 }
+
+/**
+ * Resolves when `promise` settles, `ms` pass or `signal` fires, whichever is first; never rejects.
+ * For waits that are allowed to end early, as close() waiting for calls in flight.
+ */
+export function settleWithin(promise: Promise<unknown>, ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    promise.then(done, done);
+  });
+}
+
+/** Aborts `force` when `signal` fires before `until` settles (a close given an AbortSignal). */
+export function forceOnAbort(signal: AbortSignal, force: AbortController, until: Promise<unknown>): void {
+  if (signal.aborted) {
+    force.abort(signal.reason);
+    return;
+  }
+  const onAbort = (): void => force.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  const detach = (): void => signal.removeEventListener('abort', onAbort);
+  until.then(detach, detach);
+}

@@ -17,6 +17,17 @@ export interface ConnectionOptions {
   requestTimeoutMs: number;
   /** `handshake-timeout` (ms, ours): defaults to the connect timeout. */
   handshakeTimeoutMs: number;
+  /**
+   * `call-timeout` (ms, ours): one call's whole budget, from the call to its answer: waiting for a
+   * slot, connecting, handshakes, retries, backoff and the answer. Default: connect-timeout +
+   * handshake-timeout + request-timeout. A call's own `timeoutMs` overrides it.
+   */
+  callTimeoutMs: number;
+  /**
+   * `close-timeout` (ms, ours): how long close() waits for calls already written to be answered
+   * (calls not written yet are rejected at once). Default: request-timeout, as Flume's close waits.
+   */
+  closeTimeoutMs: number;
   /** `max-retries` (ours): further connect+handshake attempts after the first fails. */
   maxRetries: number;
   /** `retry-backoff-initial` (ms, ours). */
@@ -122,12 +133,17 @@ function globalTlsDefaults(env: NodeJS.ProcessEnv = process.env): Pick<Connectio
 }
 
 export function defaultConnectionOptions(overrides: Partial<ConnectionOptions> = {}): ConnectionOptions {
+  // The derived defaults follow the timeouts they are derived from, whether given or defaulted.
   const connectTimeoutMs = overrides.connectTimeoutMs ?? FLUME_DEFAULTS.connectTimeoutMs;
+  const requestTimeoutMs = overrides.requestTimeoutMs ?? FLUME_DEFAULTS.requestTimeoutMs;
+  const handshakeTimeoutMs = overrides.handshakeTimeoutMs ?? connectTimeoutMs;
   const defaults: ConnectionOptions = {
     batchSize: FLUME_DEFAULTS.batchSize,
     connectTimeoutMs,
-    requestTimeoutMs: FLUME_DEFAULTS.requestTimeoutMs,
-    handshakeTimeoutMs: connectTimeoutMs,
+    requestTimeoutMs,
+    handshakeTimeoutMs,
+    callTimeoutMs: connectTimeoutMs + handshakeTimeoutMs + requestTimeoutMs,
+    closeTimeoutMs: requestTimeoutMs,
     maxRetries: 3,
     retryBackoffInitialMs: 100,
     retryBackoffMaxMs: 5_000,
@@ -160,10 +176,12 @@ export function validateConnectionOptions(options: ConnectionOptions): void {
     ['connectTimeoutMs', 'connect-timeout'],
     ['requestTimeoutMs', 'request-timeout'],
     ['handshakeTimeoutMs', 'handshake-timeout'],
+    ['callTimeoutMs', 'call-timeout'],
     ['retryBackoffMaxMs', 'retry-backoff-max'],
     ['maxInflight', 'max-inflight'],
   ];
   for (const [field, key] of positive) requireInteger(key, options[field], 1);
+  requireInteger('close-timeout', options.closeTimeoutMs, 0);
   requireInteger('max-retries', options.maxRetries, 0);
   requireInteger('retry-backoff-initial', options.retryBackoffInitialMs, 0);
   requireInteger('max-pending', options.maxPending, 0);

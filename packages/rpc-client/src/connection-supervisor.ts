@@ -55,6 +55,7 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
   private readonly backoff: Backoff;
   /** Earliest time the next round of attempts may start, after a round that failed. */
   private notBefore = 0;
+  private failure: FlumeRpcError | null = null;
   private readonly shutdownController = new AbortController();
   /** TLS and compression, resolved once: every connection to this host uses the same stack. */
   private readonly wire: ClientWireOptions;
@@ -73,16 +74,22 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
     return this.current;
   }
 
-  /** When the next attempt may start (0: now). */
-  get retryNotBefore(): number {
-    return this.notBefore;
+  /** The connection, when it is ready and the client is not closing: calls can be written now. */
+  get readyTransceiver(): Transceiver | null {
+    const live = this.transceiver;
+    return live !== null && live.state === 'ready' && this.current !== 'shutdown' ? live : null;
+  }
+
+  /** The failure of the last connect or handshake attempt, until one succeeds (null then). */
+  get lastFailure(): FlumeRpcError | null {
+    return this.failure;
   }
 
   /** A ready connection: the current one, or a new one after retries. Rejects with the last failure. */
   obtain(signal?: AbortSignal): Promise<Transceiver> {
-    if (this.current === 'shutdown') return Promise.reject(new ClientClosedError(`Client for ${this.address} is closed`));
-    const live = this.transceiver;
-    if (live && live.state === 'ready') return Promise.resolve(live);
+    if (this.current === 'shutdown') return Promise.reject(this.closedError());
+    const live = this.readyTransceiver;
+    if (live) return Promise.resolve(live);
     if (!this.attempt) {
       const attempt = this.connectWithRetries().finally(() => {
         this.attempt = null;
@@ -94,13 +101,26 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
     return raceAbort(this.attempt, signal);
   }
 
-  /** Closes the connection and stops retrying, for good. */
-  shutdown(): void {
+  /**
+   * No connection attempt from now on: one under way (connect, handshake or backoff) ends at once
+   * and its waiters get ClientClosedError. The ready connection stays, so calls already written
+   * can still be answered; shutdown() closes it.
+   */
+  stopConnecting(): void {
     if (this.current === 'shutdown') return;
     this.setState('shutdown');
-    this.shutdownController.abort(new ClientClosedError(`Client for ${this.address} is closed`));
+    this.shutdownController.abort(this.closedError());
     this.opening?.close('closed: client shut down');
+  }
+
+  /** Stops connecting and closes the connection, for good; calls still on it fail. */
+  shutdown(): void {
+    this.stopConnecting();
     this.transceiver?.close('closed: client shut down');
+  }
+
+  private closedError(cause?: unknown): ClientClosedError {
+    return new ClientClosedError(`Client for ${this.address} is closed`, cause === undefined ? undefined : { cause });
   }
 
   private async connectWithRetries(): Promise<Transceiver> {
@@ -114,7 +134,8 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
         return await this.open();
       } catch (err) {
         lastError = asFlumeError(err);
-        if (this.current === 'shutdown') throw new ClientClosedError(`Client for ${this.address} is closed`, { cause: err });
+        if (this.current === 'shutdown') throw this.closedError(err);
+        this.failure = lastError;
       }
     }
     this.notBefore = Date.now() + this.backoff.next();
@@ -126,7 +147,7 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
     try {
       await abortableDelay(ms, this.shutdownController.signal);
     } catch {
-      throw new ClientClosedError(`Client for ${this.address} is closed`);
+      throw this.closedError();
     }
   }
 
@@ -158,6 +179,7 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
     this.counters.connectionsOpened += 1;
     this.backoff.reset();
     this.notBefore = 0;
+    this.failure = null;
     this.transceiver = transceiver;
     this.setState('ready');
     this.emit('ready', this.address);

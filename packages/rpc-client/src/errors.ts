@@ -44,9 +44,50 @@ export class StatusError extends FlumeRpcError {
   }
 }
 
-/** The client was closed; the call was not sent. */
+/**
+ * The client was closed before the call ended. `written` false: the call never reached the wire.
+ * `written` true: close was forced (or its close-timeout ran out) after the call was written, so
+ * the server may have received the events without the answer reaching us.
+ */
 export class ClientClosedError extends FlumeRpcError {
   override readonly code = 'FLUME_RPC_CLIENT_CLOSED';
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    readonly written = false,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Where a call was when its call-timeout ran out. */
+export type CallPhase = 'queued' | 'connecting' | 'awaiting-answer';
+
+const PHASE_TEXT: Record<CallPhase, string> = {
+  queued: 'waiting for a free slot (max-inflight)',
+  connecting: 'waiting for a connection (connect, handshake, retries and backoff)',
+  'awaiting-answer': 'waiting for the answer to the written call',
+};
+
+/**
+ * The call used up its whole budget (`call-timeout`, or the call's `timeoutMs`): queueing,
+ * connecting, handshakes, attempts and backoff together. `phase` says what it was waiting for;
+ * `cause` is the last connection failure seen, when there was one.
+ */
+export class CallTimeoutError extends FlumeRpcError {
+  override readonly code = 'FLUME_RPC_CALL_TIMEOUT';
+  constructor(
+    readonly address: string,
+    readonly budgetMs: number,
+    readonly waitedMs: number,
+    readonly phase: CallPhase,
+    cause?: FlumeRpcError | null,
+  ) {
+    super(
+      `Call to ${address} gave up after ${waitedMs}ms (call-timeout ${budgetMs}ms), ${PHASE_TEXT[phase]}${cause ? `; last failure: ${cause.message}` : ''}`,
+      cause ? { cause } : undefined,
+    );
+  }
 }
 
 /** More calls are waiting than the client allows (max-pending); nothing was sent. */

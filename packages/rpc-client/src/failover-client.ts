@@ -74,6 +74,7 @@ export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> 
       },
       connection.batchSize,
       'Failover client',
+      connection.callTimeoutMs,
     );
   }
 

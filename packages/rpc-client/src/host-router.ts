@@ -1,8 +1,12 @@
-import { AbortError, type FlumeRpcError } from '@flume-rpc/netty-compat';
+import { AbortError, FlumeRpcError } from '@flume-rpc/netty-compat';
+import { forceOnAbort } from './abortable.js';
+import { requireInteger } from './config.js';
 import {
   AllHostsFailedError,
+  CallTimeoutError,
   ClientBusyError,
   ClientClosedError,
+  ConfigurationError,
   EventValidationError,
   asFlumeError,
 } from './errors.js';
@@ -10,7 +14,7 @@ import { type Acknowledge, DeliveryLedger, sendInBatches } from './delivery-ledg
 import { type Event, toWireEvent, toWireEvents } from './event.js';
 import type { HostSlot } from './host-slot.js';
 import type { NettyAvroRpcClient } from './netty-avro-client.js';
-import type { DeliveryCounters, SendOptions } from './rpc-client.js';
+import type { CloseOptions, DeliveryCounters, SendOptions } from './rpc-client.js';
 
 /** What a failover or load-balancing client decides; the router does the sending. */
 export interface RoutingPolicy {
@@ -57,11 +61,16 @@ export class HostRouter {
   });
   private closing: Promise<void> | null = null;
 
+  /** Fires when close is forced; every host's client is then forced too. */
+  private readonly forced = new AbortController();
+
   constructor(
     readonly slots: readonly HostSlot[],
     private readonly policy: RoutingPolicy,
     readonly batchSize: number,
     private readonly name: string,
+    /** One call's budget over every host it tries (call-timeout). */
+    private readonly callTimeoutMs: number,
   ) {}
 
   get closed(): boolean {
@@ -75,7 +84,7 @@ export class HostRouter {
   append(event: Event, options: SendOptions = {}): Promise<void> {
     return this.track(1, () => {
       const wire = toWireEvent(event, 0);
-      return this.route((client) => client.append(wire, options), 1, options.signal);
+      return this.route((client, timeoutMs) => client.append(wire, { signal: options.signal, timeoutMs }), 1, options);
     });
   }
 
@@ -85,7 +94,7 @@ export class HostRouter {
       sendInBatches(
         toWireEvents(events),
         this.batchSize,
-        (chunk) => this.route((client) => client.appendBatch(chunk, options), chunk.length, options.signal),
+        (chunk) => this.route((client, timeoutMs) => client.appendBatch(chunk, { signal: options.signal, timeoutMs }), chunk.length, options),
         acknowledge,
       ),
     );
@@ -94,14 +103,16 @@ export class HostRouter {
   /** Connects to the first host in the policy's order that answers the handshake. */
   connect(signal?: AbortSignal): Promise<void> {
     if (this.closing) return Promise.reject(this.closedError());
-    return this.route((client) => client.connect(signal), 0, signal);
+    return this.route((client) => client.connect(signal), 0, { signal });
   }
 
-  close(): Promise<void> {
+  close(options: CloseOptions = {}): Promise<void> {
     this.closing ??= (async () => {
-      await Promise.allSettled(this.slots.map((slot) => slot.close()));
+      await Promise.allSettled(this.slots.map((slot) => slot.close({ signal: this.forced.signal })));
       await Promise.allSettled(this.ledger.calls);
     })();
+    if (options.force) this.forced.abort();
+    else if (options.signal) forceOnAbort(options.signal, this.forced, this.closing);
     return this.closing;
   }
 
@@ -110,34 +121,47 @@ export class HostRouter {
     return this.ledger.track(events, run);
   }
 
-  /** Sends one batch (or connects) to one host after another until one succeeds. */
-  private async route(send: (client: NettyAvroRpcClient) => Promise<void>, events: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Sends one batch (or connects) to one host after another until one succeeds, all within one
+   * budget (call-timeout): each host gets what the earlier ones left of it.
+   */
+  private async route(send: (client: NettyAvroRpcClient, timeoutMs: number) => Promise<void>, events: number, options: SendOptions): Promise<void> {
+    const { signal } = options;
+    const budgetMs = options.timeoutMs === undefined ? this.callTimeoutMs : requireInteger('timeoutMs', options.timeoutMs, 1);
+    const startedAt = Date.now();
     const failures: HostFailure[] = [];
     for (const slot of this.policy.order()) {
       if (this.closing) throw this.closedError();
       if (signal?.aborted) throw new AbortError(signal.reason);
+      const remainingMs = startedAt + budgetMs - Date.now();
+      if (remainingMs <= 0) throw new CallTimeoutError(this.name, budgetMs, Date.now() - startedAt, 'connecting', failures.at(-1)?.error);
       const token = slot.beginAttempt();
       try {
         const client = slot.obtain();
         this.ledger.counters.eventsSent += events;
         if (failures.length > 0) this.ledger.counters.eventsRetried += events;
-        await send(client);
+        await send(client, remainingMs);
       } catch (err) {
         const error = asFlumeError(err);
         if (this.closing) {
           slot.abandoned(token);
           throw this.closedError(error);
         }
-        if (error instanceof AbortError || error instanceof EventValidationError) {
+        if (error instanceof AbortError || error instanceof EventValidationError || error instanceof ConfigurationError) {
           slot.abandoned(token);
           throw error;
         }
-        // Busy, or its client was being replaced: nothing is wrong with the host itself.
-        const penalise = !(error instanceof ClientBusyError || error instanceof ClientClosedError);
+        // Busy, or its client was being replaced, or the call waited on our own queue: nothing is wrong with the host itself.
+        const penalise = !(error instanceof ClientBusyError || error instanceof ClientClosedError || (error instanceof CallTimeoutError && error.phase === 'queued'));
         const counted = slot.failed(token, error, penalise);
         this.ledger.counters.hostFailures += 1;
         failures.push({ slot, error });
         this.policy.onFailure(slot, error, counted);
+        // The budget is shared: a host that used it up leaves none for the next.
+        if (error instanceof CallTimeoutError) {
+          const cause = asCause(error.cause) ?? failures.at(-2)?.error ?? null;
+          throw new CallTimeoutError(slot.label, budgetMs, Date.now() - startedAt, error.phase, cause);
+        }
         continue;
       }
       const current = slot.succeeded(token);
@@ -150,4 +174,8 @@ export class HostRouter {
   private closedError(cause?: unknown): ClientClosedError {
     return new ClientClosedError(`${this.name} is closed`, cause === undefined ? undefined : { cause });
   }
+}
+
+function asCause(cause: unknown): FlumeRpcError | null {
+  return cause instanceof FlumeRpcError ? cause : null;
 }

@@ -4,6 +4,7 @@ import type { ConnectivityState } from './connectivity.js';
 import { ClientClosedError } from './errors.js';
 import type { HostPenalty } from './host-penalty.js';
 import { NettyAvroRpcClient, type NettyAvroRpcClientCounters } from './netty-avro-client.js';
+import type { CloseOptions } from './rpc-client.js';
 
 /** What a failover or load-balancing client knows about one of its hosts, as of now. */
 export interface HostState {
@@ -148,12 +149,15 @@ export class HostSlot {
     return true;
   }
 
-  /** Closes the current client in the background (its calls in flight finish); the next use opens a new one. */
-  retire(): void {
+  /**
+   * Closes the current client in the background (its written calls may finish, its waiting ones
+   * move on at once); the next use opens a new one.
+   */
+  retire(options?: CloseOptions): void {
     const client = this.client;
     if (!client) return;
     this.client = null;
-    const closing = client.close().then(() => {
+    const closing = client.close(options).then(() => {
       addCounters(this.retired, client.counters);
       this.retiring.delete(client);
     });
@@ -193,10 +197,11 @@ export class HostSlot {
     };
   }
 
-  /** Closes the client and waits for retired ones to finish closing. */
-  async close(): Promise<void> {
+  /** Closes the client and waits for retired ones to finish closing; `options` reach them all (a force cuts every one). */
+  async close(options?: CloseOptions): Promise<void> {
     this.closed = true;
-    this.retire();
+    this.retire(options);
+    for (const client of this.retiring.keys()) void client.close(options);
     await Promise.allSettled([...this.retiring.values()]);
   }
 

@@ -1,6 +1,6 @@
 export * from './errors.js';
 export { type Event, EventBuilder } from './event.js';
-export type { RpcClient, SendOptions, DeliveryCounters } from './rpc-client.js';
+export type { RpcClient, SendOptions, CloseOptions, DeliveryCounters } from './rpc-client.js';
 export type { ConnectivityState } from './connectivity.js';
 export {
   type ClientConfig,

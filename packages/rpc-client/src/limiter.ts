@@ -8,7 +8,7 @@ import { ClientBusyError } from './errors.js';
  */
 export class ConcurrencyLimiter {
   private active = 0;
-  private readonly waiters: Array<{ grant: () => void }> = [];
+  private readonly waiters: Array<{ grant: () => void; refuse: (error: Error) => void }> = [];
 
   constructor(
     private readonly maxActive: number,
@@ -23,12 +23,22 @@ export class ConcurrencyLimiter {
     return this.waiters.length;
   }
 
+  /** A slot now, without waiting (null when none is free or others wait first). */
+  tryAcquire(): (() => void) | null {
+    if (this.active >= this.maxActive || this.waiters.length > 0) return null;
+    this.active += 1;
+    return this.releaser();
+  }
+
+  /** Every waiting caller is refused with `error` (the client closes); slots in use are not touched. */
+  rejectWaiting(error: Error): void {
+    for (const waiter of this.waiters.splice(0)) waiter.refuse(error);
+  }
+
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
-    if (this.active < this.maxActive && this.waiters.length === 0) {
-      this.active += 1;
-      return Promise.resolve(this.releaser());
-    }
+    const now = this.tryAcquire();
+    if (now) return Promise.resolve(now);
     if (this.waiters.length >= this.maxWaiting) {
       return Promise.reject(new ClientBusyError(`${this.maxWaiting} calls already wait for one of ${this.maxActive} slots (max-pending)`));
     }
@@ -38,6 +48,10 @@ export class ConcurrencyLimiter {
           signal?.removeEventListener('abort', onAbort);
           this.active += 1;
           resolve(this.releaser());
+        },
+        refuse: (error: Error): void => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
         },
       };
       const onAbort = (): void => {

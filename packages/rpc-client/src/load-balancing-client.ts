@@ -79,6 +79,7 @@ export class LoadBalancingRpcClient extends RoutedRpcClient<LoadBalancingRpcClie
       },
       connection.batchSize,
       'Load-balancing client',
+      connection.callTimeoutMs,
     );
   }
 

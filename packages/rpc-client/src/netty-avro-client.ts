@@ -1,19 +1,23 @@
 import { EventEmitter } from 'eventemitter3';
 import {
   type AvroFlumeEvent,
+  ConnectionClosedError,
   type FlumeRpcError,
   RequestTimeoutError,
+  type Status,
   type Transceiver,
 } from '@flume-rpc/netty-compat';
-import { abortableDelay } from './abortable.js';
-import { type ConnectionOptions, type HostAddress, defaultConnectionOptions, validateHost } from './config.js';
+import { forceOnAbort, settleWithin } from './abortable.js';
+import { CallBudget } from './call-budget.js';
+import { type ConnectionOptions, type HostAddress, defaultConnectionOptions, requireInteger, validateHost } from './config.js';
 import { type ConnectionCounters, ConnectionSupervisor, type SupervisorEvents } from './connection-supervisor.js';
 import type { ConnectivityState } from './connectivity.js';
 import { type Acknowledge, DeliveryLedger, sendInBatches } from './delivery-ledger.js';
-import { ClientClosedError, StatusError } from './errors.js';
+import { CallTimeoutError, ClientClosedError, StatusError } from './errors.js';
 import { type Event, toWireEvent, toWireEvents } from './event.js';
 import { ConcurrencyLimiter } from './limiter.js';
-import type { DeliveryCounters, RpcClient, SendOptions } from './rpc-client.js';
+import type { CloseOptions, DeliveryCounters, RpcClient, SendOptions } from './rpc-client.js';
+import { WrittenCalls } from './written-calls.js';
 
 /** The connection's own events (relayed from its supervisor), plus one per failed call. */
 export interface NettyAvroRpcClientEvents extends SupervisorEvents {
@@ -39,6 +43,9 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
   private readonly supervisor: ConnectionSupervisor;
   private readonly limiter: ConcurrencyLimiter;
   private readonly ledger = new DeliveryLedger<DeliveryCounters>({ eventsReceived: 0, eventsSent: 0, eventsAcknowledged: 0, eventsFailed: 0 });
+  private readonly written = new WrittenCalls();
+  /** Fires when close is forced: written calls are no longer waited for. */
+  private readonly forced = new AbortController();
   private closing: Promise<void> | null = null;
 
   constructor(options: NettyAvroRpcClientOptions | { host: HostAddress; options: ConnectionOptions }) {
@@ -86,61 +93,106 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
   }
 
   append(event: Event, options: SendOptions = {}): Promise<void> {
-    return this.track(1, () => this.sendOne([toWireEvent(event, 0)], 'append', options.signal));
+    return this.track(1, () => this.sendOne([toWireEvent(event, 0)], 'append', options));
   }
 
   appendBatch(events: Event[], options: SendOptions = {}): Promise<void> {
     const count = Array.isArray(events) ? events.length : 0;
     return this.track(count, (acknowledge) =>
-      sendInBatches(toWireEvents(events), this.options.batchSize, (chunk) => this.sendOne(chunk, 'appendBatch', options.signal), acknowledge),
+      sendInBatches(toWireEvents(events), this.options.batchSize, (chunk) => this.sendOne(chunk, 'appendBatch', options), acknowledge),
     );
   }
 
-  close(): Promise<void> {
-    this.closing ??= this.drainThenShutdown();
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closing ??= this.shutDown();
+    if (options.force) this.forced.abort();
+    else if (options.signal) forceOnAbort(options.signal, this.forced, this.closing);
     return this.closing;
   }
 
-  private async drainThenShutdown(): Promise<void> {
-    const deadline = new AbortController();
-    await Promise.race([
-      Promise.allSettled(this.ledger.calls),
-      abortableDelay(this.options.requestTimeoutMs, deadline.signal).catch(() => undefined),
-    ]);
-    deadline.abort();
+  /**
+   * Refuses what is not written yet, stops any connect, handshake or backoff at once, waits for
+   * written calls up to close-timeout (or until forced), then closes the connection.
+   */
+  private async shutDown(): Promise<void> {
+    this.limiter.rejectWaiting(this.closedError());
+    this.supervisor.stopConnecting();
+    await settleWithin(this.written.drained(), this.options.closeTimeoutMs, this.forced.signal);
     this.supervisor.shutdown();
     await Promise.allSettled(this.ledger.calls);
   }
 
   /** Every event handed over ends up acknowledged or failed; every failure is also emitted as 'error'. */
   private track(events: number, run: (acknowledge: Acknowledge) => Promise<void>): Promise<void> {
-    if (this.closing) return Promise.reject(new ClientClosedError(`Client for ${this.address} is closed`));
+    if (this.closing) return Promise.reject(this.closedError());
     return this.ledger.track(events, run, (error) => this.emit('error', error));
   }
 
-  /** One call on the wire: waits for a slot and a ready connection, then sends and checks the status. */
-  private async sendOne(events: AvroFlumeEvent[], message: 'append' | 'appendBatch', signal?: AbortSignal): Promise<void> {
-    const release = await this.limiter.acquire(signal);
+  /**
+   * One call on the wire, within its budget: a slot, a ready connection, then the write and the
+   * status. The fast path (a free slot, a ready connection) makes no timer and no signal.
+   */
+  private async sendOne(events: AvroFlumeEvent[], message: 'append' | 'appendBatch', options: SendOptions): Promise<void> {
+    const budgetMs = options.timeoutMs === undefined ? this.options.callTimeoutMs : requireInteger('timeoutMs', options.timeoutMs, 1);
+    const budget = new CallBudget(budgetMs, (spent) => this.budgetSpent(spent));
+    let release: (() => void) | null = null;
     try {
-      const transceiver = await this.supervisor.obtain(signal);
-      this.ledger.counters.eventsSent += events.length;
-      // Counted, not timed: a millisecond timestamp cannot order an answer stamped in the very
-      // millisecond of the write (typically the handshake's, right before the first call).
-      const answeredBeforeWrite = transceiver.responsesReceived;
-      const status = await this.call(transceiver, events, message, signal).catch((err: unknown) => {
-        // A timeout with no answer at all since the write means the connection is stalled: drop it.
-        if (err instanceof RequestTimeoutError && transceiver.responsesReceived === answeredBeforeWrite) {
-          transceiver.close('closed: no answer within the request timeout');
-        }
-        throw err;
-      });
-      if (status !== 'OK') throw new StatusError(status, this.address, events.length);
+      if (this.closing) throw this.closedError();
+      release = this.limiter.tryAcquire() ?? (await this.limiter.acquire(budget.signal(options.signal)));
+      budget.phase = 'connecting';
+      const transceiver = this.supervisor.readyTransceiver ?? (await this.supervisor.obtain(budget.signal(options.signal)));
+      // close() may have come while this call waited: it is not written now.
+      if (this.closing) throw this.closedError();
+      budget.phase = 'awaiting-answer';
+      await this.sendWritten(transceiver, events, message, budget, options.signal);
+    } catch (err) {
+      const error = budget.explain(err);
+      if (this.closing && budget.phase !== 'awaiting-answer') throw this.closedError(error);
+      throw error;
     } finally {
-      release();
+      release?.();
+      budget.dispose();
     }
   }
 
-  private call(transceiver: Transceiver, events: AvroFlumeEvent[], message: 'append' | 'appendBatch', signal?: AbortSignal): Promise<string> {
-    return message === 'append' ? transceiver.append(events[0]!, { signal }) : transceiver.appendBatch(events, { signal });
+  /** Writes the call and waits for its answer, bounded by the request timeout and what is left of the budget. */
+  private async sendWritten(transceiver: Transceiver, events: AvroFlumeEvent[], message: 'append' | 'appendBatch', budget: CallBudget, signal?: AbortSignal): Promise<void> {
+    const remainingMs = budget.remainingMs;
+    if (remainingMs <= 0) throw budget.spent();
+    const timeoutMs = Math.min(this.options.requestTimeoutMs, remainingMs);
+    this.ledger.counters.eventsSent += events.length;
+    // Counted, not timed: a millisecond timestamp cannot order an answer stamped in the very
+    // millisecond of the write (typically the handshake's, right before the first call).
+    const answeredBeforeWrite = transceiver.responsesReceived;
+    this.written.begin();
+    let status: Status;
+    try {
+      status = await (message === 'append'
+        ? transceiver.append(events[0]!, { signal, timeoutMs })
+        : transceiver.appendBatch(events, { signal, timeoutMs }));
+    } catch (err) {
+      if (this.closing && err instanceof ConnectionClosedError) {
+        throw this.closedError(err, `closed before the server answered ${events.length} written event(s); they may have been delivered`);
+      }
+      if (err instanceof RequestTimeoutError) {
+        // The budget, not the request timeout, ran out: the call was not waited on long enough to judge the connection.
+        if (timeoutMs < this.options.requestTimeoutMs) throw budget.spent();
+        // A full request timeout with no answer at all since the write: the connection is stalled, drop it.
+        if (transceiver.responsesReceived === answeredBeforeWrite) transceiver.close('closed: no answer within the request timeout');
+      }
+      throw err;
+    } finally {
+      this.written.end();
+    }
+    if (status !== 'OK') throw new StatusError(status, this.address, events.length);
+  }
+
+  private budgetSpent(budget: CallBudget): CallTimeoutError {
+    const cause = budget.phase === 'connecting' ? this.supervisor.lastFailure : null;
+    return new CallTimeoutError(this.address, budget.budgetMs, budget.waitedMs, budget.phase, cause);
+  }
+
+  private closedError(cause?: unknown, detail = 'is closed'): ClientClosedError {
+    return new ClientClosedError(`Client for ${this.address} ${detail}`, cause === undefined ? undefined : { cause }, detail !== 'is closed');
   }
 }

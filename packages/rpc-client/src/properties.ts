@@ -23,6 +23,8 @@ const INTEGER_KEYS: ReadonlyArray<[string, keyof ConnectionOptions, number]> = [
   ['connect-timeout', 'connectTimeoutMs', 1],
   ['request-timeout', 'requestTimeoutMs', 1],
   ['handshake-timeout', 'handshakeTimeoutMs', 1],
+  ['call-timeout', 'callTimeoutMs', 1],
+  ['close-timeout', 'closeTimeoutMs', 0],
   ['max-retries', 'maxRetries', 0],
   ['retry-backoff-initial', 'retryBackoffInitialMs', 0],
   ['retry-backoff-max', 'retryBackoffMaxMs', 1],

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Event } from './event.js';
 import type { HostRouter, MultiHostCounters } from './host-router.js';
-import type { RpcClient, SendOptions } from './rpc-client.js';
+import type { CloseOptions, RpcClient, SendOptions } from './rpc-client.js';
 
 /**
  * The RpcClient face of a client that spreads calls over hosts: everything goes through its
@@ -35,8 +35,8 @@ export abstract class RoutedRpcClient<Events extends EventEmitter.ValidEventType
     return !this.router.closed;
   }
 
-  /** Closes every host's client (each waits for its calls in flight, up to the request timeout). */
-  close(): Promise<void> {
-    return this.router.close();
+  /** Closes every host's client as a single client closes (see RpcClient.close). */
+  close(options?: CloseOptions): Promise<void> {
+    return this.router.close(options);
   }
 }
