@@ -139,11 +139,12 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
     try {
       if (this.closing) throw this.closedError();
       release = this.limiter.tryAcquire() ?? (await this.limiter.acquire(budget.signal(options.signal)));
+      // Each phase starts only with budget left, so the error names the phase that used it up.
+      if (budget.remainingMs <= 0) throw budget.spent();
       budget.phase = 'connecting';
       const transceiver = this.supervisor.readyTransceiver ?? (await this.supervisor.obtain(budget.signal(options.signal)));
       // close() may have come while this call waited: it is not written now.
       if (this.closing) throw this.closedError();
-      budget.phase = 'awaiting-answer';
       await this.sendWritten(transceiver, events, message, budget, options.signal);
     } catch (err) {
       const error = budget.explain(err);
@@ -159,6 +160,7 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
   private async sendWritten(transceiver: Transceiver, events: AvroFlumeEvent[], message: 'append' | 'appendBatch', budget: CallBudget, signal?: AbortSignal): Promise<void> {
     const remainingMs = budget.remainingMs;
     if (remainingMs <= 0) throw budget.spent();
+    budget.phase = 'awaiting-answer';
     const timeoutMs = Math.min(this.options.requestTimeoutMs, remainingMs);
     this.ledger.counters.eventsSent += events.length;
     // Counted, not timed: a millisecond timestamp cannot order an answer stamped in the very
