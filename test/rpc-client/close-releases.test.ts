@@ -43,6 +43,7 @@ t.test('after close() of clients in every waiting state, the process exits by it
     c: 'ClientClosedError', // waiting out the backoff: refused at once
     f: 'ClientClosedError', // failover waiting on a held handshake
     g: 'ClientClosedError', // written, cut by a forced close
+    h: 'ClientClosedError', // still connecting (TLS never answered)
   });
   // Never answered: its own request timeout and close-timeout (both 100ms, started a moment
   // apart) race; either way a typed error.
