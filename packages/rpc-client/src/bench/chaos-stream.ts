@@ -41,6 +41,8 @@ export interface StreamResult {
 export interface Stream {
   /** Calls settled so far, for a fault schedule that waits for progress. */
   readonly settledCalls: number;
+  /** Failed calls by error class name so far. */
+  readonly errors: Readonly<Record<string, number>>;
   /** Starts no further call; done still waits for the running ones (up to settleMs). */
   stop(): void;
   readonly done: Promise<StreamResult>;
@@ -117,6 +119,7 @@ export function startStream(client: RpcClient, ledger: ChaosLedger, options: Str
     get settledCalls() {
       return acknowledgedCalls + failedCalls;
     },
+    errors,
     stop: () => {
       stopped = true;
     },
