@@ -1,5 +1,6 @@
 import { type MachineInfo, formatResult, loadAverage, loadNotes, machineInfo, writeResult } from './report.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
+import { chaosScenario } from './chaos.js';
 import { failoverScenario } from './failover.js';
 import { latencyScenario } from './latency.js';
 import { memoryScenario } from './memory.js';
@@ -20,6 +21,7 @@ export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([
   [failoverScenario.name, failoverScenario],
   [latencyScenario.name, latencyScenario],
   [memoryScenario.name, memoryScenario],
+  [chaosScenario.name, chaosScenario],
 ]);
 
 export interface BenchOptions {

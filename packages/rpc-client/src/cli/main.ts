@@ -284,7 +284,7 @@ Examples:
     .addHelpText(
       'after',
       `
-Scenarios: throughput, throughput-building, throughput-wire, recovery, failover, latency, memory.
+Scenarios: throughput, throughput-building, throughput-wire, recovery, failover, latency, memory, chaos.
 Exit code 1 when a correctness check fails; missed performance targets are only reported.
 
 Examples:
