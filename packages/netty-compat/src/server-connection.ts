@@ -131,7 +131,7 @@ export class ServerConnection {
   private fail(error: FlumeRpcError): void {
     if (this.state === 'closed' || this.state === 'closing') return;
     this.state = 'closing';
-    // Nothing more is read, so the unfinished frame no longer counts; the bounds stop here too.
+    // Nothing more is read: the unfinished frame is dropped and the bounds stop here.
     this.clock.stop();
     this.release();
     this.host.onConnectionError(error, this.remoteAddress);
@@ -151,7 +151,9 @@ export class ServerConnection {
     this.fail(new ServerTimeoutError(this.remoteAddress, bound, ms));
   }
 
+  /** Stops counting the unfinished frame, and drops its bytes: nothing more is read. */
   private release(): void {
+    this.decoder.discard();
     if (this.partialBytes === 0) return;
     const held = this.partialBytes;
     this.partialBytes = 0;
