@@ -1,4 +1,5 @@
 import { ProtocolError } from './errors.js';
+import { BatchLimitError } from './server-errors.js';
 import type { AvroFlumeEvent } from './protocol.js';
 import { SHORT_STRING, cachedAscii, shortString } from './short-strings.js';
 
@@ -7,16 +8,25 @@ import { SHORT_STRING, cachedAscii, shortString } from './short-strings.js';
  * (a declared count or length beyond the bytes present is refused before any loop or
  * allocation), bodies are views of the frame, not copies. Returns the offset after the value.
  */
-export function decodeEventArray(buf: Buffer, offset: number, what: string): { value: AvroFlumeEvent[]; offset: number } {
+export function decodeEventArray(buf: Buffer, offset: number, what: string, maxEvents = Infinity): { value: AvroFlumeEvent[]; offset: number } {
   const reader = new EventReader(buf, offset, what);
   const events: AvroFlumeEvent[] = [];
   for (;;) {
     // The smallest event is two bytes (an empty map and an empty body).
     const count = reader.blockCount(2);
     if (count === 0) break;
+    checkBatch(events.length + count, maxEvents);
     for (let i = 0; i < count; i += 1) events.push(reader.event());
   }
   return { value: events, offset: reader.pos };
+}
+
+/**
+ * Refuses a batch on its declared counts, before the block's events are read: a batch over the
+ * cap costs its bytes on the wire, never an object per event.
+ */
+function checkBatch(declared: number, maxEvents: number): void {
+  if (declared > maxEvents) throw new BatchLimitError(declared, maxEvents);
 }
 
 export function decodeEvent(buf: Buffer, offset: number, what: string): { value: AvroFlumeEvent; offset: number } {
@@ -30,12 +40,13 @@ export function decodeEvent(buf: Buffer, offset: number, what: string): { value:
  * the bytes present) and counts them without building them: for a server with no handler that
  * reads events, where building them would be most of its work.
  */
-export function countEventArray(buf: Buffer, offset: number, what: string): { value: number; offset: number } {
+export function countEventArray(buf: Buffer, offset: number, what: string, maxEvents = Infinity): { value: number; offset: number } {
   const reader = new EventReader(buf, offset, what);
   let events = 0;
   for (;;) {
     const count = reader.blockCount(2);
     if (count === 0) break;
+    checkBatch(events + count, maxEvents);
     for (let i = 0; i < count; i += 1) reader.skipEvent();
     events += count;
   }

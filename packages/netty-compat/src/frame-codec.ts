@@ -109,6 +109,15 @@ export class FrameDecoder {
     return frames;
   }
 
+  /** Lets go of an unfinished frame's bytes at once (its connection is closing); accepts nothing after. */
+  discard(): void {
+    this.failed ??= new ProtocolError('Frame decoder discarded');
+    this.chunks.length = 0;
+    this.buffers = [];
+    this.available = 0;
+    this.frameBytes = 0;
+  }
+
   /** Bytes held that belong to an incomplete frame: non-zero at end of stream means truncation. */
   get bufferedBytes(): number {
     return this.available + this.frameBytes;

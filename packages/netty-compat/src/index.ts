@@ -50,3 +50,5 @@ export {
   type ServerStats,
   AvroSourceServer,
 } from './server.js';
+export { type ServerLimits, DEFAULT_SERVER_LIMITS, resolveServerLimits } from './server-limits.js';
+export { type ServerTimeout, BatchLimitError, ServerOverloadError, ServerTimeoutError } from './server-errors.js';

@@ -10,17 +10,25 @@ import type { FaultPlan } from './faults.js';
 import type { MessageTypes } from './protocol.js';
 import { countEvent, countEventArray, decodeEvent, decodeEventArray } from './event-decoder.js';
 import { undecodableBytesError } from './transport/link-errors.js';
+import type { ServerLimits } from './server-limits.js';
+import { BatchLimitError, ServerOverloadError, type ServerTimeout, ServerTimeoutError } from './server-errors.js';
+import { ConnectionClock } from './connection-clock.js';
 
 /** What the connection asks of its server: the call handler, the fault plan, and where errors go. */
 export interface ConnectionHost {
   readonly cache: ProtocolCache;
   readonly limits: FrameLimits;
+  readonly bounds: ServerLimits;
   readonly faults: FaultPlan;
   /** False when no handler reads the events of `messageName`: they are then checked and counted, not built. */
   readsEvents(messageName: string): boolean;
   /** Runs a decoded call and returns the response value (a Status for AvroSourceProtocol), or a promise of it. */
   invoke(call: ServerCall): unknown;
   onConnectionError(error: FlumeRpcError, remoteAddress: string): void;
+  /** A call refused without running its handler; it was answered with an error and the connection stays. */
+  onCallRefused(error: BatchLimitError, remoteAddress: string): void;
+  /** The bytes this connection holds in an unfinished frame changed by `delta` (server-wide bound). */
+  onPartialFrameBytes(delta: number): void;
 }
 
 /** A call as the server's handlers get it. */
@@ -56,6 +64,12 @@ export class ServerConnection {
   private answering = 0;
   private readonly held: Array<{ kind: DelayKind; action: () => void }> = [];
   private framesRead = 0;
+  /** The handshake, idle and frame-read bounds, on one timer. */
+  private readonly clock: ConnectionClock;
+  /** Bytes of an unfinished frame last reported to the host. */
+  private partialBytes = 0;
+  /** Inside onData: the timers are set once at the end of the chunk, not per call answered. */
+  private reading = false;
 
   /** `socket` is the top of the connection's socket stack (plain TCP, TLS, zlib): frames flow there. */
   constructor(
@@ -64,6 +78,9 @@ export class ServerConnection {
     private readonly host: ConnectionHost,
   ) {
     this.decoder = new FrameDecoder(host.limits);
+    const bounds = host.bounds;
+    this.clock = new ConnectionClock(Math.min(bounds.idleTimeoutMs, bounds.frameReadTimeoutMs), (bound, ms) => this.timedOut(bound, ms));
+    this.clock.set('handshake', bounds.handshakeTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => this.close());
     socket.on('end', () => {
@@ -78,9 +95,21 @@ export class ServerConnection {
     for (const { kind, action } of this.held.splice(0)) this.later(kind, action);
   }
 
+  /** Bytes of an unfinished frame this connection holds. */
+  get heldBytes(): number {
+    return this.partialBytes;
+  }
+
+  /** Closed by the server-wide bound on unfinished frames (see AvroSourceServer.onPartialFrameBytes). */
+  shed(limitBytes: number): void {
+    this.fail(new ServerOverloadError(this.remoteAddress, this.partialBytes, limitBytes));
+  }
+
   close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.clock.stop();
+    this.release();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.held.length = 0;
@@ -102,6 +131,9 @@ export class ServerConnection {
   private fail(error: FlumeRpcError): void {
     if (this.state === 'closed' || this.state === 'closing') return;
     this.state = 'closing';
+    // Nothing more is read: the unfinished frame is dropped and the bounds stop here.
+    this.clock.stop();
+    this.release();
     this.host.onConnectionError(error, this.remoteAddress);
     this.socket.pause();
     const grace = setTimeout(() => this.close(), CLOSING_GRACE_MS);
@@ -115,7 +147,48 @@ export class ServerConnection {
     this.socket.end(() => this.close());
   }
 
+  private timedOut(bound: ServerTimeout, ms: number): void {
+    this.fail(new ServerTimeoutError(this.remoteAddress, bound, ms));
+  }
+
+  /** Stops counting the unfinished frame, and drops its bytes: nothing more is read. */
+  private release(): void {
+    this.decoder.discard();
+    if (this.partialBytes === 0) return;
+    const held = this.partialBytes;
+    this.partialBytes = 0;
+    this.host.onPartialFrameBytes(-held);
+  }
+
+  /**
+   * After each chunk (and each late answer): once the handshake is done, a connection inside a
+   * frame has until the frame-read deadline of that frame; one between frames is idle only while
+   * none of its calls is being answered. Before the handshake its deadline is fixed at accept.
+   */
+  private watch(framesCompleted: boolean): void {
+    if (this.state !== 'ready') return;
+    if (!this.decoder.atFrameBoundary) {
+      // A frame completed in this chunk means the bytes held now belong to a new one.
+      if (framesCompleted || this.clock.current !== 'frame-read') this.clock.set('frame-read', this.host.bounds.frameReadTimeoutMs);
+    } else if (this.answering === 0) {
+      this.clock.set('idle', this.host.bounds.idleTimeoutMs);
+    } else {
+      this.clock.clear();
+    }
+  }
+
+  /** Reports the change in bytes held by an unfinished frame to the server-wide bound. */
+  private account(): void {
+    const held = this.decoder.bufferedBytes;
+    if (held === this.partialBytes) return;
+    const delta = held - this.partialBytes;
+    this.partialBytes = held;
+    this.host.onPartialFrameBytes(delta);
+  }
+
   private onData(chunk: Buffer): void {
+    const framesBefore = this.framesRead;
+    this.reading = true;
     // Answers to every request in this chunk that handlers settle at once leave in one write.
     this.socket.cork();
     try {
@@ -127,8 +200,12 @@ export class ServerConnection {
     } catch (err) {
       this.fail(undecodableBytesError(`Client ${this.remoteAddress}`, err, this.framesRead === 0 ? chunk : null));
     } finally {
+      this.reading = false;
       this.socket.uncork();
     }
+    if (this.state !== 'handshaking' && this.state !== 'ready') return;
+    this.watch(this.framesRead !== framesBefore);
+    this.account();
   }
 
   private onRequest(serial: number, head: DecodedRequestFrame): void {
@@ -166,9 +243,24 @@ export class ServerConnection {
       this.close();
       return;
     }
-    const call = this.decodeCall(local, messageName, body, offset);
+    let call: ServerCall;
+    let refused: BatchLimitError | null = null;
+    try {
+      call = this.decodeCall(local, messageName, body, offset);
+    } catch (err) {
+      if (!(err instanceof BatchLimitError)) throw err;
+      call = { messageName, params: null, eventCount: 0 };
+      refused = err;
+    }
     this.answering += 1;
     const answer = (outcome: CallOutcome): void => this.answer(serial, messageName, local, handshake, outcome);
+    if (refused !== null) {
+      // An error answer the client reads as a RemoteError; the frame was read whole, so the
+      // connection is still in step and stays usable for smaller batches.
+      this.host.onCallRefused(refused, this.remoteAddress);
+      answer({ error: refused });
+      return;
+    }
     let result: unknown;
     try {
       result = faults.forceStatus !== null && messageName.startsWith('append') ? faults.forceStatus : this.host.invoke(call);
@@ -200,6 +292,7 @@ export class ServerConnection {
 
   private answered(): void {
     this.answering -= 1;
+    if (this.answering === 0 && !this.reading) this.watch(false);
     this.endIfIdle();
   }
 
@@ -209,14 +302,15 @@ export class ServerConnection {
    */
   private decodeCall(local: MessageTypes, messageName: string, body: Buffer, offset: number): ServerCall {
     const what = `${messageName} parameters`;
+    const maxEvents = this.host.bounds.maxBatchEvents;
     if (this.remote!.identical && (messageName === 'appendBatch' || messageName === 'append')) {
       const batch = messageName === 'appendBatch';
       if (!this.host.readsEvents(messageName)) {
-        const counted = batch ? countEventArray(body, offset, what) : countEvent(body, offset, what);
+        const counted = batch ? countEventArray(body, offset, what, maxEvents) : countEvent(body, offset, what);
         expectEnd(body, counted.offset, what);
         return { messageName, params: null, eventCount: counted.value };
       }
-      const decoded = batch ? decodeEventArray(body, offset, what) : decodeEvent(body, offset, what);
+      const decoded = batch ? decodeEventArray(body, offset, what, maxEvents) : decodeEvent(body, offset, what);
       expectEnd(body, decoded.offset, what);
       return batch
         ? { messageName, params: { events: decoded.value }, eventCount: (decoded.value as unknown[]).length }
@@ -225,6 +319,9 @@ export class ServerConnection {
     const resolvers = this.remote!.resolversFor(messageName);
     const params = decodeValue<Record<string, unknown>>(local.request, body, offset, what, resolvers.request, resolvers.writer?.request);
     const events = params['events'];
+    // A peer with another protocol is decoded by avsc, so its batch is counted after the fact
+    // (its memory was bounded by maxFrameBytes); the handler still never sees it.
+    if (Array.isArray(events) && events.length > maxEvents) throw new BatchLimitError(events.length, maxEvents);
     return { messageName, params, eventCount: Array.isArray(events) ? events.length : 1 };
   }
 

@@ -7,6 +7,8 @@ import { serverLinkError } from './transport/link-errors.js';
 import { type LayerOrder, PLAIN_SERVER_WIRE, type ServerWireOptions } from './transport/wire-options.js';
 import { type FaultPlan, noFaults } from './faults.js';
 import { type FrameLimits, resolveLimits } from './limits.js';
+import { type ServerLimits, resolveServerLimits } from './server-limits.js';
+import { type BatchLimitError, ServerOverloadError, ServerTimeoutError } from './server-errors.js';
 import { ProtocolCache } from './protocol-cache.js';
 import { FLUME_PROTOCOL, type AvroFlumeEvent, type Status } from './protocol.js';
 import { type ConnectionHost, type ServerCall, ServerConnection } from './server-connection.js';
@@ -20,7 +22,8 @@ export interface AvroSourceHandlers {
   appendBatch?(events: AvroFlumeEvent[]): Status | Promise<Status>;
 }
 
-export interface AvroSourceServerOptions {
+/** The ServerLimits fields bound what peers can make the server hold; unset ones take their defaults. */
+export interface AvroSourceServerOptions extends Partial<ServerLimits> {
   handlers?: AvroSourceHandlers;
   limits?: Partial<FrameLimits>;
   /** Initial fault plan; `server.faults` can be changed while running. */
@@ -40,11 +43,28 @@ export interface ServerStats {
   eventsAcknowledged: number;
   callsAnswered: number;
   protocolErrors: number;
+  /** Connections closed at once because maxConnections were open. */
+  connectionsRefused: number;
+  /** Connections closed by the handshake, idle or frame-read timeout. */
+  connectionsTimedOut: number;
+  /** Connections closed to bring the bytes of unfinished frames back under maxBufferedBytes. */
+  connectionsShed: number;
+  /** appendBatch calls answered with an error for declaring more than maxBatchEvents events. */
+  batchesRefused: number;
+  /** Bytes of unfinished frames held by all connections now. */
+  partialFrameBytes: number;
 }
 
 export interface AvroSourceServerEvents {
-  /** A connection broke the protocol and was closed; the server goes on. */
+  /**
+   * A connection broke the protocol, or a timeout (ServerTimeoutError) or the partial-frame bound
+   * (ServerOverloadError) closed it; the server goes on.
+   */
   connectionError: (error: FlumeRpcError, remoteAddress: string) => void;
+  /** A connection was closed as soon as accepted: maxConnections were open. */
+  connectionRefused: (remoteAddress: string, maxConnections: number) => void;
+  /** A call was answered with an error without running its handler (too many events); its connection stays. */
+  callRefused: (error: BatchLimitError, remoteAddress: string) => void;
   listening: (port: number) => void;
 }
 
@@ -55,6 +75,7 @@ export interface AvroSourceServerEvents {
 export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> implements ConnectionHost {
   readonly cache = new ProtocolCache(FLUME_PROTOCOL);
   readonly limits: FrameLimits;
+  readonly bounds: ServerLimits;
   readonly faults: FaultPlan;
   readonly stats: ServerStats = {
     connectionsAccepted: 0,
@@ -62,6 +83,11 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
     eventsAcknowledged: 0,
     callsAnswered: 0,
     protocolErrors: 0,
+    connectionsRefused: 0,
+    connectionsTimedOut: 0,
+    connectionsShed: 0,
+    batchesRefused: 0,
+    partialFrameBytes: 0,
   };
   private listener: net.Server | null = null;
   private readonly connections = new Set<ServerConnection>();
@@ -80,6 +106,7 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
       layerOrder: options.layerOrder ?? PLAIN_SERVER_WIRE.layerOrder,
     };
     this.limits = resolveLimits(options.limits);
+    this.bounds = resolveServerLimits(options);
     this.faults = { ...noFaults(), ...options.faults };
   }
 
@@ -96,6 +123,12 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
   async listen(port = this.boundPort, host = this.boundHost): Promise<number> {
     if (this.listener) throw new Error(`Server already listening on port ${this.boundPort}`);
     const listener = net.createServer((socket) => this.accept(socket));
+    // Node closes a connection over the cap before a socket object is made: the cheapest refusal.
+    if (Number.isFinite(this.bounds.maxConnections)) listener.maxConnections = this.bounds.maxConnections;
+    listener.on('drop', (peer) => {
+      this.stats.connectionsRefused += 1;
+      this.emit('connectionRefused', `${peer?.remoteAddress ?? '?'}:${peer?.remotePort ?? '?'}`, this.bounds.maxConnections);
+    });
     await new Promise<void>((resolve, reject) => {
       listener.once('error', reject);
       listener.listen({ port, host, exclusive: true }, () => {
@@ -158,8 +191,34 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
   }
 
   onConnectionError(error: FlumeRpcError, remoteAddress: string): void {
-    this.stats.protocolErrors += 1;
+    if (error instanceof ServerTimeoutError) this.stats.connectionsTimedOut += 1;
+    else if (error instanceof ServerOverloadError) this.stats.connectionsShed += 1;
+    else this.stats.protocolErrors += 1;
     this.emit('connectionError', error, remoteAddress);
+  }
+
+  onCallRefused(error: BatchLimitError, remoteAddress: string): void {
+    this.stats.batchesRefused += 1;
+    this.emit('callRefused', error, remoteAddress);
+  }
+
+  /**
+   * Past maxBufferedBytes the server closes the connections holding the largest unfinished
+   * frames until the total fits, rather than pausing readers: a paused reader keeps its bytes and
+   * waits for others to finish, so peers that stop mid-frame would hold everyone until their
+   * frame-read timeout, while closing frees the memory at once. The largest, not the newest, goes:
+   * that is the peer costing the most, and a normal client's small frame is rarely it.
+   */
+  onPartialFrameBytes(delta: number): void {
+    const limit = this.bounds.maxBufferedBytes;
+    this.stats.partialFrameBytes += delta;
+    // Only growth sheds: a release made while shedding must not start another round.
+    if (delta <= 0 || this.stats.partialFrameBytes <= limit) return;
+    const largest = [...this.connections].filter((c) => c.heldBytes > 0).sort((a, b) => b.heldBytes - a.heldBytes);
+    for (const connection of largest) {
+      if (this.stats.partialFrameBytes <= limit) return;
+      connection.shed(limit);
+    }
   }
 
   private accept(socket: net.Socket): void {

@@ -7,12 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { integer, millisOrInfinity } from './arguments.js';
 import { InputError } from './input.js';
 import { type AvroClientOptions, CLI_DEFAULTS, UsageError, runAvroClient, summaryLine } from './avro-client.js';
 import { oneLine } from './format.js';
 import { runServe } from './serve.js';
 import { type ServeWireFlags, serveWire } from './serve-wire.js';
+import { type ServeLimitFlags, serveLimitOptions, serveLimits } from './serve-limits.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -25,23 +27,6 @@ function version(): string {
   } catch {
     return '0.0.0';
   }
-}
-
-function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
-  return (value) => {
-    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`must be a whole number${min > 0 ? ` >= ${min}` : ''}.`);
-    const number = Number(value);
-    if (!Number.isSafeInteger(number) || number < min || number > max) {
-      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `must be >= ${min}.` : `must be from ${min} to ${max}.`);
-    }
-    return number;
-  };
-}
-
-/** Milliseconds, or inf/infinity for "never" (a handshake that is never answered). */
-function millisOrInfinity(value: string): number {
-  if (/^inf(inity)?$/i.test(value.trim())) return Number.POSITIVE_INFINITY;
-  return integer(0)(value);
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -122,7 +107,7 @@ async function avroClientAction(flags: AvroClientFlags): Promise<number> {
   }
 }
 
-interface ServeFlags extends ServeWireFlags {
+interface ServeFlags extends ServeWireFlags, ServeLimitFlags {
   host: string;
   port: number;
   print?: boolean;
@@ -150,6 +135,7 @@ async function serveAction(flags: ServeFlags): Promise<number> {
         maxBytes: flags.maxBytes,
         intervalMs: flags.interval * 1000,
         wire,
+        limits: serveLimits(flags),
         faults: {
           ...(flags.stallHandshake !== undefined ? { handshakeStallMs: flags.stallHandshake } : {}),
           ...(flags.delay !== undefined ? { responseDelayMs: flags.delay } : {}),
@@ -234,7 +220,7 @@ Examples:
     )
     .action(run(avroClientAction));
 
-  program
+  const serve = program
     .command('serve')
     .description("Run a local server that behaves like Flume's Avro source (for trying things out and testing).")
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -258,11 +244,16 @@ Examples:
     .option('--keystore-type <type>', 'JKS (default, as in Flume), PKCS12 or PEM')
     .option('--compression-type <type>', "none (default) or deflate, as the Avro source's compression-type")
     .option('--compression-level <n>', 'zlib level with deflate (default 6)', integer(0, 9))
-    .option('--wire-layer-order <order>', 'with TLS and deflate: zlib-outside (Flume 1.10+, default) or tls-outside (Flume 1.9 and earlier)')
+    .option('--wire-layer-order <order>', 'with TLS and deflate: zlib-outside (Flume 1.10+, default) or tls-outside (Flume 1.9 and earlier)');
+  for (const option of serveLimitOptions()) serve.addOption(option);
+  serve
     .addHelpText(
       'after',
       `
 Stops on Ctrl-C or SIGTERM and prints the totals (events received, acknowledged, calls, connections).
+Flume's Avro source has none of the bounds above; their defaults let any client that works with
+Flume's default timeouts and batch sizes work here, while no client can hold the server: a
+timeout or the buffered-bytes bound closes that connection only and is reported on stderr.
 
 Examples:
   $ flume-rpc serve --print                              # like an agent with an Avro source and a logger sink
@@ -271,6 +262,8 @@ Examples:
   $ flume-rpc serve --stall-handshake inf                # an agent that accepts connections but never answers
   $ flume-rpc serve --keystore agent.jks --keystore-password changeit --compression-type deflate
                                                          # an agent with ssl = true and compression-type = deflate
+  $ flume-rpc serve --idle-timeout 5000 --max-connections 64 --max-buffered-bytes 64m
+                                                         # a small test agent that lets go of clients quickly
 `,
     )
     .action(run(serveAction));

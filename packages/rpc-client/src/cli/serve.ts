@@ -1,7 +1,18 @@
 import { type WriteStream, createWriteStream } from 'node:fs';
-import { type AvroFlumeEvent, AvroSourceServer, type FaultPlan, type Status, describeWire, formatAddress } from '@flume-rpc/netty-compat';
+import {
+  type AvroFlumeEvent,
+  AvroSourceServer,
+  type FaultPlan,
+  type ServerLimits,
+  type ServerStats,
+  type Status,
+  describeWire,
+  formatAddress,
+} from '@flume-rpc/netty-compat';
 import { dumpEvent, jsonLine, oneLine } from './format.js';
 import type { ServeWire } from './serve-wire.js';
+import { describeLimits } from './serve-limits.js';
+import { write, writeEvents } from './event-writer.js';
 
 export interface ServeOptions {
   host: string;
@@ -18,6 +29,8 @@ export interface ServeOptions {
   faults: Partial<FaultPlan>;
   /** TLS and compression, as an agent's Avro source with ssl / compression-type would speak. */
   wire?: ServeWire;
+  /** Timeouts and caps (unset: AvroSourceServer's defaults). */
+  limits?: Partial<ServerLimits>;
 }
 
 export interface ServeIo {
@@ -32,6 +45,8 @@ export interface ServeTotals {
   acknowledged: number;
   calls: number;
   connections: number;
+  /** What the server's bounds turned away. */
+  bounds: Pick<ServerStats, 'connectionsRefused' | 'connectionsTimedOut' | 'connectionsShed' | 'batchesRefused'>;
 }
 
 /**
@@ -46,9 +61,9 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<Serv
   const accept = async (events: AvroFlumeEvent[]): Promise<Status> => {
     received += events.length;
     try {
-      if (options.mode === 'print') await write(io.out, events.map((event) => `${dumpEvent(event, options.maxBytes)}\n`).join(''));
+      if (options.mode === 'print') await writeEvents(io.out, events, (event) => `${dumpEvent(event, options.maxBytes)}\n`);
       // Answered after the write completed, so an acknowledged event is in the file.
-      if (jsonl) await write(jsonl, events.map(jsonLine).join(''));
+      if (jsonl) await writeEvents(jsonl, events, jsonLine);
     } catch (err) {
       const message = oneLine(err instanceof Error ? err.message : String(err));
       if (writeFailure === null) io.err(`serve: cannot write events, answering FAILED: ${message}`);
@@ -64,9 +79,15 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<Serv
     handlers: readsEvents ? { append: (event) => accept([event]), appendBatch: (events) => accept(events) } : {},
     faults: options.faults,
     ...options.wire,
+    ...options.limits,
   });
   const receivedSoFar = (): number => (readsEvents ? received : server.stats.eventsAcknowledged);
   server.on('connectionError', (error, remote) => io.err(`serve: connection from ${remote} closed: ${oneLine(error.message)}`));
+  server.on('callRefused', (error, remote) => io.err(`serve: call from ${remote} refused: ${oneLine(error.message)}`));
+  // Once: at the cap, refusals can come faster than anyone reads them; the totals count them all.
+  server.once('connectionRefused', (remote, max) =>
+    io.err(`serve: connection from ${remote} refused: ${max} connections open (--max-connections); further refusals are only counted`),
+  );
 
   let port: number;
   try {
@@ -79,12 +100,20 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<Serv
   if (server.wire.tls || server.wire.compressionLevel !== null) io.err(`serve: speaking ${describeWire(server.wire)} (outermost first)`);
   const notes = describeFaults(options.faults);
   if (notes) io.err(`serve: faults: ${notes}`);
+  const bounds = describeLimits(options.limits ?? {});
+  if (bounds) io.err(`serve: bounds: ${bounds}`);
 
   const totals = (): ServeTotals => ({
     received: receivedSoFar(),
     acknowledged: server.stats.eventsAcknowledged,
     calls: server.stats.callsAnswered,
     connections: server.stats.connectionsAccepted,
+    bounds: {
+      connectionsRefused: server.stats.connectionsRefused,
+      connectionsTimedOut: server.stats.connectionsTimedOut,
+      connectionsShed: server.stats.connectionsShed,
+      batchesRefused: server.stats.batchesRefused,
+    },
   });
   let timer: NodeJS.Timeout | undefined;
   if (options.mode === 'count') {
@@ -109,6 +138,13 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<Serv
     io.out,
     `total: ${result.received} events received, ${result.acknowledged} acknowledged, ${plural(result.calls, 'call')}, ${plural(result.connections, 'connection')}\n`,
   );
+  const { connectionsRefused, connectionsTimedOut, connectionsShed, batchesRefused } = result.bounds;
+  if (connectionsRefused + connectionsTimedOut + connectionsShed + batchesRefused > 0) {
+    await write(
+      io.out,
+      `bounds: connections refused ${connectionsRefused}, timed out ${connectionsTimedOut}, closed over --max-buffered-bytes ${connectionsShed}; batches refused ${batchesRefused}\n`,
+    );
+  }
   return result;
 }
 
@@ -137,11 +173,4 @@ async function openAppend(file: string): Promise<WriteStream> {
   // Later write errors reach the write callbacks; this keeps them from crashing the process.
   stream.on('error', () => undefined);
   return stream;
-}
-
-/** Writes and waits until the stream took it (its callback), which also honours backpressure. */
-function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    stream.write(text, (err?: Error | null) => (err ? reject(err) : resolve()));
-  });
 }
