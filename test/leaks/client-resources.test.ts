@@ -80,8 +80,10 @@ t.test(`a client calling a refused port for ${DEAD_MS} ms: every call settles wi
   const late = samples.slice(-third);
   const max = (xs: Snapshot[], f: (s: Snapshot) => number) => Math.max(...xs.map(f));
   const mean = (xs: Snapshot[], f: (s: Snapshot) => number) => xs.reduce((a, s) => a + f(s), 0) / xs.length;
-  t.ok(max(late, (s) => s.fds) <= max(early, (s) => s.fds), 'file descriptors do not grow');
-  t.ok(max(late, handleCount) <= max(early, handleCount), 'active handles do not grow');
+  // A sample may catch the one connect attempt the client has in progress (its socket and its
+  // timer): that much is allowed. A leak grows with the calls, by tens over a run of hundreds.
+  t.ok(max(late, (s) => s.fds) <= max(early, (s) => s.fds) + 1, `file descriptors do not grow (${max(early, (s) => s.fds)} -> ${max(late, (s) => s.fds)})`);
+  t.ok(max(late, handleCount) <= max(early, handleCount) + 2, `active handles do not grow (${max(early, handleCount)} -> ${max(late, handleCount)})`);
   const heapGrowth = mean(late, (s) => s.heapUsed) - mean(early, (s) => s.heapUsed);
   t.ok(heapGrowth < 0.5 * MB, `heap does not grow (${(heapGrowth / 1024).toFixed(0)} KB from the first third to the last)`);
   t.ok(report.after.fds <= report.before.fds, 'after close, descriptors back to the baseline');
