@@ -9,18 +9,14 @@ import t, { type Test } from 'tap';
 import {
   type AvroFlumeEvent,
   FLUME_PROTOCOL,
-  type HandshakeRequest,
-  PING_MESSAGE,
   encodeFrame,
   encodeRequest,
 } from '@flume-rpc/netty-compat';
 import { EventBuilder, NettyAvroRpcClient, RemoteError } from '@flume-rpc/rpc-client';
 import { EVENTS_PER_WRITE, writeEvents } from '../../packages/rpc-client/dist/cli/event-writer.js';
-import { RawClient, frames } from '../fixtures/sockets.js';
+import { PING_FRAME, RawClient, frames } from '../fixtures/sockets.js';
 import { CLI, LOOPBACK, type CliProcess, runCli, startNode, within } from './helpers.js';
 
-const HANDSHAKE: HandshakeRequest = { clientHash: FLUME_PROTOCOL.hash, clientProtocol: null, serverHash: FLUME_PROTOCOL.hash, meta: {} };
-const PING = Buffer.concat(encodeFrame(1, encodeRequest(PING_MESSAGE, null, HANDSHAKE)));
 
 async function startServe(t: Test, args: string[]): Promise<{ cli: CliProcess; port: number }> {
   const cli = startNode(t, CLI, ['serve', '--port', '0', ...args]);
@@ -78,7 +74,7 @@ t.test('the flags take effect', { jobs: 4 }, async (t) => {
   t.test('--frame-read-timeout closes a byte-at-a-time sender', async (t) => {
     const { cli, port } = await startServe(t, ['--frame-read-timeout', '300']);
     const loris = await RawClient.connect(t, port);
-    loris.write(PING);
+    loris.write(PING_FRAME);
     await loris.collect(frames(1), 5000);
     const call = Buffer.concat(encodeFrame(2, encodeRequest('append', FLUME_PROTOCOL.messages.get('append')!.request.toBuffer({ event: { headers: {}, body: Buffer.from('slow') } }))));
     let sent = 0;

@@ -2,7 +2,6 @@
  * Shared by the failover and load-balancing tests: servers on 127.0.0.1 port 0 closed in
  * teardown, host lists for them, short timeouts, a fake clock, and bounded waits.
  */
-import net from 'node:net';
 import type { Test } from 'tap';
 import { AvroSourceServer, type AvroSourceServerOptions } from '@flume-rpc/netty-compat';
 import { type ConnectionOptions, type Event, EventBuilder, type HostAddress } from '@flume-rpc/rpc-client';

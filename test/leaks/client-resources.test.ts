@@ -10,11 +10,11 @@
  *   is `FLUME_RPC_LEAK_DEAD_MS=60000`): every call settles with a typed error, and descriptors,
  *   handles and heap stay flat through the run instead of growing with the calls.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
-import { refusedPort, startRecordingServer, within } from '../fixtures/rpc-server.js';
+import { runNodeChild } from '../fixtures/node-child.js';
+import { refusedPort, startRecordingServer } from '../fixtures/rpc-server.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'leak-child.mjs');
 const DEAD_MS = Number(process.env['FLUME_RPC_LEAK_DEAD_MS'] ?? 3000);
@@ -28,17 +28,9 @@ interface Snapshot {
 }
 
 async function runChild<R>(t: Test, args: string[], boundMs: number): Promise<R> {
-  const child = spawn(process.execPath, ['--expose-gc', CHILD, ...args], { cwd: path.dirname(CHILD), stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const code = await within(new Promise<number | null>((resolve) => child.once('exit', resolve)), boundMs, 'the leak-check child');
-  if (code !== 0) throw new Error(`leak-check child exited ${code}: ${stderr}`);
-  return JSON.parse(stdout.trim().split('\n').pop()!) as R;
+  const exit = await runNodeChild(t, CHILD, args, { boundMs, what: 'the leak-check child', nodeFlags: ['--expose-gc'] });
+  if (exit.code !== 0) throw new Error(`leak-check child exited ${exit.code}: ${exit.stderr}`);
+  return exit.report as R;
 }
 
 const handleCount = (s: Snapshot): number => Object.values(s.handles).reduce((a, b) => a + b, 0);

@@ -10,7 +10,6 @@ import {
   type AvroSourceHandlers,
   FLUME_PROTOCOL,
   type FlumeRpcError,
-  type HandshakeRequest,
   ProtocolError,
   decodeResponseHead,
   decodeValue,
@@ -21,6 +20,7 @@ import {
 } from '@flume-rpc/netty-compat';
 import { appendEvent, readVector } from '../fixtures/vectors.js';
 import {
+  FLUME_HANDSHAKE,
   RawClient,
   SLACK_MS,
   decodeFrames,
@@ -33,7 +33,6 @@ import {
 } from '../fixtures/sockets.js';
 import { appendInWorker, startIsolatedServer } from '../fixtures/isolated-server.js';
 
-const HANDSHAKE: HandshakeRequest = { clientHash: FLUME_PROTOCOL.hash, clientProtocol: null, serverHash: FLUME_PROTOCOL.hash, meta: {} };
 const LONG = avro.Type.forSchema('long');
 
 function int32(n: number): Buffer {
@@ -142,7 +141,7 @@ t.test('a huge buffer length is refused before its bytes arrive', async (t) => {
 });
 
 t.test('garbage after a good frame: the good frame is answered, then the connection fails', async (t) => {
-  const good = frame(1, encodeRequest('append', appendParams(appendEvent()), HANDSHAKE));
+  const good = frame(1, encodeRequest('append', appendParams(appendEvent()), FLUME_HANDSHAKE));
   const client = await misbehave(t, {
     send: (c) => {
       c.write(good);
@@ -161,7 +160,7 @@ t.test('garbage after a good frame: the good frame is answered, then the connect
 
 t.test('garbage in the same segment as a good frame', async (t) => {
   // The good frame is decoded first; its answer may be dropped with the connection.
-  const good = frame(1, encodeRequest('append', appendParams(appendEvent()), HANDSHAKE));
+  const good = frame(1, encodeRequest('append', appendParams(appendEvent()), FLUME_HANDSHAKE));
   const client = await misbehave(t, {
     send: (c) => c.write(Buffer.concat([good, Buffer.from('GET / HTTP/1.1\r\n\r\n')])),
     message: /790644820 buffers/,
@@ -190,7 +189,7 @@ t.test('a call without the handshake as the first request', async (t) => {
 
 t.test('an unknown message name: an error response first, then the connection fails', async (t) => {
   const client = await misbehave(t, {
-    send: (c) => c.write(frame(5, encodeRequest('nope', Buffer.alloc(0), HANDSHAKE))),
+    send: (c) => c.write(frame(5, encodeRequest('nope', Buffer.alloc(0), FLUME_HANDSHAKE))),
     message: /Unknown message "nope"/,
   });
   const replies = decodeFrames(client.received);
@@ -206,7 +205,7 @@ t.test('an unknown message name: an error response first, then the connection fa
 t.test('an unknown message after the handshake completed', async (t) => {
   const client = await misbehave(t, {
     send: (c) => {
-      c.write(frame(1, encodeRequest('append', appendParams(appendEvent()), HANDSHAKE)));
+      c.write(frame(1, encodeRequest('append', appendParams(appendEvent()), FLUME_HANDSHAKE)));
       void c.collect(frames(1)).then(() => c.write(frame(2, encodeRequest('nope', null))));
     },
     message: /Unknown message "nope"/,
@@ -229,7 +228,7 @@ t.test(
     const server = await startAvroSource(t);
     const client = await RawClient.connect(t, server.port);
     client.write(
-      Buffer.concat([frame(1, encodeRequest('append', appendParams(appendEvent()), HANDSHAKE)), frame(2, encodeRequest('nope', null))]),
+      Buffer.concat([frame(1, encodeRequest('append', appendParams(appendEvent()), FLUME_HANDSHAKE)), frame(2, encodeRequest('nope', null))]),
     );
     await client.waitClosed();
     t.equal(server.stats.eventsAcknowledged, 1, 'the server took the event');
@@ -248,7 +247,7 @@ for (const [mode, handlers] of PARAMETER_MODES) {
     // A map of 1 entry whose key says 4 bytes and has 1.
     const params = Buffer.from([0x02, 0x08, 0x68]);
     const client = await misbehave(t, {
-      send: (c) => c.write(frame(1, encodeRequest('append', params, HANDSHAKE))),
+      send: (c) => c.write(frame(1, encodeRequest('append', params, FLUME_HANDSHAKE))),
       message: /append parameters/,
       handlers,
     });
@@ -258,7 +257,7 @@ for (const [mode, handlers] of PARAMETER_MODES) {
   t.test(`invalid parameters: trailing bytes after a valid event (${mode})`, async (t) => {
     const params = Buffer.concat([appendParams(appendEvent()), Buffer.from([0, 0, 0])]);
     await misbehave(t, {
-      send: (c) => c.write(frame(1, encodeRequest('append', params, HANDSHAKE))),
+      send: (c) => c.write(frame(1, encodeRequest('append', params, FLUME_HANDSHAKE))),
       message: /append parameters/,
       handlers,
     });
@@ -267,7 +266,7 @@ for (const [mode, handlers] of PARAMETER_MODES) {
   t.test(`invalid parameters on a later call: earlier answers stand (${mode})`, async (t) => {
     const client = await misbehave(t, {
       send: (c) => {
-        c.write(frame(1, encodeRequest('append', appendParams(appendEvent()), HANDSHAKE)));
+        c.write(frame(1, encodeRequest('append', appendParams(appendEvent()), FLUME_HANDSHAKE)));
         void c.collect(frames(1)).then(() => c.write(frame(2, encodeRequest('append', Buffer.from([0x03])))));
       },
       message: /append parameters/,
@@ -283,7 +282,7 @@ t.test('a frame above the server\'s configured limits', async (t) => {
   t.equal(await within(bystander.append(appendEvent()), SLACK_MS, 'append'), 'OK');
   const client = await RawClient.connect(t, server.port);
   const reported = nextEvent<[FlumeRpcError, string]>(server, 'connectionError');
-  client.write(frame(1, encodeRequest('append', appendParams({ headers: {}, body: Buffer.alloc(2000) }), HANDSHAKE)));
+  client.write(frame(1, encodeRequest('append', appendParams({ headers: {}, body: Buffer.alloc(2000) }), FLUME_HANDSHAKE)));
   const [error] = await reported;
   t.ok(error instanceof ProtocolError);
   t.match(error.message, /exceeds 1024 bytes/);
@@ -343,7 +342,7 @@ t.test(
   'call metadata declaring 2^40 map entries is rejected without blocking the server',
   async (t) => {
     // A valid handshake, then call metadata: a map declaring 2^40 entries, and nothing more.
-    await staysResponsive(t, frame(1, [Buffer.concat([encodeHandshakeRequest(HANDSHAKE), HUGE_BLOCK])]), /request metadata/);
+    await staysResponsive(t, frame(1, [Buffer.concat([encodeHandshakeRequest(FLUME_HANDSHAKE), HUGE_BLOCK])]), /request metadata/);
   },
 );
 
@@ -352,7 +351,7 @@ t.test(
   'appendBatch parameters declaring 2^30 events are rejected without blocking (or exhausting) the server',
   async (t) => {
     // 2^30, not 2^40: avsc allocates `new Array(n)` first, which throws at once above 2^32 - 1.
-    await staysResponsive(t, frame(1, encodeRequest('appendBatch', LONG.toBuffer(2 ** 30), HANDSHAKE)), /appendBatch parameters/);
+    await staysResponsive(t, frame(1, encodeRequest('appendBatch', LONG.toBuffer(2 ** 30), FLUME_HANDSHAKE)), /appendBatch parameters/);
   },
 );
 

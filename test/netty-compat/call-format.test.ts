@@ -7,7 +7,6 @@ import avro from 'avsc';
 import fc from 'fast-check';
 import {
   FLUME_PROTOCOL,
-  type HandshakeRequest,
   PING_MESSAGE,
   ProtocolError,
   decodeRequestFrame,
@@ -22,13 +21,13 @@ import {
   requestHeadroom,
 } from '@flume-rpc/netty-compat';
 import { appendEvent } from '../fixtures/vectors.js';
+import { FLUME_HANDSHAKE } from '../fixtures/sockets.js';
 
 const APPEND = FLUME_PROTOCOL.messages.get('append')!;
-const HS: HandshakeRequest = { clientHash: FLUME_PROTOCOL.hash, clientProtocol: null, serverHash: FLUME_PROTOCOL.hash, meta: {} };
 
 t.test('a request is [handshake + metadata + name, params]; without handshake [metadata + name, params]', async (t) => {
   const params = APPEND.request.toBuffer({ event: appendEvent() });
-  const withHs = encodeRequest('append', params, HS);
+  const withHs = encodeRequest('append', params, FLUME_HANDSHAKE);
   t.equal(withHs.length, 2);
   t.equal(withHs[0]!.length, 35 + 1 + 7, 'handshake, empty metadata, "append"');
   t.equal(withHs[1], params, 'the parameters are passed on as they are');
@@ -36,7 +35,7 @@ t.test('a request is [handshake + metadata + name, params]; without handshake [m
   t.equal(plain[0]!.toString('hex'), '00' + '0c' + Buffer.from('append').toString('hex'));
   const body = Buffer.concat(withHs);
   const head = decodeRequestHead(body, true);
-  t.same(head.handshake, HS);
+  t.same(head.handshake, FLUME_HANDSHAKE);
   t.equal(head.messageName, 'append');
   t.same(decodeValue<{ event: unknown }>(APPEND.request, body, head.paramsOffset, 'params'), { event: appendEvent() });
   const plainHead = decodeRequestHead(Buffer.concat(plain), false);
@@ -55,13 +54,13 @@ t.test('a request framed in place is byte for byte the frame encodeFrame builds 
 
 t.test('decodeRequestFrame reads the parameters where they arrived, whatever the split', async (t) => {
   const params = APPEND.request.toBuffer({ event: appendEvent() });
-  const [head, rest] = encodeRequest('append', params, HS) as [Buffer, Buffer];
+  const [head, rest] = encodeRequest('append', params, FLUME_HANDSHAKE) as [Buffer, Buffer];
   const whole = Buffer.concat([head, rest]);
   const read = (buffers: Buffer[]) => {
     const frame = decodeRequestFrame(buffers, true);
     return { name: frame.messageName, hs: frame.handshake, value: decodeValue(APPEND.request, frame.params, frame.paramsOffset, 'params') };
   };
-  const expected = { name: 'append', hs: HS, value: { event: appendEvent() } };
+  const expected = { name: 'append', hs: FLUME_HANDSHAKE, value: { event: appendEvent() } };
   const asJava = decodeRequestFrame([head, rest], true);
   t.equal(asJava.params, rest, 'head in its own buffer (Java, ours): the parameters buffer itself, not a copy');
   t.equal(asJava.paramsOffset, 0);
@@ -73,7 +72,7 @@ t.test('decodeRequestFrame reads the parameters where they arrived, whatever the
 });
 
 t.test('a ping is the handshake with an empty message name and no parameters', async (t) => {
-  const ping = encodeRequest(PING_MESSAGE, null, HS);
+  const ping = encodeRequest(PING_MESSAGE, null, FLUME_HANDSHAKE);
   t.equal(ping.length, 1);
   const head = decodeRequestHead(ping[0]!, true);
   t.equal(head.messageName, '');

@@ -12,8 +12,6 @@ import {
   DEFAULT_SERVER_LIMITS,
   FLUME_PROTOCOL,
   type FlumeRpcError,
-  type HandshakeRequest,
-  PING_MESSAGE,
   ProtocolError,
   RemoteError,
   ServerOverloadError,
@@ -25,12 +23,9 @@ import {
   encodeRequest,
 } from '@flume-rpc/netty-compat';
 import { appendEvent } from '../fixtures/vectors.js';
-import { RawClient, SLACK_MS, frames, nextEvent, openTransceiver, startAvroSource, within } from '../fixtures/sockets.js';
+import { PING_FRAME, RawClient, SLACK_MS, frames, nextEvent, openTransceiver, startAvroSource, within } from '../fixtures/sockets.js';
 
-const HANDSHAKE: HandshakeRequest = { clientHash: FLUME_PROTOCOL.hash, clientProtocol: null, serverHash: FLUME_PROTOCOL.hash, meta: {} };
 
-/** A handshake-only request (a ping), as a client's first frame. */
-const PING = Buffer.concat(encodeFrame(1, encodeRequest(PING_MESSAGE, null, HANDSHAKE)));
 
 function int32(n: number): Buffer {
   const b = Buffer.alloc(4);
@@ -52,7 +47,7 @@ async function until(condition: () => boolean, ms: number, what: string): Promis
 /** A raw client that has completed the Avro handshake (its ping answered). */
 async function handshaken(t: Test, port: number): Promise<RawClient> {
   const client = await RawClient.connect(t, port);
-  client.write(PING);
+  client.write(PING_FRAME);
   const answer = await client.collect(frames(1));
   if (answer.closed) throw new Error('the server closed the connection instead of answering the handshake');
   return client;
@@ -100,7 +95,7 @@ t.test('handshake timeout: a client that connects and says nothing is closed; on
 t.test('handshake timeout: half a handshake frame is no handshake', async (t) => {
   const server = await startAvroSource(t, { handshakeTimeoutMs: 300 });
   const client = await RawClient.connect(t, server.port);
-  client.write(PING.subarray(0, PING.length - 3));
+  client.write(PING_FRAME.subarray(0, PING_FRAME.length - 3));
   await expectTimeout(t, server, 'handshake', 300);
   await client.waitClosed();
 });

@@ -4,11 +4,11 @@
  * client never used, failover and load-balancing clients), a process holding nothing else
  * exits on its own, at once. A socket or a ref'd timer left behind would keep it alive.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { SLACK_MS, refusedPort, startRecordingServer, within } from '../fixtures/rpc-server.js';
+import { runNodeChild } from '../fixtures/node-child.js';
+import { SLACK_MS, refusedPort, startRecordingServer } from '../fixtures/rpc-server.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'rpc-client-close-child.mjs');
 
@@ -18,22 +18,13 @@ t.test('after close() of clients in every waiting state, the process exits by it
   const responseStalled = await startRecordingServer(t, { faults: { responseDelayMs: Infinity } });
   const refused = await refusedPort();
 
-  const child = spawn(process.execPath, [CHILD, String(healthy.port), String(handshakeStalled.port), String(responseStalled.port), String(refused)], {
-    cwd: path.dirname(CHILD),
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const args = [healthy.port, handshakeStalled.port, responseStalled.port, refused].map(String);
+  const { code, at, stderr, report: printed } = await runNodeChild(t, CHILD, args, {
+    boundMs: 20_000,
+    what: 'the child process to exit (something was left open after close)',
   });
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
-
-  const { code, at } = await within(exited, 20_000, 'the child process to exit (something was left open after close)');
   t.equal(code, 0, `the child ran cleanly${stderr ? `: ${stderr}` : ''}`);
-  const report = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { closed?: boolean; at?: number; outcomes?: Record<string, string> };
+  const report = (printed ?? {}) as { closed?: boolean; at?: number; outcomes?: Record<string, string> };
   t.equal(report.closed, true, 'every close() resolved');
   const { d, ...others } = report.outcomes ?? {};
   t.same(others, {
