@@ -12,6 +12,7 @@ import avro from 'avsc';
 import { ZlibLayer } from '@flume-rpc/netty-compat';
 import { EventBuilder } from '@flume-rpc/rpc-client';
 import { javaProtocolText } from '../fixtures/vectors.js';
+import { startRawServer } from '../fixtures/sockets.js';
 import { LOOPBACK, SLACK_MS, clientFor, makeCertificates, propsFor, startServer, within } from './helpers.js';
 
 const certs = await makeCertificates();
@@ -42,23 +43,12 @@ async function avscServer(t: Test, stack: Stack): Promise<{ port: number; batche
     batches.push(req.events);
     cb(null, 'OK');
   });
-  const sockets = new Set<net.Socket>();
-  const listener = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
+  const { port } = await startRawServer(t, (socket) => {
     const stream = wrap(socket, stack, true);
     stream.on('error', () => undefined);
     server.createChannel(stream);
   });
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        listener.close(() => resolve());
-      }),
-  );
-  await new Promise<void>((resolve) => listener.listen(0, LOOPBACK, resolve));
-  return { port: (listener.address() as net.AddressInfo).port, batches };
+  return { port, batches };
 }
 
 for (const stack of ['tls', 'deflate', 'tls+deflate'] as const) {

@@ -7,7 +7,7 @@ import type { Test } from 'tap';
 import { AvroSourceServer, type AvroSourceServerOptions } from '@flume-rpc/netty-compat';
 import { type Event, EventBuilder, type FlumeRpcError, type RpcClient, RpcClientFactory } from '@flume-rpc/rpc-client';
 import { type Certificates, makeCertificates } from '../fixtures/certificates.js';
-import { LOOPBACK, SLACK_MS, within } from '../fixtures/sockets.js';
+import { LOOPBACK, SLACK_MS, startRawServer, within } from '../fixtures/sockets.js';
 
 export { LOOPBACK, SLACK_MS, within, makeCertificates, type Certificates };
 
@@ -79,14 +79,13 @@ export interface RecordingProxy {
 /** A TCP proxy to 127.0.0.1:target that records the client's bytes: what crosses the wire, unchanged. */
 export async function startRecordingProxy(t: Test, target: number): Promise<RecordingProxy> {
   const upstream: Buffer[][] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
+  // The agent side closes with its client, and the client is destroyed in the raw server's teardown.
+  const { port } = await startRawServer(t, (client) => {
     const chunks: Buffer[] = [];
     upstream.push(chunks);
     const agent = net.connect({ host: LOOPBACK, port: target });
+    agent.on('error', () => undefined);
     for (const socket of [client, agent]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
       socket.on('close', () => {
         client.destroy();
         agent.destroy();
@@ -98,13 +97,5 @@ export async function startRecordingProxy(t: Test, target: number): Promise<Reco
     });
     agent.on('data', (chunk: Buffer) => client.write(chunk));
   });
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
-  return { port: (server.address() as net.AddressInfo).port, upstream };
+  return { port, upstream };
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError } from '@flume-rpc/netty-compat';
+import type { CloseOptions } from './rpc-client.js';
 
 /** Waits `ms`, or rejects with AbortError as soon as the signal fires. */
 export async function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
@@ -53,12 +54,17 @@ export function settleWithin(promise: Promise<unknown>, ms: number, signal?: Abo
   });
 }
 
-/** Aborts `force` when `signal` fires before `until` settles (a close given an AbortSignal). */
-export function forceOnAbort(signal: AbortSignal, force: AbortController, until: Promise<unknown>): void {
-  if (signal.aborted) {
-    force.abort(signal.reason);
+/**
+ * Applies a close() call's options to a close in progress (`until`): `force` aborts `force` now,
+ * a `signal` aborts it when it fires before the close is over.
+ */
+export function forceCloseWhen(options: CloseOptions, force: AbortController, until: Promise<unknown>): void {
+  const { signal } = options;
+  if (options.force || signal?.aborted) {
+    force.abort(signal?.reason);
     return;
   }
+  if (!signal) return;
   const onAbort = (): void => force.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   const detach = (): void => signal.removeEventListener('abort', onAbort);

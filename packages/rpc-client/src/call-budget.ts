@@ -1,4 +1,5 @@
 import { AbortError } from '@flume-rpc/netty-compat';
+import { requireInteger } from './config.js';
 import { type CallPhase, CallTimeoutError } from './errors.js';
 
 /**
@@ -72,4 +73,9 @@ export class CallBudget {
     this.detachCaller?.();
     this.detachCaller = null;
   }
+}
+
+/** A call's budget: its own `timeoutMs` when given (checked like the call-timeout key), else the client's call-timeout. */
+export function callBudgetMs(timeoutMs: number | undefined, callTimeoutMs: number): number {
+  return timeoutMs === undefined ? callTimeoutMs : requireInteger('timeoutMs', timeoutMs, 1);
 }

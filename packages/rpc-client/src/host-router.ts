@@ -1,6 +1,6 @@
 import { AbortError, FlumeRpcError } from '@flume-rpc/netty-compat';
-import { forceOnAbort } from './abortable.js';
-import { requireInteger } from './config.js';
+import { forceCloseWhen } from './abortable.js';
+import { callBudgetMs } from './call-budget.js';
 import {
   AllHostsFailedError,
   CallTimeoutError,
@@ -111,8 +111,7 @@ export class HostRouter {
       await Promise.allSettled(this.slots.map((slot) => slot.close({ signal: this.forced.signal })));
       await Promise.allSettled(this.ledger.calls);
     })();
-    if (options.force) this.forced.abort();
-    else if (options.signal) forceOnAbort(options.signal, this.forced, this.closing);
+    forceCloseWhen(options, this.forced, this.closing);
     return this.closing;
   }
 
@@ -127,7 +126,7 @@ export class HostRouter {
    */
   private async route(send: (client: NettyAvroRpcClient, timeoutMs: number) => Promise<void>, events: number, options: SendOptions): Promise<void> {
     const { signal } = options;
-    const budgetMs = options.timeoutMs === undefined ? this.callTimeoutMs : requireInteger('timeoutMs', options.timeoutMs, 1);
+    const budgetMs = callBudgetMs(options.timeoutMs, this.callTimeoutMs);
     const startedAt = Date.now();
     const failures: HostFailure[] = [];
     for (const slot of this.policy.order()) {

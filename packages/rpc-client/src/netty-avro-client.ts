@@ -7,9 +7,9 @@ import {
   type Status,
   type Transceiver,
 } from '@flume-rpc/netty-compat';
-import { forceOnAbort, settleWithin } from './abortable.js';
-import { CallBudget } from './call-budget.js';
-import { type ConnectionOptions, type HostAddress, defaultConnectionOptions, requireInteger, validateHost } from './config.js';
+import { forceCloseWhen, settleWithin } from './abortable.js';
+import { CallBudget, callBudgetMs } from './call-budget.js';
+import { type ConnectionOptions, type HostAddress, defaultConnectionOptions, validateHost } from './config.js';
 import { type ConnectionCounters, ConnectionSupervisor, type SupervisorEvents } from './connection-supervisor.js';
 import type { ConnectivityState } from './connectivity.js';
 import { type Acknowledge, DeliveryLedger, sendInBatches } from './delivery-ledger.js';
@@ -105,8 +105,7 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
 
   close(options: CloseOptions = {}): Promise<void> {
     this.closing ??= this.shutDown();
-    if (options.force) this.forced.abort();
-    else if (options.signal) forceOnAbort(options.signal, this.forced, this.closing);
+    forceCloseWhen(options, this.forced, this.closing);
     return this.closing;
   }
 
@@ -133,8 +132,7 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
    * status. The fast path (a free slot, a ready connection) makes no timer and no signal.
    */
   private async sendOne(events: AvroFlumeEvent[], message: 'append' | 'appendBatch', options: SendOptions): Promise<void> {
-    const budgetMs = options.timeoutMs === undefined ? this.options.callTimeoutMs : requireInteger('timeoutMs', options.timeoutMs, 1);
-    const budget = new CallBudget(budgetMs, (spent) => this.budgetSpent(spent));
+    const budget = new CallBudget(callBudgetMs(options.timeoutMs, this.options.callTimeoutMs), this.budgetSpent);
     let release: (() => void) | null = null;
     try {
       if (this.closing) throw this.closedError();
@@ -189,10 +187,11 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
     if (status !== 'OK') throw new StatusError(status, this.address, events.length);
   }
 
-  private budgetSpent(budget: CallBudget): CallTimeoutError {
+  /** Made once, not per call: the budget's error, naming the last connection failure while connecting. */
+  private readonly budgetSpent = (budget: CallBudget): CallTimeoutError => {
     const cause = budget.phase === 'connecting' ? this.supervisor.lastFailure : null;
     return new CallTimeoutError(this.address, budget.budgetMs, budget.waitedMs, budget.phase, cause);
-  }
+  };
 
   private closedError(cause?: unknown, detail = 'is closed'): ClientClosedError {
     return new ClientClosedError(`Client for ${this.address} ${detail}`, cause === undefined ? undefined : { cause }, detail !== 'is closed');
