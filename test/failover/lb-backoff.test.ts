@@ -1,6 +1,7 @@
 /**
- * backoff = true: a host that failed is left out of the rotation for 1 s, 2 s, 4 s ... up to
- * maxBackoff on consecutive failures, then let back in; all on an injected clock, so no waiting.
+ * backoff = true: a host that failed is left out of the rotation for 2 s, 4 s, 8 s ... up to
+ * maxBackoff on consecutive failures (Flume's OrderSelector), then let back in; all on an injected
+ * clock, so no waiting.
  */
 import t from 'tap';
 import { LoadBalancingRpcClient } from '@flume-rpc/rpc-client';
@@ -17,7 +18,7 @@ t.test('a failed host is excluded, then restored when its backoff has passed', a
   await client.append(event('first')); // round robin starts at h1: it fails, h2 takes the call
   t.same(acked(servers), [0, 1, 0]);
   t.equal(h1().consecutiveFailures, 1);
-  t.equal(h1().excludedUntil, clock.time + 1000, 'excluded for 1 s');
+  t.equal(h1().excludedUntil, clock.time + 2000, 'excluded for 2 s, as OrderSelector (1000 << 1)');
   t.equal(h1().active, false, 'out of the rotation');
 
   for (let i = 0; i < 10; i += 1) await client.append(event(i));
@@ -25,14 +26,14 @@ t.test('a failed host is excluded, then restored when its backoff has passed', a
   t.same(acked(servers), [0, 6, 5], 'the others share the calls');
 
   // Let back in while still down: it fails on its next turn, and stays out twice as long.
-  clock.advance(1000);
+  clock.advance(2000);
   t.equal(h1().active, true, 'restored to the rotation');
   for (let i = 0; i < 3; i += 1) await client.append(event(`probe ${i}`));
   t.equal(h1().attempts, 2, 'tried on its turn');
-  t.equal(h1().penaltyMs, 2000);
-  clock.advance(2000);
-  for (let i = 0; i < 3; i += 1) await client.append(event(`probe again ${i}`));
   t.equal(h1().penaltyMs, 3000, '4 s capped at maxBackoff');
+  clock.advance(3000);
+  for (let i = 0; i < 3; i += 1) await client.append(event(`probe again ${i}`));
+  t.equal(h1().penaltyMs, 3000, 'still capped');
   t.equal(h1().excludedUntil, clock.time + 3000);
 
   // Back up: after its exclusion it gets its share again.
@@ -47,25 +48,33 @@ t.test('a failed host is excluded, then restored when its backoff has passed', a
   t.equal(client.counters.eventsFailed, 0, 'no call failed throughout');
 });
 
-t.test("Flume's rule: a failure long after the previous one counts as a first failure", async (t) => {
+t.test("Flume's window (FLUME-2229): a host failing every 10 s keeps growing exclusions; an hour of quiet starts again", async (t) => {
   const clock = new FakeClock();
   const servers = await startServers(t, 2);
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST, backoff: true, now: clock.now });
   t.teardown(() => client.close());
   const h1 = () => client.hostStates()[0]!;
   servers[0]!.setFaults({ forceStatus: 'FAILED' });
-  await client.append(event(1));
-  clock.advance(1000);
-  await client.append(event(2));
-  await client.append(event(3));
-  t.equal(h1().penaltyMs, 2000, 'failed again right after its 1 s: consecutive');
-  // Longer than the last backoff (2 s) + Flume's 2 s grace since the last failure.
-  clock.advance(4001);
-  await client.append(event(4));
-  await client.append(event(5));
+  const earned: number[] = [];
+  for (let round = 0; round < 7; round += 1) {
+    // Two calls: round robin gives h1 one of them whenever it is in the rotation.
+    await client.append(event(`a${round}`));
+    await client.append(event(`b${round}`));
+    earned.push(h1().penaltyMs);
+    t.equal(h1().excludedUntil, clock.time + h1().penaltyMs, `round ${round}: excluded from this failure on`);
+    // A flapping agent: it fails again 10 s after its exclusion ended, well within Flume's hour.
+    clock.advance(h1().penaltyMs + 10_000);
+  }
+  t.same(earned, [2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000], "OrderSelector's 1000 << n, capped at maxBackoff's 30 s");
+  t.equal(h1().consecutiveFailures, 7);
+
+  // Quiet for longer than the last exclusion + 1 h: the next failure is a first failure again.
+  clock.advance(60 * 60 * 1000 + 30_000 - 10_000 + 1);
+  await client.append(event('after an hour'));
+  await client.append(event('after an hour, 2'));
   t.equal(h1().consecutiveFailures, 1, 'the count started again');
-  t.equal(h1().penaltyMs, 1000);
-  t.same(acked(servers), [0, 5]);
+  t.equal(h1().penaltyMs, 2000);
+  t.equal(client.counters.eventsFailed, 0, 'h2 took every call h1 failed');
 });
 
 t.test('without backoff (the default) a failed host is never excluded', async (t) => {

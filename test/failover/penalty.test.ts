@@ -81,8 +81,27 @@ t.test('failover: the cool-down of a host that keeps failing grows to maxpenalty
   t.equal(dead().consecutiveFailures, 7);
   t.same(acked([backup!]), [14], 'every call was delivered by the backup');
 
-  clock.advance(10_000 + 2000 + 1);
+  // A host that was let back in and failed again within the hour is still failing (FLUME-2229).
+  clock.advance(30 * 60 * 1000);
+  await client.append(event('half an hour later'));
+  t.equal(dead().consecutiveFailures, 8, 'within the last cool-down + 1 h: consecutive');
+  clock.advance(10_000 + 60 * 60 * 1000);
   await client.append(event('much later'));
-  t.equal(dead().penaltyMs, 1000, 'a failure long after the last one starts again at the base');
+  t.equal(dead().penaltyMs, 1000, 'a failure more than the last cool-down + 1 h later starts again at the base');
   t.equal(dead().consecutiveFailures, 1);
+});
+
+t.test("HostPenalty: OrderSelector's counter stops at 16, and its window is exact", async (t) => {
+  const clock = new FakeClock();
+  const penalty = new HostPenalty({ baseMs: 2000, maxMs: Number.MAX_SAFE_INTEGER, graceMs: 3_600_000, resetOnSuccess: false }, clock.now);
+  for (let i = 0; i < 20; i += 1) penalty.recordFailure();
+  t.equal(penalty.consecutiveFailures, 16, 'EXP_BACKOFF_COUNTER_LIMIT');
+  t.equal(penalty.lastPenalty, 1000 * (1 << 16), 'the longest exclusion Flume can give: 1000 << 16 ms');
+
+  const hour = new HostPenalty({ baseMs: 2000, maxMs: 30_000, graceMs: 3_600_000, resetOnSuccess: false }, clock.now);
+  hour.recordFailure();
+  clock.advance(2000 + 3_600_000 - 1);
+  t.equal(hour.recordFailure(), 4000, 'one ms inside the previous exclusion + 1 h: consecutive');
+  clock.advance(4000 + 3_600_000);
+  t.equal(hour.recordFailure(), 2000, 'exactly the previous exclusion + 1 h later: a first failure (Flume: allowableDiff > delta)');
 });

@@ -2,7 +2,7 @@ import { RoutedRpcClient } from './routed-client.js';
 import type { FlumeRpcError } from '@flume-rpc/netty-compat';
 import { FLUME_DEFAULTS, type FailoverClientConfig, type HostAddress, requireInteger } from './config.js';
 import { ConfigurationError } from './errors.js';
-import { DEFAULT_PENALTY_BASE_MS, DEFAULT_PENALTY_GRACE_MS, HostPenalty } from './host-penalty.js';
+import { DEFAULT_PENALTY_BASE_MS, FLUME_SEQUENTIAL_RANGE_MS, HostPenalty } from './host-penalty.js';
 import { type HostFailure, HostRouter } from './host-router.js';
 import { type HostState, HostSlot } from './host-slot.js';
 import { type MultiHostOptions, checkHosts, hostConnectionOptions } from './multi-host-options.js';
@@ -29,7 +29,7 @@ export interface FailoverRpcClientOptions extends MultiHostOptions {
   maxPenaltyMs?: number;
   /** The first cool-down (ms, default 1000); it doubles with each consecutive failure. */
   penaltyBaseMs?: number;
-  /** A failure later than the previous cool-down + this (ms, default 2000) starts the count again. */
+  /** A failure later than the previous cool-down + this (ms, default one hour: Flume's OrderSelector window) starts the count again. */
   penaltyGraceMs?: number;
 }
 
@@ -57,7 +57,7 @@ export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> 
     const policy = {
       baseMs: requireInteger('penalty-base', options.penaltyBaseMs ?? DEFAULT_PENALTY_BASE_MS, 1),
       maxMs: requireInteger('maxpenalty', options.maxPenaltyMs ?? FLUME_DEFAULTS.maxPenaltyMs, 1),
-      graceMs: requireInteger('penalty-grace', options.penaltyGraceMs ?? DEFAULT_PENALTY_GRACE_MS, 0),
+      graceMs: requireInteger('penalty-grace', options.penaltyGraceMs ?? FLUME_SEQUENTIAL_RANGE_MS, 0),
       resetOnSuccess: true,
     };
     const connection = hostConnectionOptions(options.options, options.hostConnection);

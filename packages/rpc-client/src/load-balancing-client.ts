@@ -1,7 +1,7 @@
 import { RoutedRpcClient } from './routed-client.js';
 import type { FlumeRpcError } from '@flume-rpc/netty-compat';
 import { FLUME_DEFAULTS, type HostAddress, type LoadBalancingClientConfig, requireInteger } from './config.js';
-import { DEFAULT_PENALTY_BASE_MS, DEFAULT_PENALTY_GRACE_MS, HostPenalty } from './host-penalty.js';
+import { FLUME_FIRST_BACKOFF_MS, FLUME_SEQUENTIAL_RANGE_MS, HostPenalty } from './host-penalty.js';
 import { HostRouter } from './host-router.js';
 import { type HostSelector, RandomSelector, resolveHostSelector } from './host-selector.js';
 import { type HostState, HostSlot } from './host-slot.js';
@@ -23,9 +23,9 @@ export interface LoadBalancingRpcClientOptions extends MultiHostOptions {
   backoff?: boolean;
   /** `maxBackoff` (ms, default 30000, also for 0 as in Flume): the longest exclusion. */
   maxBackoffMs?: number;
-  /** The first exclusion (ms, default 1000); it doubles with each consecutive failure. */
+  /** The first exclusion (ms, default 2000 as Flume's OrderSelector: `1000 << 1`); it doubles with each consecutive failure. */
   backoffBaseMs?: number;
-  /** A failure later than the previous exclusion + this (ms, default 2000) starts the count again. */
+  /** A failure later than the previous exclusion + this (ms, default one hour: Flume's CONSIDER_SEQUENTIAL_RANGE) starts the count again. */
   backoffGraceMs?: number;
   /** The random source of the `random` selector, for tests. */
   random?: () => number;
@@ -34,7 +34,7 @@ export interface LoadBalancingRpcClientOptions extends MultiHostOptions {
 /**
  * Spreads calls over several hosts (Flume's LoadBalancingRpcClient): each call asks the host
  * selector for an order and tries the hosts in it until one acknowledges, so concurrent calls go
- * to different hosts at once. With backoff, a host that failed is left out for 1 s, 2 s, 4 s ...
+ * to different hosts at once. With backoff, a host that failed is left out for 2 s, 4 s, 8 s ...
  * up to maxBackoff. A batch is sent whole to one host; one that failed is sent whole to the next
  * (at-least-once). See docs/failover.md.
  */
@@ -56,10 +56,10 @@ export class LoadBalancingRpcClient extends RoutedRpcClient<LoadBalancingRpcClie
     this.backoff = options.backoff ?? false;
     const policy = {
       // Without backoff failures are still counted (hostStates) but exclude nothing.
-      baseMs: this.backoff ? requireInteger('backoff-base', options.backoffBaseMs ?? DEFAULT_PENALTY_BASE_MS, 1) : 0,
+      baseMs: this.backoff ? requireInteger('backoff-base', options.backoffBaseMs ?? FLUME_FIRST_BACKOFF_MS, 1) : 0,
       // Flume reads 0 as unset.
       maxMs: requireInteger('maxBackoff', options.maxBackoffMs || FLUME_DEFAULTS.maxBackoffMs, 1),
-      graceMs: requireInteger('backoff-grace', options.backoffGraceMs ?? DEFAULT_PENALTY_GRACE_MS, 0),
+      graceMs: requireInteger('backoff-grace', options.backoffGraceMs ?? FLUME_SEQUENTIAL_RANGE_MS, 0),
       // Flume's OrderSelector forgets failures only with time, not on success.
       resetOnSuccess: false,
     };
