@@ -108,6 +108,8 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
   private readonly speaksFlume: boolean;
   private phaseDeadline: Deadline | null;
   private closeError: FlumeRpcError | null = null;
+  /** Set by closeWhenIdle: the connection closes with this reason once its last call settles. */
+  private closeWhenIdleReason: string | null = null;
   private readyWaiters: Array<{ resolve: () => void; reject: (e: FlumeRpcError) => void }> = [];
   /** Time of the last response frame, so the layer above can tell a stalled peer from a slow call. */
   lastResponseAt = 0;
@@ -194,6 +196,15 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
   /** Closes the connection; pending calls are rejected with ConnectionClosedError. Idempotent. */
   close(reason = 'closed by the client'): void {
     this.fail(new ConnectionClosedError(`Connection to ${this.address} ${reason}`));
+  }
+
+  /**
+   * Closes the connection once every call on it has settled, at once when none is pending; calls
+   * on it still get their answers. The caller sends no new calls here (they would hold it open).
+   */
+  closeWhenIdle(reason = 'closed by the client when idle'): void {
+    this.closeWhenIdleReason = reason;
+    if (this.pendingCount === 0) this.close(reason);
   }
 
   private enqueue(messageName: string, message: MessageTypes, encoded: Buffer | EncodedParams, options: CallOptions): Promise<unknown> {
@@ -345,6 +356,7 @@ export class Transceiver extends EventEmitter<TransceiverEvents> {
     call.detachSignal = null;
     if (outcome instanceof FlumeRpcError) call.reject(outcome);
     else call.resolve(outcome.value);
+    if (this.closeWhenIdleReason !== null && this.pendingCount === 0) this.close(this.closeWhenIdleReason);
   }
 
   private onData(chunk: Buffer): void {

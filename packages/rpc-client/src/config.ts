@@ -28,6 +28,12 @@ export interface ConnectionOptions {
    * (calls not written yet are rejected at once). Default: request-timeout, as Flume's close waits.
    */
   closeTimeoutMs: number;
+  /**
+   * `reset-connection-interval` (the Avro sink's key, in seconds there; ms here): replace the
+   * connection once it has lived this long, between calls, so a load balancer in front of several
+   * agents spreads clients again (FLUME-1926). 0: never.
+   */
+  resetConnectionIntervalMs: number;
   /** `max-retries` (ours): further connect+handshake attempts after the first fails. */
   maxRetries: number;
   /** `retry-backoff-initial` (ms, ours). */
@@ -144,6 +150,7 @@ export function defaultConnectionOptions(overrides: Partial<ConnectionOptions> =
     handshakeTimeoutMs,
     callTimeoutMs: connectTimeoutMs + handshakeTimeoutMs + requestTimeoutMs,
     closeTimeoutMs: requestTimeoutMs,
+    resetConnectionIntervalMs: 0,
     maxRetries: 3,
     retryBackoffInitialMs: 100,
     retryBackoffMaxMs: 5_000,
@@ -182,6 +189,7 @@ export function validateConnectionOptions(options: ConnectionOptions): void {
   ];
   for (const [field, key] of positive) requireInteger(key, options[field], 1);
   requireInteger('close-timeout', options.closeTimeoutMs, 0);
+  requireInteger('reset-connection-interval', options.resetConnectionIntervalMs, 0);
   requireInteger('max-retries', options.maxRetries, 0);
   requireInteger('retry-backoff-initial', options.retryBackoffInitialMs, 0);
   requireInteger('max-pending', options.maxPending, 0);

@@ -34,7 +34,10 @@ export interface SupervisorEvents {
 
 export interface ConnectionCounters {
   connectionsOpened: number;
+  /** Connections opened after the first, resets included. */
   reconnects: number;
+  /** Connections replaced because reset-connection-interval elapsed. */
+  connectionResets: number;
   connectFailures: number;
   handshakeFailures: number;
 }
@@ -44,13 +47,20 @@ export interface ConnectionCounters {
  * calls wait; retries connect and handshake failures (nothing was sent yet) up to max-retries
  * with backoff; after a failed round makes the next call wait out the backoff so a dead server
  * is not hammered; and opens a fresh connection whenever the last one is gone.
+ *
+ * With reset-connection-interval, a connection that has lived that long is replaced: a new one
+ * is opened beside it, new calls go to it once it is ready, and the old one closes when its last
+ * call is answered. No call waits for or fails because of a reset; a reset that cannot connect
+ * leaves the old connection in use and is tried again an interval later.
  */
 export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
   readonly address: string;
-  readonly counters: ConnectionCounters = { connectionsOpened: 0, reconnects: 0, connectFailures: 0, handshakeFailures: 0 };
+  readonly counters: ConnectionCounters = { connectionsOpened: 0, reconnects: 0, connectionResets: 0, connectFailures: 0, handshakeFailures: 0 };
   private current: ConnectivityState = 'idle';
   private transceiver: Transceiver | null = null;
-  private opening: Transceiver | null = null;
+  /** Connections being opened (a call's attempt, a reset's replacement): stopConnecting closes them. */
+  private readonly opening = new Set<Transceiver>();
+  private resetTimer: NodeJS.Timeout | null = null;
   private attempt: Promise<Transceiver> | null = null;
   private readonly backoff: Backoff;
   /** Earliest time the next round of attempts may start, after a round that failed. */
@@ -72,6 +82,11 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
 
   get state(): ConnectivityState {
     return this.current;
+  }
+
+  /** Read through a getter so that checks after an await are not narrowed away by TypeScript. */
+  private get stopped(): boolean {
+    return this.current === 'shutdown';
   }
 
   /** The connection, when it is ready and the client is not closing: calls can be written now. */
@@ -110,7 +125,8 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
     if (this.current === 'shutdown') return;
     this.setState('shutdown');
     this.shutdownController.abort(this.closedError());
-    this.opening?.close('closed: client shut down');
+    this.cancelReset();
+    for (const transceiver of this.opening) transceiver.close('closed: client shut down');
   }
 
   /** Stops connecting and closes the connection, for good; calls still on it fail. */
@@ -131,7 +147,7 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
       await this.waitUnlessShutdown(delayMs);
       this.setState('connecting');
       try {
-        return await this.open();
+        return this.adopt(await this.dial());
       } catch (err) {
         lastError = asFlumeError(err);
         if (this.current === 'shutdown') throw this.closedError(err);
@@ -151,7 +167,8 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
-  private async open(): Promise<Transceiver> {
+  /** One connect and handshake; counts its failure. */
+  private async dial(): Promise<Transceiver> {
     const transceiver = new Transceiver({
       host: this.host.host,
       port: this.host.port,
@@ -160,7 +177,7 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
       requestTimeoutMs: this.options.requestTimeoutMs,
       wire: this.wire,
     });
-    this.opening = transceiver;
+    this.opening.add(transceiver);
     transceiver.on('state', (state) => {
       if (state === 'handshaking') this.emit('connect', this.address);
     });
@@ -173,8 +190,13 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
       else this.counters.connectFailures += 1;
       throw err;
     } finally {
-      this.opening = null;
+      this.opening.delete(transceiver);
     }
+    return transceiver;
+  }
+
+  /** Makes a ready connection the one calls use. */
+  private adopt(transceiver: Transceiver): Transceiver {
     if (this.counters.connectionsOpened > 0) this.counters.reconnects += 1;
     this.counters.connectionsOpened += 1;
     this.backoff.reset();
@@ -183,12 +205,50 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
     this.transceiver = transceiver;
     this.setState('ready');
     this.emit('ready', this.address);
+    this.scheduleReset();
     return transceiver;
+  }
+
+  private scheduleReset(): void {
+    this.cancelReset();
+    if (this.options.resetConnectionIntervalMs <= 0 || this.stopped) return;
+    this.resetTimer = setTimeout(() => void this.resetConnection(), this.options.resetConnectionIntervalMs);
+    // A periodic reset is no reason to keep the process alive.
+    this.resetTimer.unref();
+  }
+
+  private cancelReset(): void {
+    if (this.resetTimer !== null) clearTimeout(this.resetTimer);
+    this.resetTimer = null;
+  }
+
+  /** Make before break: the old connection serves calls until the new one is ready, then drains. */
+  private async resetConnection(): Promise<void> {
+    this.resetTimer = null;
+    const old = this.transceiver;
+    if (old === null || this.stopped) return;
+    let fresh: Transceiver;
+    try {
+      fresh = await this.dial();
+    } catch {
+      // Counted as a connect or handshake failure; the old connection carries on.
+      if (this.transceiver === old) this.scheduleReset();
+      return;
+    }
+    if (this.stopped || this.transceiver !== old) {
+      // Shut down, or the old connection broke meanwhile and calls took the usual path: not needed.
+      fresh.close('closed: not needed after a connection reset');
+      return;
+    }
+    this.counters.connectionResets += 1;
+    this.adopt(fresh);
+    old.closeWhenIdle('closed: reset-connection-interval elapsed');
   }
 
   private onClose(transceiver: Transceiver, cause: FlumeRpcError): void {
     if (this.transceiver !== transceiver) return;
     this.transceiver = null;
+    this.cancelReset();
     this.emit('disconnect', this.address, cause);
     if (this.current === 'ready') this.setState('idle');
   }

@@ -48,6 +48,7 @@ function zeroCounters(): NettyAvroRpcClientCounters {
     eventsFailed: 0,
     connectionsOpened: 0,
     reconnects: 0,
+    connectionResets: 0,
     connectFailures: 0,
     handshakeFailures: 0,
   };

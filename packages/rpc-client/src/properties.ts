@@ -9,6 +9,7 @@ import {
   parseHostAddress,
 } from './config.js';
 import { ConfigurationError } from './errors.js';
+import { SINK_ONLY_KEYS, fromSinkSection } from './sink-properties.js';
 
 /** Flume's client properties: a plain object of strings (like Java's Properties) or a Map. */
 export type FlumeProperties = Readonly<Record<string, string>> | ReadonlyMap<string, string>;
@@ -66,6 +67,7 @@ const KNOWN_KEYS = new Set([
   'compression-type',
   'ssl',
   'wire-layer-order',
+  'reset-connection-interval',
   ...SSL_ONLY_KEYS,
   ...INTEGER_KEYS.map(([key]) => key),
 ]);
@@ -91,10 +93,11 @@ export function parsePropertiesText(text: string): Record<string, string> {
  * the other settings make meaningless, go to `warn`: no key is accepted and silently unused.
  */
 export function parseClientProperties(properties: FlumeProperties, warn: WarningSink = defaultWarn): ClientConfig {
-  const props = properties instanceof Map ? Object.fromEntries(properties) : { ...(properties as Record<string, string>) };
-  for (const [key, value] of Object.entries(props)) {
+  const given = properties instanceof Map ? Object.fromEntries(properties) : { ...(properties as Record<string, string>) };
+  for (const [key, value] of Object.entries(given)) {
     if (typeof value !== 'string') throw new ConfigurationError(key, value, 'property values must be strings');
   }
+  const props = fromSinkSection(given, warn);
   const get = (key: string): string | undefined => {
     const value = props[key];
     return value === undefined ? undefined : value.trim();
@@ -177,6 +180,9 @@ function parseConnectionOptions(get: (key: string) => string | undefined): Conne
     if (value !== undefined) overrides[field] = value.split(/\s+/).filter(Boolean);
   }
   overrides.wireLayerOrder = get('wire-layer-order') as ConnectionOptions['wireLayerOrder'] | undefined;
+  // Seconds, as in the Avro sink's configuration.
+  const resetSeconds = parseInteger('reset-connection-interval', get('reset-connection-interval'), 0);
+  if (resetSeconds !== undefined) overrides.resetConnectionIntervalMs = resetSeconds * 1000;
   return defaultConnectionOptions(overrides);
 }
 
@@ -231,7 +237,7 @@ function reportUnknownKeys(props: Record<string, string>, hosts: HostAddress[], 
       if (!aliases.has(alias)) throw new ConfigurationError(key, props[key], `names alias ${alias}, which is not in hosts (${[...aliases].join(' ')})`);
       continue;
     }
-    throw new ConfigurationError(key, props[key], 'is not a client property this SDK knows (see docs/configuration.md); nothing is ignored silently');
+    throw new ConfigurationError(key, props[key], `is not a client property this SDK knows${spellingHint(key)} (see docs/configuration.md); nothing is ignored silently`);
   }
 }
 
@@ -244,6 +250,13 @@ function reportUnusedKeys(props: Record<string, string>, options: ConnectionOpti
   if ('wire-layer-order' in props && !(options.ssl && options.compressionType === 'deflate')) {
     warn('wire-layer-order is set but only matters with both ssl = true and compression-type = deflate');
   }
+}
+
+/** Names the known key a misspelt one most likely meant: same letters, other case or separators. */
+function spellingHint(key: string): string {
+  const letters = (name: string): string => name.toLowerCase().replace(/[-_.]/g, '');
+  const meant = [...KNOWN_KEYS, ...IGNORED_KEYS.keys(), ...SINK_ONLY_KEYS].find((known) => letters(known) === letters(key));
+  return meant === undefined ? '' : `; did you mean ${meant}?`;
 }
 
 function splitOnce(key: string): [string, string | undefined] {
