@@ -1,6 +1,7 @@
 /**
  * `npm run demo` (node packages/rpc-client/dist/cli/demo.js) on its own: it starts its server,
- * sends the bundled sample log, stops the server by PID and checks the counts agree.
+ * sends the bundled sample log, stops the server by PID and checks the counts agree; then an
+ * agent stalls its handshakes and recovers, and the same client must send again.
  */
 import t from 'tap';
 import { DEMO, runCli, startNode, within } from './helpers.js';
@@ -17,6 +18,33 @@ t.test('the demo runs and every event sent is received', async (t) => {
   const pid = /kill -TERM (\d+)/.exec(exit.stdout)?.[1];
   t.ok(pid, 'the demo names the server PID it stops');
   t.notOk(isAlive(Number(pid)), 'the server process is not running any more');
+});
+
+t.test('the demo shows the same client recovering from a stalled handshake', async (t) => {
+  const demo = startNode(t, DEMO, []);
+  const exit = await within(demo.exited, 20_000, 'the demo to finish');
+  t.equal(exit.code, 0, 'exit code 0', { stdout: exit.stdout, stderr: exit.stderr });
+  const out = exit.stdout;
+  const figure = (label: string): number => Number(new RegExp(`^${label}\\s+(\\d+)`, 'm').exec(out)?.[1] ?? Number.NaN);
+  // The stall was felt: handshakes timed out and the client retried.
+  t.match(out, /client: FLUME_RPC_HANDSHAKE_TIMEOUT .*; retry 1 in \d+ ms/);
+  t.ok(figure('connection attempts that timed out') > 0, 'handshake timeouts counted');
+  t.ok(figure('retries made during the stall') > 0, 'retries made');
+  t.ok(Number.isFinite(figure('stall detected \\(first handshake timeout\\)')), 'time to detect the stall printed');
+  // Then it recovered, with the same instance, after the agent did.
+  const recovered = out.indexOf('agent: answers handshakes again');
+  const firstAck = out.indexOf('client: first batch acknowledged since the recovery, same client instance');
+  t.ok(recovered > 0 && firstAck > recovered, 'the first batch after the recovery comes after the agent recovered');
+  t.ok(Number.isFinite(figure('first batch acknowledged after recovery')), 'time to the first batch after recovery printed');
+  t.ok(figure('events acknowledged: since the stall began') > 0, 'events delivered after the stall');
+  // Nothing lost: the agent acknowledged exactly what the client was told was acknowledged.
+  const clientAcked = figure('events acknowledged: before the stall') + figure('events acknowledged: since the stall began');
+  t.equal(figure('events acknowledged by the agent'), clientAcked, 'agent and client agree');
+  t.match(out, /OK: the same client recovered \d+ ms after the agent did/);
+  // Flume's side is described from its source, and says so.
+  t.match(out, /Flume's Java NettyAvroRpcClient in the same situation, as its source reads/);
+  t.match(out, /described, not run/);
+  t.match(out, /RPC failed, client in an invalid state: DEAD/);
 });
 
 t.test('a demo killed with SIGKILL leaves no server behind', async (t) => {

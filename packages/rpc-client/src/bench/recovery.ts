@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { AvroSourceServer, HandshakeTimeoutError } from '@flume-rpc/netty-compat';
+import { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { NettyAvroRpcClient } from '../netty-avro-client.js';
+import { BatchProducer, type StallRound, delay, stallAndRecover } from './handshake-stall.js';
 import type { Scenario, ScenarioContext, ScenarioResult, Verdict } from './scenario.js';
 import { standardWorkload } from './workload.js';
 
@@ -34,18 +35,9 @@ export const recoveryScenario: Scenario = {
   run: runRecovery,
 };
 
-interface Round {
-  recoveryMs: number;
-  /** Calls reported failed while the server stalled. */
-  failedDuringStall: number;
-  /** Connection attempts whose handshake failed (each then retried or reported). */
-  handshakeTimeouts: number;
-}
-
 /**
- * One client, one producer sending batches back to back, and a server that stalls handshakes
- * (its connections dropped, so the client must handshake again) and later recovers. The
- * producer never rebuilds the client: what is measured is the client healing itself.
+ * Rounds of stallAndRecover on one client and one producer sending batches back to back; the
+ * producer never rebuilds the client.
  */
 async function runRecovery(context: ScenarioContext): Promise<ScenarioResult> {
   const settings = context.quick ? QUICK : FULL;
@@ -64,49 +56,23 @@ async function runRecovery(context: ScenarioContext): Promise<ScenarioResult> {
     retryBackoffInitialMs: settings.retryBackoffInitialMs,
     retryBackoffMaxMs: settings.retryBackoffMaxMs,
   });
-  let lastAckAt = 0;
-  let failures = 0;
-  let reportedHandshakeTimeouts = 0;
-  let stopping = false;
-  const acked: Array<() => void> = [];
-  const producer = (async () => {
-    // Bounded by the rounds: the loop ends when the last round has recovered.
-    while (!stopping) {
-      try {
-        await client.appendBatch(workload.events);
-        lastAckAt = performance.now();
-        for (const wake of acked.splice(0)) wake();
-      } catch (err) {
-        failures += 1;
-        if (err instanceof HandshakeTimeoutError) reportedHandshakeTimeouts += 1;
-      }
-    }
-  })();
-  const nextAck = (): Promise<void> => new Promise((resolve) => acked.push(resolve));
-  const rounds: Round[] = [];
+  const producer = new BatchProducer(client, workload.events);
+  const rounds: StallRound[] = [];
   try {
-    await nextAck();
+    await Promise.race([producer.nextAck(), delay(settings.recoveryBoundMs)]);
     for (let round = 0; round < settings.rounds; round += 1) {
-      const failuresBefore = failures;
-      const timeoutsBefore = client.counters.handshakeFailures;
-      server.setFaults({ handshakeStallMs: Number.POSITIVE_INFINITY });
-      server.dropConnections();
-      await delay(settings.stallMs);
-      const recoveredAt = performance.now();
-      const firstAck = nextAck();
-      server.setFaults({ handshakeStallMs: 0 });
-      await Promise.race([firstAck, delay(settings.recoveryBoundMs)]);
-      const recoveryMs = lastAckAt >= recoveredAt ? lastAckAt - recoveredAt : Number.POSITIVE_INFINITY;
-      rounds.push({ recoveryMs, failedDuringStall: failures - failuresBefore, handshakeTimeouts: client.counters.handshakeFailures - timeoutsBefore });
-      context.log(`round ${round + 1}: first batch acknowledged ${recoveryMs.toFixed(1)} ms after recovery`);
-      await nextAck();
+      const result = await stallAndRecover(server, producer, settings);
+      rounds.push(result);
+      context.log(`round ${round + 1}: first batch acknowledged ${result.recoveryMs.toFixed(1)} ms after recovery`);
+      await Promise.race([producer.nextAck(), delay(settings.recoveryBoundMs)]);
     }
   } finally {
-    stopping = true;
-    await Promise.race([producer, delay(2000)]);
+    await producer.stop();
     await client.close();
     await server.close();
   }
+  const failures = producer.failures;
+  const reportedHandshakeTimeouts = producer.handshakeTimeoutFailures;
   const counters = client.counters;
   const times = rounds.map((r) => r.recoveryMs).sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)] ?? Number.NaN;
@@ -170,6 +136,3 @@ async function runRecovery(context: ScenarioContext): Promise<ScenarioResult> {
   };
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -26,6 +26,9 @@ export function loadAverage(): number {
   return os.loadavg()[0] ?? 0;
 }
 
+/** The note a result gets when other work competed for the CPUs during it. */
+export const COMPETING_WORK_NOTE = 'WARNING: other work was competing for the CPUs during this run; do not quote these figures';
+
 /**
  * The bench itself keeps about two processes busy (client and server); a load well above the
  * core count means something else competed for the CPUs and the figures are low and noisy.
@@ -33,7 +36,7 @@ export function loadAverage(): number {
 export function loadNotes(machine: MachineInfo, before: number, after: number): string[] {
   const notes = [`1-minute load average ${before.toFixed(2)} before, ${after.toFixed(2)} after, on ${machine.cpus} cpus`];
   if (Math.max(before, after) > machine.cpus + 0.5) {
-    notes.push('WARNING: other work was competing for the CPUs during this run; do not quote these figures');
+    notes.push(COMPETING_WORK_NOTE);
   }
   return notes;
 }

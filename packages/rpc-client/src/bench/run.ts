@@ -5,6 +5,7 @@ import { failoverScenario } from './failover.js';
 import { latencyScenario } from './latency.js';
 import { memoryScenario } from './memory.js';
 import { regenerateBenchChart } from './chart.js';
+import { refuseDocsAfterRun, refuseDocsBeforeRun } from './docs-update.js';
 import { recoveryScenario } from './recovery.js';
 import { throughputBuildingScenario, throughputScenario } from './throughput.js';
 import { throughputWireScenario } from './throughput-wire.js';
@@ -30,6 +31,8 @@ export interface BenchOptions {
   /** Where result files go; `bench-results` at the cwd by convention (git-ignored). */
   outDir: string;
   log: (line: string) => void;
+  /** Redraw docs/benchmarks.svg from this run (a full run on an idle machine only); default false. */
+  updateDocs?: boolean;
 }
 
 export interface BenchSummary {
@@ -39,6 +42,8 @@ export interface BenchSummary {
   files: string[];
   /** False when any scenario's correctness check failed (targets missed do not count). */
   ok: boolean;
+  /** Why --update-docs was refused (before the run: then nothing ran), or null. */
+  docsRefusal: string | null;
 }
 
 /** Runs the named scenarios in order (all registered ones when the list is empty). */
@@ -50,6 +55,8 @@ export async function runBench(options: BenchOptions): Promise<BenchSummary> {
     throw new Error(`Unknown scenario ${unknown.join(', ')}; known: ${[...SCENARIOS.keys()].join(', ')}`);
   }
   const machine = machineInfo();
+  const refusedBefore = options.updateDocs ? refuseDocsBeforeRun(machine, options.quick, loadAverage()) : null;
+  if (refusedBefore) return { machine, results: [], files: [], ok: true, docsRefusal: refusedBefore };
   const results: ScenarioResult[] = [];
   const files: string[] = [];
   for (const name of names) {
@@ -62,7 +69,9 @@ export async function runBench(options: BenchOptions): Promise<BenchSummary> {
     files.push(file);
     options.log(`wrote ${file}`);
   }
-  if (!options.quick) await regenerateBenchChart(options.outDir, options.log); // docs/benchmarks.svg from the full results
   const ok = results.every((result) => result.checks.every((check) => check.ok));
-  return { machine, results, files, ok };
+  const docsRefusal = options.updateDocs ? refuseDocsAfterRun(results) : null;
+  if (options.updateDocs && !docsRefusal) await regenerateBenchChart(options.outDir, options.log); // docs/benchmarks.svg
+  else if (!options.updateDocs && !options.quick) options.log('docs/benchmarks.svg left as it is (--update-docs redraws it from this run)');
+  return { machine, results, files, ok, docsRefusal };
 }

@@ -154,6 +154,7 @@ async function serveAction(flags: ServeFlags): Promise<number> {
 
 interface BenchFlags {
   quick?: boolean;
+  updateDocs?: boolean;
   scenario: string[];
   out: string;
 }
@@ -166,8 +167,11 @@ async function benchAction(flags: BenchFlags): Promise<number> {
     quick: flags.quick ?? false,
     outDir: path.resolve(flags.out),
     log: (line) => console.log(line),
+    updateDocs: flags.updateDocs ?? false,
   });
-  return summary.ok ? EXIT_OK : EXIT_FAILED;
+  if (summary.docsRefusal) process.stderr.write(`flume-rpc bench: ${summary.docsRefusal}\n`);
+  if (!summary.ok) return EXIT_FAILED;
+  return summary.docsRefusal ? EXIT_USAGE : EXIT_OK;
 }
 
 function buildProgram(setExitCode: (code: number) => void): Command {
@@ -274,11 +278,16 @@ Examples:
     .option('--quick', 'short windows and one round: a smoke run in seconds, not a figure to quote')
     .option('--scenario <name>', 'scenario to run (repeatable; default: all)', collect, [])
     .option('--out <dir>', 'where result files go', 'bench-results')
+    .option('--update-docs', 'also redraw docs/benchmarks.svg from this run (a full run on an idle machine only)')
     .addHelpText(
       'after',
       `
 Scenarios: throughput, throughput-building, throughput-wire, recovery, failover, latency, memory, chaos.
 Exit code 1 when a correctness check fails; missed performance targets are only reported.
+Nothing under docs/ is written without --update-docs. With it, exit code 2 (docs left as they
+are) for --quick, for a 1-minute load average above half the cpus before the run (nothing is
+run; FLUME_RPC_BENCH_MAX_LOAD sets another limit), or when a scenario ran with other work
+competing for the cpus (the result files are written).
 
 Examples:
   $ flume-rpc bench --quick
