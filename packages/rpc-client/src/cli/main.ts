@@ -250,7 +250,8 @@ Examples:
     .addHelpText(
       'after',
       `
-Stops on Ctrl-C or SIGTERM and prints the totals (events received, acknowledged, calls, connections).
+Stops on Ctrl-C or SIGTERM and prints the totals: events received, acknowledged and refused
+(answered FAILED or UNKNOWN, e.g. by --fail), calls answered and refused, connections.
 Flume's Avro source has none of the bounds above; their defaults let any client that works with
 Flume's default timeouts and batch sizes work here, while no client can hold the server: a
 timeout or the buffered-bytes bound closes that connection only and is reported on stderr.
