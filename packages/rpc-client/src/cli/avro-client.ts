@@ -99,7 +99,16 @@ export async function runAvroClient(options: AvroClientOptions, io: AvroClientIo
   const window = config.options.maxInflight;
 
   const started = Date.now();
-  const summary: AvroClientSummary = { target, read: 0, acknowledged: 0, failed: 0, elapsedMs: 0, interrupted: false, error: null, completedFiles: options.dirname === undefined ? null : 0 };
+  const summary: AvroClientSummary = {
+    target,
+    read: 0,
+    acknowledged: 0,
+    failed: 0,
+    elapsedMs: 0,
+    interrupted: false,
+    error: null,
+    completedFiles: options.dirname === undefined ? null : 0,
+  };
   // Stops reading: on interrupt, or when a batch failed.
   const stop = new AbortController();
   const onInterrupt = (): void => {
