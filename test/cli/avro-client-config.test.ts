@@ -8,19 +8,19 @@ import t from 'tap';
 import { RpcClientFactory } from '@flume-rpc/rpc-client';
 import { LOOPBACK, SAMPLE, closedPort, recordingServer, runCli } from './helpers.js';
 
-t.test('-c: a client properties file (default client) and flags that override it', async (t) => {
+t.test('-P: a client properties file (default client) and flags that override it', async (t) => {
   const server = await recordingServer(t);
   const dir = t.testdir({
     'client.properties': `client.type = default\nhosts = h1\nhosts.h1 = ${LOOPBACK}:${server.port}\nbatch-size = 3\nmaxIoWorkers = 4\n`,
   });
   const conf = path.join(dir, 'client.properties');
-  const first = await runCli(t, ['avro-client', '-c', conf], { input: '1\n2\n3\n4\n5\n' });
+  const first = await runCli(t, ['avro-client', '-P', conf], { input: '1\n2\n3\n4\n5\n' });
   t.equal(first.code, 0, first.stderr);
   t.same(server.calls, [3, 2], 'batch-size from the file');
   t.match(first.stderr, /warning: Specifying the number of workers is no longer supported/, 'a key Flume ignores too is warned about, as Flume does');
   const typo = path.join(dir, 'typo.properties');
   fs.writeFileSync(typo, `hosts = h1\nhosts.h1 = ${LOOPBACK}:${server.port}\nbatch-sise = 3\n`);
-  const refused = await runCli(t, ['avro-client', '-c', typo], { input: '1\n' });
+  const refused = await runCli(t, ['avro-client', '--rpcProps', typo], { input: '1\n' });
   t.equal(refused.code, 2, 'an unknown key is a configuration error');
   t.match(refused.stderr, /batch-sise/);
 
@@ -41,7 +41,7 @@ function available(clientType: string): boolean {
 }
 
 if (available('default_failover')) {
-  t.test('-c with client.type=default_failover: a dead first host fails over to the next', async (t) => {
+  t.test('-P with client.type=default_failover: a dead first host fails over to the next', async (t) => {
     const server = await recordingServer(t);
     const dead = await closedPort();
     const dir = t.testdir({
@@ -55,7 +55,7 @@ if (available('default_failover')) {
         '',
       ].join('\n'),
     });
-    const result = await runCli(t, ['avro-client', '-c', path.join(dir, 'failover.properties')], { input: 'x\ny\nz\n' });
+    const result = await runCli(t, ['avro-client', '-P', path.join(dir, 'failover.properties')], { input: 'x\ny\nz\n' });
     t.equal(result.code, 0, result.stderr);
     t.same(server.bodies(), ['x', 'y', 'z']);
     t.match(result.stdout, /3 acknowledged/);
@@ -65,7 +65,7 @@ if (available('default_failover')) {
 }
 
 if (available('default_loadbalance')) {
-  t.test('-c with client.type=default_loadbalance spreads batches over the hosts', async (t) => {
+  t.test('-P with client.type=default_loadbalance spreads batches over the hosts', async (t) => {
     const one = await recordingServer(t);
     const two = await recordingServer(t);
     const dir = t.testdir({
@@ -79,7 +79,7 @@ if (available('default_loadbalance')) {
         '',
       ].join('\n'),
     });
-    const result = await runCli(t, ['avro-client', '-c', path.join(dir, 'lb.properties'), '--max-inflight', '1'], { input: '1\n2\n3\n4\n5\n6\n7\n8\n' });
+    const result = await runCli(t, ['avro-client', '-P', path.join(dir, 'lb.properties'), '--max-inflight', '1'], { input: '1\n2\n3\n4\n5\n6\n7\n8\n' });
     t.equal(result.code, 0, result.stderr);
     t.equal(one.events.length + two.events.length, 8, 'every event arrived once');
     t.ok(one.events.length > 0 && two.events.length > 0, `both hosts got batches (${one.calls.length} and ${two.calls.length} calls)`);
@@ -106,11 +106,12 @@ t.test('a bad flag exits 2 with a message', async (t) => {
   t.match(both.stderr, /not both/);
 });
 
-t.test('a missing input file exits 1 naming it, before connecting', async (t) => {
+t.test('a missing input file exits 2 naming it, before connecting', async (t) => {
   const port = await closedPort();
   const result = await runCli(t, ['avro-client', '-H', LOOPBACK, '-p', String(port), '-F', '/nonexistent/file.log']);
-  t.equal(result.code, 1);
-  t.match(result.stderr, /cannot read \/nonexistent\/file\.log: ENOENT/);
+  t.equal(result.code, 2);
+  t.match(result.stderr, /-F\/--filename \/nonexistent\/file\.log: ENOENT/);
+  t.notMatch(result.stderr, /ECONNREFUSED|attempt/, 'nothing tried to connect');
 });
 
 t.test('an unreachable host exits 1 with one line naming the host and the error', async (t) => {

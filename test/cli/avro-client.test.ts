@@ -2,7 +2,7 @@
  * `flume-rpc avro-client` as a user runs it: a child process sending to an in-test
  * AvroSourceServer on 127.0.0.1.
  */
-import { readFile, symlink } from 'node:fs/promises';
+import { readFile, readdir, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
 import { LOOPBACK, SAMPLE, recordingServer, runCli } from './helpers.js';
@@ -53,7 +53,7 @@ t.test('-R adds the header file to every event', async (t) => {
   for (const event of server.events) t.same(event.headers, { host: 'web-1', logtype: 'access', 'with space': 'a b' });
 });
 
-t.test('--dirname sends every regular file of a directory, in name order', async (t) => {
+t.test('--dirname sends every regular file of a directory, oldest first, and renames each to .COMPLETED', async (t) => {
   const server = await recordingServer(t);
   const dir = t.testdir({
     logs: {
@@ -62,19 +62,29 @@ t.test('--dirname sends every regular file of a directory, in name order', async
       'c.log': '',
       sub: { 'ignored.log': 'not sent\n' },
     },
+    'outside.log': 'o1\no2\n',
   });
   const logs = path.join(dir, 'logs');
-  await symlink(path.join(logs, 'a.log'), path.join(logs, 'd-link.log'));
+  // Flume's spooling reader takes the oldest file first (modification time, then name).
+  await utimes(path.join(logs, 'b.log'), 1_000, 1_000);
+  await utimes(path.join(logs, 'a.log'), 2_000, 2_000);
+  await utimes(path.join(logs, 'c.log'), 2_000, 2_000);
+  await symlink(path.join(dir, 'outside.log'), path.join(logs, 'd-link.log'));
   const result = await runCli(t, ['avro-client', '-H', LOOPBACK, '-p', String(server.port), '--dirname', logs]);
   t.equal(result.code, 0, result.stderr);
-  t.same(server.bodies(), ['a1', 'a2', 'b1', 'b2', 'a1', 'a2'], 'a.log (its last line alone), b.log, the empty c.log, the symlink; not the subdirectory');
+  t.same(server.bodies(), ['b1', 'b2', 'a1', 'a2', 'o1', 'o2'], 'b.log, a.log (its last line alone), the empty c.log, the symlink (newest); not the subdirectory');
+  t.same(server.calls, [2, 2, 2], 'a batch never spans two files');
+  t.same((await readdir(logs)).sort(), ['a.log.COMPLETED', 'b.log.COMPLETED', 'c.log.COMPLETED', 'd-link.log.COMPLETED', 'sub']);
+  t.match(result.stdout, /6 events read, 6 acknowledged, 0 failed, 4 files completed/);
 });
 
 t.test('--help shows the flags and examples', async (t) => {
   const result = await runCli(t, ['avro-client', '--help']);
   t.equal(result.code, 0);
-  for (const flag of ['--host', '--port', '--filename', '--headerFile', '--dirname', '--conf', '--batch-size', '--connect-timeout', '--request-timeout', '--max-retries']) {
+  for (const flag of ['--host', '--port', '--filename', '--headerFile', '--dirname', '--file-suffix', '--rpcProps', '--conf-file', '--conf <dir>', '--batch-size', '--connect-timeout', '--request-timeout', '--max-retries']) {
     t.match(result.stdout, flag);
   }
   t.match(result.stdout, /Examples:/);
+  t.match(result.stdout, /flume-ng avro-client sends 5 events per call/, 'the batch size difference is stated');
+  t.match(result.stdout, /Exit codes: 0 .*; 1 .*; 2 bad usage/s);
 });

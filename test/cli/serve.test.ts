@@ -36,7 +36,7 @@ t.test('--print shows each event as Flume\'s logger sink; SIGTERM prints totals'
   t.equal(lines[1], `Event: { headers:{host=web-1, type=greeting} body: 68 65 6C 6C 6F 20 66 6C 75 6D 65                hello flume }`);
   t.equal(lines[2], `Event: { headers:{} body: 00 41 FF                                        .A. }`);
   t.equal(lines[3], 'Event: { headers:{} body: }');
-  t.match(exit.stdout, /^total: 3 events received, 3 acknowledged, 2 calls, 1 connection$/m);
+  t.match(exit.stdout, /^total: 3 events received, 3 acknowledged, 0 refused; 2 calls, 0 refused; 1 connection$/m);
 });
 
 t.test('started with an IPC channel, serve stops by itself when its parent goes', async (t) => {
@@ -49,7 +49,7 @@ t.test('started with an IPC channel, serve stops by itself when its parent goes'
   cli.child.disconnect();
   const exit = await within(cli.exited, 10_000, 'serve to stop on its own');
   t.equal(exit.code, 0, exit.stderr);
-  t.match(exit.stdout, /^total: 2 events received, 2 acknowledged, 1 call, 1 connection$/m);
+  t.match(exit.stdout, /^total: 2 events received, 2 acknowledged, 0 refused; 1 call, 0 refused; 1 connection$/m);
 });
 
 t.test('--jsonl appends events as JSON lines (utf8 text or base64); SIGINT stops it', async (t) => {
@@ -70,15 +70,33 @@ t.test('--jsonl appends events as JSON lines (utf8 text or base64); SIGINT stops
   cli.kill('SIGINT');
   const exit = await within(cli.exited, 10_000, 'serve to stop');
   t.equal(exit.code, 0, exit.stderr);
-  t.match(exit.stdout, /^total: 2 events received, 2 acknowledged, 1 call, 1 connection$/m);
+  t.match(exit.stdout, /^total: 2 events received, 2 acknowledged, 0 refused; 1 call, 0 refused; 1 connection$/m);
 });
 
 t.test('fault flags: --fail, --delay, --stall-handshake, --drop-every', { jobs: 4 }, async (t) => {
-  t.test('--fail answers FAILED', async (t) => {
-    const { port } = await startServe(t, ['--fail']);
-    const error = await client(t, port).append(EventBuilder.withBody('x')).catch((err: unknown) => err);
+  t.test('--fail answers FAILED, and the totals count the refused calls and events', async (t) => {
+    const { cli, port } = await startServe(t, ['--fail']);
+    const c = client(t, port);
+    const error = await c.append(EventBuilder.withBody('x')).catch((err: unknown) => err);
     t.type(error, StatusError);
     t.equal((error as StatusError).status, 'FAILED');
+    const batch = await c.appendBatch([EventBuilder.withBody('a'), EventBuilder.withBody('b'), EventBuilder.withBody('c')]).catch((err: unknown) => err);
+    t.type(batch, StatusError);
+    await c.close();
+    cli.kill('SIGTERM');
+    const exit = await within(cli.exited, 10_000, 'serve to stop');
+    t.equal(exit.code, 0, exit.stderr);
+    t.match(exit.stdout, /^total: 4 events received, 0 acknowledged, 4 refused; 2 calls, 2 refused; 1 connection$/m);
+  });
+  t.test('--fail with --print: nothing is printed, the refusals are still counted', async (t) => {
+    const { cli, port } = await startServe(t, ['--fail', '--print']);
+    const c = client(t, port);
+    await c.appendBatch([EventBuilder.withBody('a'), EventBuilder.withBody('b')]).catch(() => undefined);
+    await c.close();
+    cli.kill('SIGTERM');
+    const exit = await within(cli.exited, 10_000, 'serve to stop');
+    t.notMatch(exit.stdout, /Event:/);
+    t.match(exit.stdout, /^total: 2 events received, 0 acknowledged, 2 refused; 1 call, 1 refused; 1 connection$/m);
   });
   t.test('--delay holds every answer', async (t) => {
     const { port } = await startServe(t, ['--delay', '400']);
@@ -104,7 +122,7 @@ t.test('fault flags: --fail, --delay, --stall-handshake, --drop-every', { jobs: 
     await Promise.all([first.close(), third.close()]);
     cli.kill('SIGTERM');
     const exit = await within(cli.exited, 10_000, 'serve to stop');
-    t.match(exit.stdout, /total: 2 events received, 2 acknowledged, 2 calls, 3 connections/);
+    t.match(exit.stdout, /total: 2 events received, 2 acknowledged, 0 refused; 2 calls, 0 refused; 3 connections/);
   });
 });
 

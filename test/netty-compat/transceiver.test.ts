@@ -178,6 +178,11 @@ t.test('forceStatus answers every append with that status without asking the han
   server.faults.forceStatus = null;
   t.equal(await within(transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
   t.equal(handled, 1);
+  t.same(
+    [server.stats.callsAnswered, server.stats.callsFailed, server.stats.eventsFailed, server.stats.eventsAcknowledged],
+    [2, 1, 1, 1],
+    'the forced answer is counted as an answered call that failed',
+  );
 });
 
 t.test('calls the local protocol cannot encode fail before reaching the wire', async (t) => {

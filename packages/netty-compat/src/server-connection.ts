@@ -263,7 +263,7 @@ export class ServerConnection {
     }
     let result: unknown;
     try {
-      result = faults.forceStatus !== null && messageName.startsWith('append') ? faults.forceStatus : this.host.invoke(call);
+      result = this.host.invoke(call);
     } catch (err) {
       answer({ error: err });
       return;

@@ -42,6 +42,9 @@ export interface ServerStats {
   /** Events in calls answered OK: what a Flume channel would have committed. */
   eventsAcknowledged: number;
   callsAnswered: number;
+  /** Calls answered with a status other than OK (by a handler, or by the forceStatus fault), and their events. */
+  callsFailed: number;
+  eventsFailed: number;
   protocolErrors: number;
   /** Connections closed at once because maxConnections were open. */
   connectionsRefused: number;
@@ -82,6 +85,8 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
     connectionsOpen: 0,
     eventsAcknowledged: 0,
     callsAnswered: 0,
+    callsFailed: 0,
+    eventsFailed: 0,
     protocolErrors: 0,
     connectionsRefused: 0,
     connectionsTimedOut: 0,
@@ -174,6 +179,8 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
   invoke(call: ServerCall): Promise<Status> | Status {
     const { messageName, params, eventCount } = call;
     if (messageName !== 'append' && messageName !== 'appendBatch') throw new ProtocolError(`No handler for message ${messageName}`);
+    // The forceStatus fault answers without asking the handlers, but the call is counted as any other.
+    if (this.faults.forceStatus !== null) return this.counted(this.faults.forceStatus, eventCount);
     const handlers = this.options.handlers ?? {};
     if (params === null) return this.counted('OK', eventCount);
     if (messageName === 'append') return this.counted(handlers.append ? handlers.append(params['event'] as AvroFlumeEvent) : 'OK', eventCount);
@@ -184,7 +191,12 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
   private counted(status: Status | Promise<Status>, events: number): Status | Promise<Status> {
     const count = (settled: Status): Status => {
       this.stats.callsAnswered += 1;
-      if (settled === 'OK') this.stats.eventsAcknowledged += events;
+      if (settled === 'OK') {
+        this.stats.eventsAcknowledged += events;
+      } else {
+        this.stats.callsFailed += 1;
+        this.stats.eventsFailed += events;
+      }
       return settled;
     };
     return typeof status === 'string' ? count(status) : Promise.resolve(status).then(count);

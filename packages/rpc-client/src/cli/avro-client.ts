@@ -11,6 +11,11 @@ import { parseClientProperties, parsePropertiesText, readPropertiesFile } from '
 import type { RpcClient } from '../rpc-client.js';
 import { formatRate, formatSeconds, oneLine } from './format.js';
 import { InputError, readLines, resolveSources } from './input.js';
+import { type RetryReport, reportRetries } from './retry-report.js';
+import { SpoolError } from './spool-directory.js';
+import { UsageError } from './usage-error.js';
+
+export { UsageError };
 
 /** What `flume-rpc avro-client` is given; flags left out take CLI_DEFAULTS or the properties file's values. */
 export interface AvroClientOptions {
@@ -18,9 +23,11 @@ export interface AvroClientOptions {
   port?: number;
   filename?: string;
   dirname?: string;
+  /** With dirname: what a completed file's name gets (Flume's fileSuffix, default .COMPLETED). */
+  fileSuffix?: string;
   headerFile?: string;
-  /** Client properties file (client.type, hosts, ...), read by RpcClientFactory. */
-  conf?: string;
+  /** Client properties file (client.type, hosts, ...), read by RpcClientFactory: Flume's -P/--rpcProps. */
+  rpcProps?: string;
   batchSize?: number;
   connectTimeout?: number;
   requestTimeout?: number;
@@ -61,8 +68,10 @@ export interface AvroClientSummary {
   failed: number;
   elapsedMs: number;
   interrupted: boolean;
-  /** Why sending stopped early: a batch failed ('delivery') or an input could not be read ('input'). */
+  /** Why sending stopped early: a batch failed ('delivery') or an input could not be read or spooled ('input'). */
   error: { kind: 'delivery' | 'input'; message: string } | null;
+  /** Spooled files renamed to their completed name; null without --dirname. */
+  completedFiles: number | null;
 }
 
 /** How long a partial batch waits for more lines before it is sent anyway. */
@@ -73,9 +82,6 @@ function orLinger<T>(next: Promise<T>, ms: number): Promise<T | 'linger'> {
   const linger = new Promise<'linger'>((resolve) => (timer = setTimeout(() => resolve('linger'), ms)));
   return Promise.race([next, linger]).finally(() => clearTimeout(timer));
 }
-
-/** Bad flags or configuration: nothing was sent. The CLI exits 2. */
-export class UsageError extends Error {}
 
 /** Reads lines and sends each as one event, in batches, with a bounded number of batches in flight. */
 export async function runAvroClient(options: AvroClientOptions, io: AvroClientIo): Promise<AvroClientSummary> {
@@ -93,7 +99,16 @@ export async function runAvroClient(options: AvroClientOptions, io: AvroClientIo
   const window = config.options.maxInflight;
 
   const started = Date.now();
-  const summary: AvroClientSummary = { target, read: 0, acknowledged: 0, failed: 0, elapsedMs: 0, interrupted: false, error: null };
+  const summary: AvroClientSummary = {
+    target,
+    read: 0,
+    acknowledged: 0,
+    failed: 0,
+    elapsedMs: 0,
+    interrupted: false,
+    error: null,
+    completedFiles: options.dirname === undefined ? null : 0,
+  };
   // Stops reading: on interrupt, or when a batch failed.
   const stop = new AbortController();
   const onInterrupt = (): void => {
@@ -102,9 +117,11 @@ export async function runAvroClient(options: AvroClientOptions, io: AvroClientIo
   };
   if (signal.aborted) onInterrupt();
   signal.addEventListener('abort', onInterrupt, { once: true });
+  let retries: RetryReport | null = null;
   const fail = (error: unknown): void => {
-    const kind = error instanceof InputError ? 'input' : 'delivery';
-    summary.error ??= { kind, message: oneLine(error instanceof Error ? error.message : String(error)) };
+    const kind = error instanceof InputError || error instanceof SpoolError ? 'input' : 'delivery';
+    const message = oneLine(error instanceof Error ? error.message : String(error));
+    summary.error ??= { kind, message: kind === 'delivery' && retries ? retries.explain(error, message) : message };
     stop.abort();
   };
   const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
@@ -122,6 +139,7 @@ export async function runAvroClient(options: AvroClientOptions, io: AvroClientIo
       if (err instanceof ConfigurationError) throw new UsageError(err.message);
       throw err;
     }
+    retries = reportRetries(client, io.err);
     const connectable = client as RpcClient & { connect?(signal?: AbortSignal): Promise<void> };
     // Connect before reading, as Flume's avro-client does: a wrong address fails before any input is read.
     if (connectable.connect) await connectable.connect(stop.signal).catch((err: unknown) => (stop.signal.aborted ? undefined : fail(err)));
@@ -161,7 +179,8 @@ export async function runAvroClient(options: AvroClientOptions, io: AvroClientIo
           continue;
         }
         if (result.done) break;
-        for (const body of result.value) {
+        const { source, lines: bodies, end } = result.value;
+        for (const body of bodies) {
           // Stop at once: after a failure nothing more is sent; on an interrupt the batch being
           // filled still is (below), the rest of the chunk is dropped uncounted.
           if (stop.signal.aborted) break;
@@ -174,6 +193,16 @@ export async function runAvroClient(options: AvroClientOptions, io: AvroClientIo
           }
         }
         if (stop.signal.aborted) break;
+        if (end && source.complete) {
+          // A spooled file is done once every batch holding its lines is acknowledged; only then
+          // is it checked and renamed, and its batches never carry the next file's lines.
+          if (batch.length > 0) send(batch);
+          batch = [];
+          await Promise.allSettled([...inflight]);
+          if (stop.signal.aborted) break;
+          await source.complete();
+          summary.completedFiles = (summary.completedFiles ?? 0) + 1;
+        }
         next = lines.next();
       }
       if (!summary.error && batch.length > 0) send(batch);
@@ -216,6 +245,7 @@ export function summaryLine(summary: AvroClientSummary): string {
     `${summary.acknowledged} acknowledged`,
     `${summary.failed} failed`,
     ...(unsent > 0 ? [`${unsent} not sent`] : []),
+    ...(summary.completedFiles === null ? [] : [`${summary.completedFiles} file${summary.completedFiles === 1 ? '' : 's'} completed`]),
     `elapsed ${formatSeconds(summary.elapsedMs)} s`,
     `${formatRate(summary.acknowledged, summary.elapsedMs)} events/s`,
   ];
@@ -225,16 +255,16 @@ export function summaryLine(summary: AvroClientSummary): string {
 /** Properties for RpcClientFactory: the file's (or host/port), then the CLI's defaults where unset, then flags. */
 async function clientProperties(options: AvroClientOptions, warn: (line: string) => void): Promise<Record<string, string>> {
   let properties: Record<string, string>;
-  if (options.conf !== undefined) {
+  if (options.rpcProps !== undefined) {
     try {
-      properties = await readPropertiesFile(options.conf);
+      properties = await readPropertiesFile(options.rpcProps);
     } catch (err) {
       throw new UsageError(err instanceof Error ? err.message : String(err));
     }
-    if (options.host !== undefined || options.port !== undefined) warn(`warning: --host/--port are ignored: the hosts come from ${options.conf}`);
+    if (options.host !== undefined || options.port !== undefined) warn(`warning: --host/--port are ignored: the hosts come from ${options.rpcProps}`);
   } else {
-    if (options.host === undefined || options.host === '') throw new UsageError('a host is required: -H/--host <host> (or a properties file with -c/--conf)');
-    if (options.port === undefined) throw new UsageError('a port is required: -p/--port <port> (or a properties file with -c/--conf)');
+    if (options.host === undefined || options.host === '') throw new UsageError('a host is required: -H/--host <host> (or a client properties file with -P/--rpcProps)');
+    if (options.port === undefined) throw new UsageError('a port is required: -p/--port <port> (or a client properties file with -P/--rpcProps)');
     properties = { 'client.type': 'default', hosts: 'h1', 'hosts.h1': formatAddress(options.host, options.port) };
   }
   const flags: Record<keyof typeof CLI_DEFAULTS, number | undefined> = {
@@ -258,7 +288,7 @@ async function readHeaders(file: string): Promise<Record<string, string>> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new InputError(file, err);
+    throw new UsageError(`-R/--headerFile ${file}: ${(err as Error).message}`);
   }
   return parsePropertiesText(text);
 }

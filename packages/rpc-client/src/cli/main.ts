@@ -2,15 +2,18 @@
 /**
  * flume-rpc: avro-client (a drop-in for `flume-ng avro-client`), serve (a local server that
  * behaves like Flume's Avro source, with faults on demand) and bench (the benchmark suite).
- * Exit codes: 0 done, 1 delivery or runtime failure, 2 bad usage, 130 interrupted (SIGINT),
- * 143 stopped by SIGTERM.
+ * Exit codes: 0 done, 1 delivery or runtime failure, 2 bad usage or configuration, 130
+ * interrupted (SIGINT), 143 stopped by SIGTERM (docs/cli.md).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { integer, millisOrInfinity } from './arguments.js';
 import { InputError } from './input.js';
-import { type AvroClientOptions, CLI_DEFAULTS, UsageError, runAvroClient, summaryLine } from './avro-client.js';
+import { type AvroClientOptions, CLI_DEFAULTS, runAvroClient, summaryLine } from './avro-client.js';
+import { flumeConfDirNote } from './flume-conf-dir.js';
+import { DEFAULT_COMPLETED_SUFFIX } from './spool-directory.js';
+import { UsageError } from './usage-error.js';
 import { oneLine } from './format.js';
 import { runServe } from './serve.js';
 import { type ServeWireFlags, serveWire } from './serve-wire.js';
@@ -70,21 +73,22 @@ function stopSignals(): { signal: AbortSignal; exitCode(): number | null; dispos
   };
 }
 
-/** The options, with the properties file under any of Flume's three flag names. */
+/** The options, with the properties file under either name, and flume-ng's configuration directory. */
 interface AvroClientFlags extends AvroClientOptions {
   confFile?: string;
-  rpcProps?: string;
+  conf?: string;
 }
 
 async function avroClientAction(flags: AvroClientFlags): Promise<number> {
-  const confs = [flags.conf, flags.confFile, flags.rpcProps].filter((v): v is string => v !== undefined);
-  if (new Set(confs).size > 1) throw new UsageError('give one client properties file (-c/--conf, --conf-file or -P/--rpcProps), not several');
+  const props = [flags.rpcProps, flags.confFile].filter((v): v is string => v !== undefined);
+  if (new Set(props).size > 1) throw new UsageError('give one client properties file (-P/--rpcProps or --conf-file), not two');
   if (flags.filename !== undefined && flags.dirname !== undefined) throw new UsageError('give -F/--filename or --dirname, not both');
+  if (flags.conf !== undefined) process.stderr.write(`flume-rpc avro-client: ${await flumeConfDirNote(flags.conf)}\n`);
   const stops = stopSignals();
   try {
-    const { confFile: _confFile, rpcProps: _rpcProps, ...options } = flags;
+    const { confFile: _confFile, conf: _conf, ...options } = flags;
     const summary = await runAvroClient(
-      { ...options, conf: confs[0] },
+      { ...options, rpcProps: props[0] },
       {
         stdin: process.stdin,
         out: (line) => process.stdout.write(`${line}\n`),
@@ -161,7 +165,9 @@ interface BenchFlags {
 
 async function benchAction(flags: BenchFlags): Promise<number> {
   // Loaded only here: the benchmark pulls in its peers (avsc) and scenarios.
-  const { runBench } = await import('../bench/run.js');
+  const { SCENARIOS, runBench } = await import('../bench/run.js');
+  const unknown = flags.scenario.filter((name) => !SCENARIOS.has(name));
+  if (unknown.length > 0) throw new UsageError(`unknown scenario ${unknown.join(', ')}; known: ${[...SCENARIOS.keys()].join(', ')}`);
   const summary = await runBench({
     scenarios: flags.scenario,
     quick: flags.quick ?? false,
@@ -179,6 +185,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .description('Send events to Apache Flume agents over Avro RPC, run an Avro-source-compatible server, benchmark.')
     .version(version(), '-V, --version')
     .exitOverride()
+    .allowExcessArguments(false)
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ outputError: (text, write) => write(text.startsWith('error:') ? `flume-rpc: ${text}` : text) });
 
@@ -190,16 +197,18 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('avro-client')
-    .description("Send lines of a file, a directory or stdin as events (one line, one event), like Flume's `flume-ng avro-client`.")
+    .description("Send lines of a file, a spooling directory or stdin as events (one line, one event), like Flume's `flume-ng avro-client`.")
+    .allowExcessArguments(false)
     .option('-H, --host <host>', 'hostname of the Flume Avro source')
     .option('-p, --port <port>', 'port of the Flume Avro source', integer(1, 65_535))
     .option('-F, --filename <file>', 'text file to send, one event per line (default: stdin; "-" is stdin)')
-    .option('--dirname <dir>', 'send every regular file of this directory, in name order')
+    .option('--dirname <dir>', 'spooling directory: send each file, oldest first, and rename it to <name>.COMPLETED once acknowledged')
+    .option('--file-suffix <suffix>', `with --dirname: the completed files' suffix (Flume's fileSuffix; default: ${DEFAULT_COMPLETED_SUFFIX})`)
     .option('-R, --headerFile <file>', 'key=value lines (Java properties) added as headers to every event')
-    .option('-c, --conf <file>', 'client properties file (client.type, hosts, hosts.<alias>, ...) for RpcClientFactory; replaces -H/-p')
-    .addOption(new Option('--conf-file <file>', 'same as --conf'))
-    .addOption(new Option('-P, --rpcProps <file>', "same as --conf (Flume's name)"))
-    .option('-b, --batch-size <n>', `events per call (default: ${CLI_DEFAULTS['batch-size']}, or the properties file's batch-size)`, integer(1))
+    .option('-P, --rpcProps <file>', 'client properties file (client.type, hosts, hosts.<alias>, ...) for RpcClientFactory; replaces -H/-p')
+    .addOption(new Option('--conf-file <file>', 'same as -P/--rpcProps'))
+    .option('-c, --conf <dir>', "flume-ng's configuration directory: accepted so flume-ng command lines run unchanged; nothing is read from it (a note says so)")
+    .option('-b, --batch-size <n>', `events per call (default: ${CLI_DEFAULTS['batch-size']}, or the properties file's batch-size; flume-ng avro-client sends 5 per call without -P)`, integer(1))
     .option('--connect-timeout <ms>', `connect and handshake timeout (default: ${CLI_DEFAULTS['connect-timeout']})`, integer(1))
     .option('--request-timeout <ms>', `timeout of each call (default: ${CLI_DEFAULTS['request-timeout']})`, integer(1))
     .option('--max-retries <n>', `connect retries after the first attempt (default: ${CLI_DEFAULTS['max-retries']})`, integer(0))
@@ -209,23 +218,37 @@ function buildProgram(setExitCode: (code: number) => void): Command {
       `
 Each line is one event: the body is the line's bytes without its line end (\\n, \\r\\n or \\r).
 A batch not yet full is sent after 1 s without new input (a slow pipe). Flags override a
-properties file; the file overrides the defaults above. On a terminal a progress line is
-shown; at the end a summary (events read, acknowledged, failed, elapsed, events/s) is
-printed. Exit code 0 when every event read was acknowledged, 1 when delivery failed, 2 for
-bad usage, 130 on Ctrl-C (after waiting for the batches in flight).
+properties file; the file overrides the defaults above. Each failed connection attempt is
+reported on stderr with its cause and the delay before the next one. On a terminal a progress
+line is shown; at the end a summary (events read, acknowledged, failed, elapsed, events/s).
+
+--dirname works as Flume's spooling reader: hidden files and files already ending in the
+suffix are skipped; a file is renamed only once all its events were acknowledged, and is
+refused (exit 1, nothing renamed) if it changed while being read or its completed name is
+taken. Files are never resent once renamed; an interrupted file is sent again from its start.
+
+Batch size: flume-ng avro-client sends 5 events per call (100 with -P); flume-rpc sends 100
+(or the properties file's batch-size, or -b).
+
+Exit codes: 0 every event read was acknowledged; 1 delivery failed, or an input could not be
+read or spooled; 2 bad usage or configuration (unknown flag, bad value, stray argument, missing
+-F/-R/-P file or --dirname directory); 130 on Ctrl-C, 143 on SIGTERM (after the batches in
+flight are answered).
 
 Examples:
   $ flume-rpc avro-client -H 127.0.0.1 -p 41414 -F /var/log/nginx/access.log
   $ tail -n 1000 app.log | flume-rpc avro-client -H flume.example.com -p 41414 -R headers.properties
   $ flume-rpc avro-client -H 127.0.0.1 -p 41414 --dirname /var/spool/logs -b 500
-  $ flume-rpc avro-client -c client.properties -F events.txt
+  $ flume-rpc avro-client -P client.properties -F events.txt
       (client.properties: client.type=default_failover, hosts=h1 h2, hosts.h1=a:41414, hosts.h2=b:41414)
+  $ flume-rpc avro-client -c /etc/flume/conf -H 127.0.0.1 -p 41414 -F events.txt   # a flume-ng command line
 `,
     )
     .action(run(avroClientAction));
 
   const serve = program
     .command('serve')
+    .allowExcessArguments(false)
     .description("Run a local server that behaves like Flume's Avro source (for trying things out and testing).")
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on; 0 picks a free one (printed as "listening on HOST:PORT")', integer(0, 65_535), 41414)
@@ -254,7 +277,8 @@ Examples:
     .addHelpText(
       'after',
       `
-Stops on Ctrl-C or SIGTERM and prints the totals (events received, acknowledged, calls, connections).
+Stops on Ctrl-C or SIGTERM and prints the totals: events received, acknowledged and refused
+(answered FAILED or UNKNOWN, e.g. by --fail), calls answered and refused, connections.
 Flume's Avro source has none of the bounds above; their defaults let any client that works with
 Flume's default timeouts and batch sizes work here, while no client can hold the server: a
 timeout or the buffered-bytes bound closes that connection only and is reported on stderr.
@@ -274,6 +298,7 @@ Examples:
 
   program
     .command('bench')
+    .allowExcessArguments(false)
     .description('Run the benchmark scenarios and write one JSON result file per scenario.')
     .option('--quick', 'short windows and one round: a smoke run in seconds, not a figure to quote')
     .option('--scenario <name>', 'scenario to run (repeatable; default: all)', collect, [])
@@ -283,11 +308,11 @@ Examples:
       'after',
       `
 Scenarios: throughput, throughput-building, throughput-wire, recovery, failover, latency, memory, chaos.
-Exit code 1 when a correctness check fails; missed performance targets are only reported.
-Nothing under docs/ is written without --update-docs. With it, exit code 2 (docs left as they
-are) for --quick, for a 1-minute load average above half the cpus before the run (nothing is
-run; FLUME_RPC_BENCH_MAX_LOAD sets another limit), or when a scenario ran with other work
-competing for the cpus (the result files are written).
+Exit code 1 when a correctness check fails (missed performance targets are only reported); 2 for
+an unknown scenario or bad flag. Nothing under docs/ is written without --update-docs. With it,
+exit code 2 (docs left as they are) for --quick, for a 1-minute load average above half the cpus
+before the run (nothing is run; FLUME_RPC_BENCH_MAX_LOAD sets another limit), or when a scenario
+ran with other work competing for the cpus (the result files are written).
 
 Examples:
   $ flume-rpc bench --quick

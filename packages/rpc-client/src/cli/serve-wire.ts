@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type tls from 'node:tls';
 import { type LayerOrder, StoreReadError, parseStoreType, readServerCredentials } from '@flume-rpc/netty-compat';
-import { UsageError } from './avro-client.js';
+import { UsageError } from './usage-error.js';
 
 /** The serve flags that shape the socket stack, named after Flume's Avro source keys. */
 export interface ServeWireFlags {

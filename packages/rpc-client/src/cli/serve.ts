@@ -41,9 +41,13 @@ export interface ServeIo {
 }
 
 export interface ServeTotals {
+  /** Events in the calls answered: acknowledged + refused. */
   received: number;
   acknowledged: number;
+  /** Events in calls answered FAILED or UNKNOWN (by --fail, or because --jsonl/--print could not write them). */
+  refused: number;
   calls: number;
+  callsRefused: number;
   connections: number;
   /** What the server's bounds turned away. */
   bounds: Pick<ServerStats, 'connectionsRefused' | 'connectionsTimedOut' | 'connectionsShed' | 'batchesRefused'>;
@@ -55,11 +59,9 @@ export interface ServeTotals {
  */
 export async function runServe(options: ServeOptions, io: ServeIo): Promise<ServeTotals> {
   const jsonl = options.jsonl === undefined ? null : await openAppend(options.jsonl);
-  let received = 0;
   let writeFailure: string | null = null;
 
   const accept = async (events: AvroFlumeEvent[]): Promise<Status> => {
-    received += events.length;
     try {
       if (options.mode === 'print') await writeEvents(io.out, events, (event) => `${dumpEvent(event, options.maxBytes)}\n`);
       // Answered after the write completed, so an acknowledged event is in the file.
@@ -81,7 +83,8 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<Serv
     ...options.wire,
     ...options.limits,
   });
-  const receivedSoFar = (): number => (readsEvents ? received : server.stats.eventsAcknowledged);
+  // Counted by the server as each call is answered, whatever answered it (a handler or --fail).
+  const receivedSoFar = (): number => server.stats.eventsAcknowledged + server.stats.eventsFailed;
   server.on('connectionError', (error, remote) => io.err(`serve: connection from ${remote} closed: ${oneLine(error.message)}`));
   server.on('callRefused', (error, remote) => io.err(`serve: call from ${remote} refused: ${oneLine(error.message)}`));
   // Once: at the cap, refusals can come faster than anyone reads them; the totals count them all.
@@ -106,7 +109,9 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<Serv
   const totals = (): ServeTotals => ({
     received: receivedSoFar(),
     acknowledged: server.stats.eventsAcknowledged,
+    refused: server.stats.eventsFailed,
     calls: server.stats.callsAnswered,
+    callsRefused: server.stats.callsFailed,
     connections: server.stats.connectionsAccepted,
     bounds: {
       connectionsRefused: server.stats.connectionsRefused,
@@ -136,7 +141,8 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<Serv
   const result = totals();
   await write(
     io.out,
-    `total: ${result.received} events received, ${result.acknowledged} acknowledged, ${plural(result.calls, 'call')}, ${plural(result.connections, 'connection')}\n`,
+    `total: ${result.received} events received, ${result.acknowledged} acknowledged, ${result.refused} refused; ` +
+      `${plural(result.calls, 'call')}, ${result.callsRefused} refused; ${plural(result.connections, 'connection')}\n`,
   );
   const { connectionsRefused, connectionsTimedOut, connectionsShed, batchesRefused } = result.bounds;
   if (connectionsRefused + connectionsTimedOut + connectionsShed + batchesRefused > 0) {
