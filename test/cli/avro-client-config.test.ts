@@ -134,3 +134,25 @@ t.test('a server that answers FAILED: exit 1, events counted as failed', async (
   t.match(result.stderr, new RegExp(`delivery to ${LOOPBACK}:${server.port} failed: .*FAILED`));
   t.match(result.stdout, /2 events read, 0 acknowledged, 2 failed/);
 });
+
+t.test("-P: an agent's Avro sink section, copied with its prefix, is a client properties file", async (t) => {
+  const server = await recordingServer(t);
+  const dir = t.testdir({
+    'sink.properties': [
+      'a1.sinks.k1.type = avro',
+      'a1.sinks.k1.channel = c1',
+      `a1.sinks.k1.hostname = ${LOOPBACK}`,
+      `a1.sinks.k1.port = ${server.port}`,
+      'a1.sinks.k1.batch-size = 2',
+      '',
+    ].join('\n'),
+    'agent.properties': ['a1.sinks = k1', `a1.sinks.k1.hostname = ${LOOPBACK}`, `a1.sinks.k1.port = ${server.port}`, ''].join('\n'),
+  });
+  const result = await runCli(t, ['avro-client', '-P', path.join(dir, 'sink.properties')], { input: '1\n2\n3\n' });
+  t.equal(result.code, 0, result.stderr);
+  t.same(server.calls, [2, 1], "the sink's batch-size, not the CLI's default");
+  t.match(result.stderr, /warning: channel \(c1\) is the sink's channel/);
+  const refused = await runCli(t, ['avro-client', '-P', path.join(dir, 'agent.properties')], { input: '1\n' });
+  t.equal(refused.code, 2);
+  t.match(refused.stderr, /a1\.sinks.*keep only the lines that start with a1\.sinks\.k1\./);
+});

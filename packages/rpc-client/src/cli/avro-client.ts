@@ -8,6 +8,7 @@ import { RpcClientFactory } from '../factory.js';
 // The package entry, not just the factory: importing it loads every client type it registers.
 import '../index.js';
 import { parseClientProperties, parsePropertiesText, readPropertiesFile } from '../properties.js';
+import { fromSinkSection } from '../sink-properties.js';
 import type { RpcClient } from '../rpc-client.js';
 import { formatRate, formatSeconds, oneLine } from './format.js';
 import { InputError, readLines, resolveSources } from './input.js';
@@ -89,6 +90,7 @@ export async function runAvroClient(options: AvroClientOptions, io: AvroClientIo
   const properties = await clientProperties(options, io.err);
   let config: ClientConfig;
   try {
+    // Checked here to fail before reading any input; the factory parses again and says the warnings.
     config = parseClientProperties(properties, () => undefined);
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
@@ -257,7 +259,8 @@ async function clientProperties(options: AvroClientOptions, warn: (line: string)
   let properties: Record<string, string>;
   if (options.rpcProps !== undefined) {
     try {
-      properties = await readPropertiesFile(options.rpcProps);
+      // An Avro sink's section becomes plain client keys first, so the CLI's defaults below land on the same keys.
+      properties = fromSinkSection(await readPropertiesFile(options.rpcProps), (message) => warn(`warning: ${message}`));
     } catch (err) {
       throw new UsageError(err instanceof Error ? err.message : String(err));
     }
