@@ -1,6 +1,7 @@
 import { type MachineInfo, formatResult, loadAverage, loadNotes, machineInfo, writeResult } from './report.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
 import { chaosScenario } from './chaos.js';
+import { connectionResetScenario } from './connection-reset.js';
 import { failoverScenario } from './failover.js';
 import { latencyScenario } from './latency.js';
 import { memoryScenario } from './memory.js';
@@ -23,6 +24,7 @@ export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([
   [latencyScenario.name, latencyScenario],
   [memoryScenario.name, memoryScenario],
   [chaosScenario.name, chaosScenario],
+  [connectionResetScenario.name, connectionResetScenario],
 ]);
 
 export interface BenchOptions {
