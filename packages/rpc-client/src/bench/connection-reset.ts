@@ -3,6 +3,7 @@ import { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { NettyAvroRpcClient } from '../netty-avro-client.js';
 import { BatchProducer, delay } from './handshake-stall.js';
 import type { Scenario, ScenarioContext, ScenarioResult, Verdict } from './scenario.js';
+import { median, ratio } from './throughput-summary.js';
 import { standardWorkload } from './workload.js';
 
 interface ResetSettings {
@@ -75,18 +76,17 @@ async function runConnectionReset(context: ScenarioContext): Promise<ScenarioRes
     await server.close();
   }
   const side = (resetting: boolean) => windows.filter((w) => w.resetting === resetting);
-  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
   const steady = median(side(false).map((w) => w.eventsPerSecond));
   const resetting = median(side(true).map((w) => w.eventsPerSecond));
   const resets = side(true).reduce((sum, w) => sum + w.resets, 0);
   const failed = windows.reduce((sum, w) => sum + w.failedCalls, 0);
-  const ratio = resetting / steady;
+  const kept = ratio(resetting, steady);
   const checks: Verdict[] = [
     { name: 'the connection was reset under load', ok: side(true).every((w) => w.resets > 0), detail: `${resets} resets in ${side(true).length} window(s)` },
     { name: 'no call failed because of a reset', ok: failed === 0, detail: `${failed} failed calls` },
   ];
   const targets: Verdict[] = [
-    { name: 'with a reset every 100 ms, at least 90% of the steady throughput', ok: ratio >= 0.9, detail: `${(ratio * 100).toFixed(0)}%` },
+    { name: 'with a reset every 100 ms, at least 90% of the steady throughput', ok: kept >= 0.9, detail: `${(kept * 100).toFixed(0)}%` },
   ];
   return {
     scenario: connectionResetScenario.name,
@@ -104,7 +104,7 @@ async function runConnectionReset(context: ScenarioContext): Promise<ScenarioRes
           String(settings.producers),
           String(Math.round(steady)),
           String(Math.round(resetting)),
-          ratio.toFixed(2),
+          kept.toFixed(2),
           String(resets),
           String(failed),
         ],
