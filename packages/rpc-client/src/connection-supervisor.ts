@@ -84,7 +84,7 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
     return this.current;
   }
 
-  /** Read through a getter so that checks after an await are not narrowed away by TypeScript. */
+  /** Shut down for good. A getter, so that checks after an await are not narrowed away by TypeScript. */
   private get stopped(): boolean {
     return this.current === 'shutdown';
   }
@@ -92,7 +92,7 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
   /** The connection, when it is ready and the client is not closing: calls can be written now. */
   get readyTransceiver(): Transceiver | null {
     const live = this.transceiver;
-    return live !== null && live.state === 'ready' && this.current !== 'shutdown' ? live : null;
+    return live !== null && live.state === 'ready' && !this.stopped ? live : null;
   }
 
   /** The failure of the last connect or handshake attempt, until one succeeds (null then). */
@@ -102,7 +102,7 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
 
   /** A ready connection: the current one, or a new one after retries. Rejects with the last failure. */
   obtain(signal?: AbortSignal): Promise<Transceiver> {
-    if (this.current === 'shutdown') return Promise.reject(this.closedError());
+    if (this.stopped) return Promise.reject(this.closedError());
     const live = this.readyTransceiver;
     if (live) return Promise.resolve(live);
     if (!this.attempt) {
@@ -122,7 +122,7 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
    * can still be answered; shutdown() closes it.
    */
   stopConnecting(): void {
-    if (this.current === 'shutdown') return;
+    if (this.stopped) return;
     this.setState('shutdown');
     this.shutdownController.abort(this.closedError());
     this.cancelReset();
@@ -150,7 +150,7 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
         return this.adopt(await this.dial());
       } catch (err) {
         lastError = asFlumeError(err);
-        if (this.current === 'shutdown') throw this.closedError(err);
+        if (this.stopped) throw this.closedError(err);
         this.failure = lastError;
       }
     }
