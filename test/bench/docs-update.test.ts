@@ -12,8 +12,8 @@ import {
   docsLoadLimit,
   refuseDocsAfterRun,
   refuseDocsBeforeRun,
-} from '../../packages/rpc-client/dist/bench/docs-update.js';
-import { COMPETING_WORK_NOTE, type MachineInfo } from '../../packages/rpc-client/dist/bench/report.js';
+} from '../../packages/tools/dist/bench/docs-update.js';
+import { COMPETING_WORK_NOTE, type MachineInfo } from '../../packages/tools/dist/bench/report.js';
 import { ROOT, runCli } from '../cli/helpers.js';
 
 const machine: MachineInfo = { cpus: 2, cpuModel: 'test', node: process.version, platform: 'test' };

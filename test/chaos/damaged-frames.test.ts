@@ -7,7 +7,7 @@
  */
 import t from 'tap';
 import { ConnectionClosedError, FlumeRpcError, NettyAvroRpcClient, ProtocolError } from '@flume-rpc/rpc-client';
-import type { Damage, Direction } from '../../packages/rpc-client/dist/bench/damaging-proxy.js';
+import type { Damage, Direction } from '../../packages/tools/dist/bench/damaging-proxy.js';
 import { SLACK_MS, outcome, within } from '../fixtures/rpc-server.js';
 import { CHAOS_TIMEOUTS, ChaosLedger, LOOPBACK, damagingProxy, ledgerServer, progress, reconcile, startStream, streamOptions } from './helpers.js';
 

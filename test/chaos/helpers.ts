@@ -7,10 +7,10 @@
 import type { Test } from 'tap';
 import { AvroSourceServer, type FaultPlan } from '@flume-rpc/netty-compat';
 import type { ConnectionOptions, DeliveryCounters } from '@flume-rpc/rpc-client';
-import { ChaosLedger, describeReconciliation } from '../../packages/rpc-client/dist/bench/chaos-ledger.js';
-import { type StreamOptions, type StreamResult, startStream } from '../../packages/rpc-client/dist/bench/chaos-stream.js';
-import { DamagingProxy } from '../../packages/rpc-client/dist/bench/damaging-proxy.js';
-import { type GarbageKind, GarbageServer } from '../../packages/rpc-client/dist/bench/garbage-server.js';
+import { ChaosLedger, describeReconciliation } from '../../packages/tools/dist/bench/chaos-ledger.js';
+import { type StreamOptions, type StreamResult, startStream } from '../../packages/tools/dist/bench/chaos-stream.js';
+import { DamagingProxy } from '../../packages/tools/dist/bench/damaging-proxy.js';
+import { type GarbageKind, GarbageServer } from '../../packages/tools/dist/bench/garbage-server.js';
 import { LOOPBACK, SLACK_MS, eventually } from '../fixtures/rpc-server.js';
 
 export { ChaosLedger, LOOPBACK, SLACK_MS, eventually, startStream };

@@ -1,5 +1,5 @@
 /**
- * The package's `flume-rpc` bin (packages/rpc-client/bin/flume-rpc.js): a committed shim, so npm
+ * The package's `flume-rpc` bin (packages/tools/bin/flume-rpc.js): a committed shim, so npm
  * links it in a fresh checkout before dist/ is built. It runs the built CLI, or says how to build.
  */
 import { copyFile, writeFile } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import t from 'tap';
 import { ROOT, startNode, within } from './helpers.js';
 
-const BIN = path.join(ROOT, 'packages/rpc-client/bin/flume-rpc.js');
+const BIN = path.join(ROOT, 'packages/tools/bin/flume-rpc.js');
 
 t.test('the bin runs the built CLI', async (t) => {
   const exit = await within(startNode(t, BIN, ['--help']).exited, 15_000, 'flume-rpc --help');

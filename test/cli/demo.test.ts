@@ -1,5 +1,5 @@
 /**
- * `npm run demo` (node packages/rpc-client/dist/cli/demo.js) on its own: it starts its server,
+ * `npm run demo` (node packages/tools/dist/cli/demo.js) on its own: it starts its server,
  * sends the bundled sample log, stops the server by PID and checks the counts agree; then an
  * agent stalls its handshakes and recovers, and the same client must send again.
  */

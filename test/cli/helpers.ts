@@ -1,5 +1,5 @@
 /**
- * Helpers for the CLI tests: run `node packages/rpc-client/dist/cli/main.js ...` as a child
+ * Helpers for the CLI tests: run `node packages/tools/dist/cli/main.js ...` as a child
  * process (killed by PID in teardown), an in-test AvroSourceServer that records what arrives,
  * and a closed loopback port. Every wait is bounded.
  */
@@ -12,9 +12,9 @@ import type { Test } from 'tap';
 import { type AvroFlumeEvent, AvroSourceServer, type FaultPlan } from '@flume-rpc/netty-compat';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = path.join(ROOT, 'packages/rpc-client/dist/cli/main.js');
-export const DEMO = path.join(ROOT, 'packages/rpc-client/dist/cli/demo.js');
-export const SAMPLE = path.join(ROOT, 'packages/rpc-client/sample/access.log');
+export const CLI = path.join(ROOT, 'packages/tools/dist/cli/main.js');
+export const DEMO = path.join(ROOT, 'packages/tools/dist/cli/demo.js');
+export const SAMPLE = path.join(ROOT, 'packages/tools/sample/access.log');
 export const LOOPBACK = '127.0.0.1';
 
 export interface Exit {

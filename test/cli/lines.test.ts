@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import fc from 'fast-check';
-import { LineSplitter, LineTooLongError } from '../../packages/rpc-client/dist/cli/lines.js';
+import { LineSplitter, LineTooLongError } from '../../packages/tools/dist/cli/lines.js';
 
 /** readLine semantics written out the obvious way, on a string of the same bytes. */
 function reference(input: Buffer): string[] {

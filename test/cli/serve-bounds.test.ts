@@ -13,7 +13,7 @@ import {
   encodeRequest,
 } from '@flume-rpc/netty-compat';
 import { EventBuilder, NettyAvroRpcClient, RemoteError } from '@flume-rpc/rpc-client';
-import { EVENTS_PER_WRITE, writeEvents } from '../../packages/rpc-client/dist/cli/event-writer.js';
+import { EVENTS_PER_WRITE, writeEvents } from '../../packages/tools/dist/cli/event-writer.js';
 import { PING_FRAME, RawClient, frames } from '../fixtures/sockets.js';
 import { CLI, LOOPBACK, type CliProcess, runCli, startNode, within } from './helpers.js';
 

@@ -13,6 +13,7 @@ export {
   defaultConnectionOptions,
 } from './config.js';
 export { type FlumeProperties, parseClientProperties, parsePropertiesText, readPropertiesFile } from './properties.js';
+export { fromSinkSection } from './sink-properties.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export type { RetryInfo, ConnectionCounters } from './connection-supervisor.js';
 export {
@@ -30,4 +31,3 @@ export type { HostState } from './host-slot.js';
 export type { MultiHostCounters } from './host-router.js';
 export type { MultiHostOptions } from './multi-host-options.js';
 import './client-types.js';
-export { AvroSourceServer, type FaultPlan } from '@flume-rpc/netty-compat';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { AvroSourceServer } from '@flume-rpc/netty-compat';
-import { NettyAvroRpcClient } from '../netty-avro-client.js';
+import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import { BatchProducer, type StallRound, delay, stallAndRecover } from './handshake-stall.js';
 import type { Scenario, ScenarioContext, ScenarioResult, Verdict } from './scenario.js';
 import { standardWorkload } from './workload.js';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { NettyAvroRpcClient } from '../netty-avro-client.js';
+import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import { type OpenLoopResult, runOpenLoop } from './open-loop.js';
 import type { Scenario, ScenarioContext, ScenarioResult, Verdict } from './scenario.js';
 import { type ServerProcess, startServerProcess } from './server-process.js';

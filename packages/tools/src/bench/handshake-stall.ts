@@ -1,8 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { type AvroSourceServer, HandshakeTimeoutError } from '@flume-rpc/netty-compat';
-import type { RetryInfo } from '../connection-supervisor.js';
-import type { Event } from '../event.js';
-import type { NettyAvroRpcClient } from '../netty-avro-client.js';
+import type { Event, NettyAvroRpcClient, RetryInfo } from '@flume-rpc/rpc-client';
 
 /**
  * One client, one producer sending the same batch back to back, and a server that stalls every

@@ -2,7 +2,7 @@
 /**
  * Writes access.log beside this file: 200 lines of a plausible web server access log (Apache
  * combined format), the same bytes on every run (a fixed-seed generator, fixed timestamps).
- *   node packages/rpc-client/sample/generate-access-log.mjs
+ *   node packages/tools/sample/generate-access-log.mjs
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { AvroSourceServer } from '@flume-rpc/netty-compat';
-import { LoadBalancingRpcClient } from '../load-balancing-client.js';
+import { LoadBalancingRpcClient } from '@flume-rpc/rpc-client';
 import type { Scenario, ScenarioContext, ScenarioResult, Verdict } from './scenario.js';
 import { standardWorkload } from './workload.js';
 

@@ -1,5 +1,5 @@
 import { AvroSourceServer } from '@flume-rpc/netty-compat';
-import type { HostAddress } from '../config.js';
+import type { HostAddress } from '@flume-rpc/rpc-client';
 import type { ChaosLedger } from './chaos-ledger.js';
 import { DamagingProxy } from './damaging-proxy.js';
 import { GarbageServer } from './garbage-server.js';

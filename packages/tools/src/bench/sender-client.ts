@@ -1,4 +1,4 @@
-import { NettyAvroRpcClient, type NettyAvroRpcClientOptions } from '../netty-avro-client.js';
+import { NettyAvroRpcClient, type NettyAvroRpcClientOptions } from '@flume-rpc/rpc-client';
 import type { Sender } from './closed-loop.js';
 import { promiseSender } from './promise-sender.js';
 import type { Workload } from './workload.js';

@@ -1,10 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
-import type { ConnectionOptions } from '../config.js';
-import { FailoverRpcClient } from '../failover-client.js';
-import { LoadBalancingRpcClient } from '../load-balancing-client.js';
-import { NettyAvroRpcClient } from '../netty-avro-client.js';
-import type { DeliveryCounters, RpcClient } from '../rpc-client.js';
+import { type ConnectionOptions, type DeliveryCounters, FailoverRpcClient, LoadBalancingRpcClient, NettyAvroRpcClient, type RpcClient } from '@flume-rpc/rpc-client';
 import { ChaosLedger, describeReconciliation } from './chaos-ledger.js';
 import { faultMix } from './chaos-faults.js';
 import { ChaosRig } from './chaos-rig.js';

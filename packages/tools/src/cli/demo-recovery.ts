@@ -8,9 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { BatchProducer, type StallRound, delay, stallAndRecover } from '../bench/handshake-stall.js';
-import { EventBuilder } from '../event.js';
-import { RpcClientFactory } from '../factory.js';
-import { NettyAvroRpcClient } from '../netty-avro-client.js';
+import { EventBuilder, NettyAvroRpcClient, RpcClientFactory } from '@flume-rpc/rpc-client';
 import { LineSplitter } from './lines.js';
 
 /** Short, so the demo takes seconds; every wait below is bounded by them. */

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { AvroSourceServer } from '@flume-rpc/netty-compat';
-import { NettyAvroRpcClient } from '../netty-avro-client.js';
+import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import { LOOP_DELAY_RESOLUTION_MS, type Phase, type Sample, type SampleStats, Sampler, statsOf } from './memory-sampler.js';
 import { Producer } from './producer.js';
 import type { Scenario, ScenarioContext, ScenarioResult, Verdict } from './scenario.js';

@@ -1,8 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
-import { FlumeRpcError, PartialBatchError } from '../errors.js';
-import type { Event } from '../event.js';
-import type { RpcClient } from '../rpc-client.js';
+import { type Event, FlumeRpcError, PartialBatchError, type RpcClient } from '@flume-rpc/rpc-client';
 import type { ChaosLedger } from './chaos-ledger.js';
 import { newLatencyHistogram } from './open-loop.js';
 

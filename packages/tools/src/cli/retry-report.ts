@@ -1,9 +1,5 @@
 import { formatAddress } from '@flume-rpc/netty-compat';
-import { AllHostsFailedError } from '../errors.js';
-import { FailoverRpcClient } from '../failover-client.js';
-import { LoadBalancingRpcClient } from '../load-balancing-client.js';
-import { NettyAvroRpcClient } from '../netty-avro-client.js';
-import type { RpcClient } from '../rpc-client.js';
+import { AllHostsFailedError, FailoverRpcClient, LoadBalancingRpcClient, NettyAvroRpcClient, type RpcClient } from '@flume-rpc/rpc-client';
 import { formatSeconds, oneLine } from './format.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { AvroFlumeEvent, AvroSourceHandlers, Status } from '@flume-rpc/netty-compat';
-import type { Event } from '../event.js';
+import type { Event } from '@flume-rpc/rpc-client';
 
 /** The header that names each chaos event; the servers read it back to know what they stored. */
 export const CHAOS_ID_HEADER = 'chaos-id';

@@ -1,15 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { formatAddress } from '@flume-rpc/netty-compat';
-import type { ClientConfig } from '../config.js';
-import { ConfigurationError, PartialBatchError, asFlumeError } from '../errors.js';
-import type { Event } from '../event.js';
-import { RpcClientFactory } from '../factory.js';
+import { asFlumeError, type ClientConfig, ConfigurationError, type Event, fromSinkSection, parseClientProperties, parsePropertiesText, PartialBatchError, readPropertiesFile, type RpcClient, RpcClientFactory } from '@flume-rpc/rpc-client';
 // The package entry, not just the factory: importing it loads every client type it registers.
 import '../index.js';
-import { parseClientProperties, parsePropertiesText, readPropertiesFile } from '../properties.js';
-import { fromSinkSection } from '../sink-properties.js';
-import type { RpcClient } from '../rpc-client.js';
 import { formatRate, formatSeconds, oneLine } from './format.js';
 import { InputError, readLines, resolveSources } from './input.js';
 import { type RetryReport, reportRetries } from './retry-report.js';
