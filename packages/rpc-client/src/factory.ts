@@ -1,7 +1,7 @@
-import { type ClientConfig, type ConnectionOptions, defaultConnectionOptions } from './config.js';
+import { type ClientConfig, type ConnectionOptions, defaultConnectionOptions } from './config/config.js';
 import { ConfigurationError } from './errors.js';
-import { NettyAvroRpcClient } from './netty-avro-client.js';
-import { type FlumeProperties, type WarningSink, parseClientProperties, readPropertiesFile } from './properties.js';
+import { NettyAvroRpcClient } from './client/netty-avro-client.js';
+import { type FlumeProperties, type WarningSink, parseClientProperties, readPropertiesFile } from './config/properties.js';
 import type { RpcClient } from './rpc-client.js';
 
 /** Builds the client a configuration names; the failover and load-balancing builders register here. */

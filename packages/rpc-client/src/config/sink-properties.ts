@@ -1,5 +1,5 @@
 import { type HostAddress, validateHost } from './config.js';
-import { ConfigurationError } from './errors.js';
+import { ConfigurationError } from '../errors.js';
 
 type WarningSink = (message: string) => void;
 

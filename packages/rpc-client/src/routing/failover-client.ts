@@ -1,11 +1,11 @@
 import { RoutedRpcClient } from './routed-client.js';
 import type { FlumeRpcError } from '@flume-rpc/netty-compat';
-import { FLUME_DEFAULTS, type FailoverClientConfig, type HostAddress, requireInteger } from './config.js';
-import { ConfigurationError } from './errors.js';
+import { FLUME_DEFAULTS, type FailoverClientConfig, type HostAddress, requireInteger } from '../config/config.js';
+import { ConfigurationError } from '../errors.js';
 import { DEFAULT_PENALTY_BASE_MS, FLUME_SEQUENTIAL_RANGE_MS, HostPenalty } from './host-penalty.js';
 import { type HostFailure, HostRouter } from './host-router.js';
 import { type HostState, HostSlot } from './host-slot.js';
-import { type MultiHostOptions, checkHosts, hostConnectionOptions } from './multi-host-options.js';
+import { type MultiHostOptions, checkHosts, hostConnectionOptions } from '../config/multi-host-options.js';
 
 export interface FailoverRpcClientEvents {
   /** Calls moved from `from` to the lower-priority `to` because `from` failed with `cause`. */

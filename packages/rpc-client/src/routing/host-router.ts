@@ -1,6 +1,6 @@
 import { AbortError, FlumeRpcError } from '@flume-rpc/netty-compat';
-import { forceCloseWhen } from './abortable.js';
-import { callBudgetMs } from './call-budget.js';
+import { forceCloseWhen } from '../calls/abortable.js';
+import { callBudgetMs } from '../calls/call-budget.js';
 import {
   AllHostsFailedError,
   CallTimeoutError,
@@ -9,12 +9,12 @@ import {
   ConfigurationError,
   EventValidationError,
   asFlumeError,
-} from './errors.js';
-import { type Acknowledge, DeliveryLedger, sendInBatches } from './delivery-ledger.js';
-import { type Event, toWireEvent, toWireEvents } from './event.js';
+} from '../errors.js';
+import { type Acknowledge, DeliveryLedger, sendInBatches } from '../calls/delivery-ledger.js';
+import { type Event, toWireEvent, toWireEvents } from '../event.js';
 import type { HostSlot } from './host-slot.js';
-import type { NettyAvroRpcClient } from './netty-avro-client.js';
-import type { CloseOptions, DeliveryCounters, SendOptions } from './rpc-client.js';
+import type { NettyAvroRpcClient } from '../client/netty-avro-client.js';
+import type { CloseOptions, DeliveryCounters, SendOptions } from '../rpc-client.js';
 
 /** What a failover or load-balancing client decides; the router does the sending. */
 export interface RoutingPolicy {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AbortError } from '@flume-rpc/netty-compat';
-import type { CloseOptions } from './rpc-client.js';
+import type { CloseOptions } from '../rpc-client.js';
 
 /** Waits `ms`, or rejects with AbortError as soon as the signal fires. */
 export async function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {

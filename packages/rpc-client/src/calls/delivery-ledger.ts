@@ -1,6 +1,6 @@
 import type { AvroFlumeEvent, FlumeRpcError } from '@flume-rpc/netty-compat';
-import { PartialBatchError, asFlumeError } from './errors.js';
-import type { DeliveryCounters } from './rpc-client.js';
+import { PartialBatchError, asFlumeError } from '../errors.js';
+import type { DeliveryCounters } from '../rpc-client.js';
 
 /** Counts events in as they are acknowledged, so a failure later in the same call leaves them counted. */
 export type Acknowledge = (events: number) => void;

@@ -1,6 +1,6 @@
 import { AbortError } from '@flume-rpc/netty-compat';
-import { requireInteger } from './config.js';
-import { type CallPhase, CallTimeoutError } from './errors.js';
+import { requireInteger } from '../config/config.js';
+import { type CallPhase, CallTimeoutError } from '../errors.js';
 
 /**
  * One call's whole budget (`call-timeout`): every wait of the call (a slot, a connection, the

@@ -1,5 +1,5 @@
 import { type ConnectionOptions, type HostAddress, defaultConnectionOptions, validateHost } from './config.js';
-import { ConfigurationError } from './errors.js';
+import { ConfigurationError } from '../errors.js';
 
 /** What FailoverRpcClient and LoadBalancingRpcClient both take, in their typed form. */
 export interface MultiHostOptions {

@@ -1,5 +1,5 @@
 import { AbortError } from '@flume-rpc/netty-compat';
-import { ClientBusyError } from './errors.js';
+import { ClientBusyError } from '../errors.js';
 
 /**
  * Bounds calls in flight on a connection (`max-inflight`) and calls waiting for a slot

@@ -1,11 +1,11 @@
 import { RoutedRpcClient } from './routed-client.js';
 import type { FlumeRpcError } from '@flume-rpc/netty-compat';
-import { FLUME_DEFAULTS, type HostAddress, type LoadBalancingClientConfig, requireInteger } from './config.js';
+import { FLUME_DEFAULTS, type HostAddress, type LoadBalancingClientConfig, requireInteger } from '../config/config.js';
 import { FLUME_FIRST_BACKOFF_MS, FLUME_SEQUENTIAL_RANGE_MS, HostPenalty } from './host-penalty.js';
 import { HostRouter } from './host-router.js';
 import { type HostSelector, RandomSelector, resolveHostSelector } from './host-selector.js';
 import { type HostState, HostSlot } from './host-slot.js';
-import { type MultiHostOptions, checkHosts, hostConnectionOptions } from './multi-host-options.js';
+import { type MultiHostOptions, checkHosts, hostConnectionOptions } from '../config/multi-host-options.js';
 
 export interface LoadBalancingRpcClientEvents {
   /** An attempt on `host` failed; with backoff on, `excludedUntil` ends its new exclusion (else null). */

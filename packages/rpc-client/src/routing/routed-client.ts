@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
-import type { Event } from './event.js';
+import type { Event } from '../event.js';
 import type { HostRouter, MultiHostCounters } from './host-router.js';
-import type { CloseOptions, RpcClient, SendOptions } from './rpc-client.js';
+import type { CloseOptions, RpcClient, SendOptions } from '../rpc-client.js';
 
 /**
  * The RpcClient face of a client that spreads calls over hosts: everything goes through its

@@ -1,4 +1,4 @@
-import { ConfigurationError } from './errors.js';
+import { ConfigurationError } from '../errors.js';
 
 /** One Flume host: `hosts.<alias> = host:port`. */
 export interface HostAddress {

@@ -1,6 +1,6 @@
 import type { FlumeRpcError } from '@flume-rpc/netty-compat';
-import type { HostAddress } from './config.js';
-import { ConfigurationError } from './errors.js';
+import type { HostAddress } from '../config/config.js';
+import { ConfigurationError } from '../errors.js';
 
 /**
  * Decides, for each call of a LoadBalancingRpcClient, the order in which it tries the hosts: the

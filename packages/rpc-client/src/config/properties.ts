@@ -8,7 +8,7 @@ import {
   defaultConnectionOptions,
   parseHostAddress,
 } from './config.js';
-import { ConfigurationError } from './errors.js';
+import { ConfigurationError } from '../errors.js';
 import { SINK_ONLY_KEYS, fromSinkSection } from './sink-properties.js';
 
 /** Flume's client properties: a plain object of strings (like Java's Properties) or a Map. */

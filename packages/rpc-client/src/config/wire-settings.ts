@@ -10,7 +10,7 @@ import {
   readTrustedCertificates,
 } from '@flume-rpc/netty-compat';
 import type { ConnectionOptions } from './config.js';
-import { ConfigurationError } from './errors.js';
+import { ConfigurationError } from '../errors.js';
 
 let warnedTrustAll = false;
 

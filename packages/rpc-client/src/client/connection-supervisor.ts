@@ -8,12 +8,12 @@ import {
   Transceiver,
   formatAddress,
 } from '@flume-rpc/netty-compat';
-import { abortableDelay, raceAbort } from './abortable.js';
+import { abortableDelay, raceAbort } from '../calls/abortable.js';
 import { Backoff } from './backoff.js';
-import type { ConnectionOptions, HostAddress } from './config.js';
+import type { ConnectionOptions, HostAddress } from '../config/config.js';
 import type { ConnectivityState } from './connectivity.js';
-import { ClientClosedError, asFlumeError } from './errors.js';
-import { resolveWire } from './wire-settings.js';
+import { ClientClosedError, asFlumeError } from '../errors.js';
+import { resolveWire } from '../config/wire-settings.js';
 
 export interface RetryInfo {
   /** 1 for the first retry. */

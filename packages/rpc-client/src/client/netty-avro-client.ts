@@ -7,17 +7,17 @@ import {
   type Status,
   type Transceiver,
 } from '@flume-rpc/netty-compat';
-import { forceCloseWhen, settleWithin } from './abortable.js';
-import { CallBudget, callBudgetMs } from './call-budget.js';
-import { type ConnectionOptions, type HostAddress, defaultConnectionOptions, validateHost } from './config.js';
+import { forceCloseWhen, settleWithin } from '../calls/abortable.js';
+import { CallBudget, callBudgetMs } from '../calls/call-budget.js';
+import { type ConnectionOptions, type HostAddress, defaultConnectionOptions, validateHost } from '../config/config.js';
 import { type ConnectionCounters, ConnectionSupervisor, type SupervisorEvents } from './connection-supervisor.js';
 import type { ConnectivityState } from './connectivity.js';
-import { type Acknowledge, DeliveryLedger, sendInBatches } from './delivery-ledger.js';
-import { CallTimeoutError, ClientClosedError, StatusError } from './errors.js';
-import { type Event, toWireEvent, toWireEvents } from './event.js';
-import { ConcurrencyLimiter } from './limiter.js';
-import type { CloseOptions, DeliveryCounters, RpcClient, SendOptions } from './rpc-client.js';
-import { WrittenCalls } from './written-calls.js';
+import { type Acknowledge, DeliveryLedger, sendInBatches } from '../calls/delivery-ledger.js';
+import { CallTimeoutError, ClientClosedError, StatusError } from '../errors.js';
+import { type Event, toWireEvent, toWireEvents } from '../event.js';
+import { ConcurrencyLimiter } from '../calls/limiter.js';
+import type { CloseOptions, DeliveryCounters, RpcClient, SendOptions } from '../rpc-client.js';
+import { WrittenCalls } from '../calls/written-calls.js';
 
 /** The connection's own events (relayed from its supervisor), plus one per failed call. */
 export interface NettyAvroRpcClientEvents extends SupervisorEvents {

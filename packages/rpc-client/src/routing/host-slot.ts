@@ -1,10 +1,10 @@
 import { type FlumeRpcError, formatAddress } from '@flume-rpc/netty-compat';
-import type { ConnectionOptions, HostAddress } from './config.js';
-import type { ConnectivityState } from './connectivity.js';
-import { ClientClosedError } from './errors.js';
+import type { ConnectionOptions, HostAddress } from '../config/config.js';
+import type { ConnectivityState } from '../client/connectivity.js';
+import { ClientClosedError } from '../errors.js';
 import type { HostPenalty } from './host-penalty.js';
-import { NettyAvroRpcClient, type NettyAvroRpcClientCounters } from './netty-avro-client.js';
-import type { CloseOptions } from './rpc-client.js';
+import { NettyAvroRpcClient, type NettyAvroRpcClientCounters } from '../client/netty-avro-client.js';
+import type { CloseOptions } from '../rpc-client.js';
 
 /** What a failover or load-balancing client knows about one of its hosts, as of now. */
 export interface HostState {
