@@ -3,7 +3,7 @@
  * process (killed by PID in teardown), an in-test AvroSourceServer that records what arrives,
  * and a closed loopback port. Every wait is bounded.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { finished } from 'node:stream/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -54,18 +54,22 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
 
 /** Starts `node <script> ...args`; the child is killed by PID in teardown if still running. */
 export function startNode(t: Test, script: string, args: string[], options: { stdin?: 'pipe' | 'ignore'; ipc?: boolean } = {}): CliProcess {
-  const stdio = [options.stdin ?? 'ignore', 'pipe', 'pipe', ...(options.ipc ? ['ipc' as const] : [])];
+  // Typed as StdioOptions, so spawn returns a plain ChildProcess whose streams may be null (the
+  // array literal alone would be string[], which no spawn overload takes).
+  const stdio: StdioOptions = [options.stdin ?? 'ignore', 'pipe', 'pipe', ...(options.ipc ? ['ipc' as const] : [])];
   const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio });
   if (child.pid === undefined) throw new Error(`could not start ${script}`);
   const pid = child.pid;
+  const { stdout, stderr } = child;
+  if (stdout === null || stderr === null) throw new Error(`no output pipes for ${script}`);
   let out = '';
   let err = '';
   const listeners = new Set<() => void>();
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  stdout.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;
     for (const listener of listeners) listener();
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  stderr.setEncoding('utf8').on('data', (chunk: string) => {
     err += chunk;
     for (const listener of listeners) listener();
   });
@@ -74,7 +78,7 @@ export function startNode(t: Test, script: string, args: string[], options: { st
   // channel, Node never emits 'close' for the child even though it exited.
   const exited = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => {
-      const drained = [child.stdout!, child.stderr!].map((stream) => finished(stream).catch(() => undefined));
+      const drained = [stdout, stderr].map((stream) => finished(stream).catch(() => undefined));
       void Promise.all(drained).then(() => resolve({ code, signal, stdout: out, stderr: err }));
     });
   });

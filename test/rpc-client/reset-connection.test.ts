@@ -5,11 +5,11 @@
  */
 import net from 'node:net';
 import t from 'tap';
-import { parseClientProperties } from '@flume-rpc/rpc-client';
+import { EventBuilder, parseClientProperties } from '@flume-rpc/rpc-client';
 import { LOOPBACK, SLACK_MS, eventually, makeClient, startRecordingServer } from '../fixtures/rpc-server.js';
 import { startRawServer } from '../fixtures/sockets.js';
 
-const event = (body: string) => ({ body });
+const event = (body: string) => EventBuilder.withBody(body);
 
 t.test('the connection is replaced on the interval; every call is acknowledged throughout', async (t) => {
   const agent = await startRecordingServer(t);
