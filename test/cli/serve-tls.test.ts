@@ -5,7 +5,8 @@
 import t, { type Test } from 'tap';
 import { EventBuilder, NettyAvroRpcClient, type NettyAvroRpcClientOptions, TlsError } from '@flume-rpc/rpc-client';
 import { makeCertificates } from '../fixtures/certificates.js';
-import { CLI, LOOPBACK, runCli, startNode, within } from './helpers.js';
+import { LOOPBACK, within } from '../fixtures/index.js';
+import { CLI, runCli, startNode } from './helpers.js';
 
 const certs = await makeCertificates();
 

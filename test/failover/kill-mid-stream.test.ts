@@ -7,7 +7,8 @@
 import t, { type Test } from 'tap';
 import { FailoverRpcClient, LoadBalancingRpcClient, type RpcClient } from '@flume-rpc/rpc-client';
 import type { AvroSourceServer } from '@flume-rpc/netty-compat';
-import { FAST, SLACK_MS, acked, batch, hostsOf, startServers, sum, within } from './helpers.js';
+import { SLACK_MS, startAvroSources, within } from '../fixtures/index.js';
+import { FAST, acked, batch, hostsOf, sum } from './helpers.js';
 
 const BATCHES = 240;
 const BATCH_SIZE = 10;
@@ -44,7 +45,7 @@ async function stream(t: Test, client: RpcClient & { counters: { eventsAcknowled
 }
 
 t.test('load balancing: one of three servers killed mid-stream', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   // Answers held a little, so calls are in flight on the victim when it dies.
   for (const server of servers) server.setFaults({ responseDelayMs: 3 });
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: { ...FAST, batchSize: BATCH_SIZE }, backoff: true });
@@ -55,7 +56,7 @@ t.test('load balancing: one of three servers killed mid-stream', async (t) => {
 });
 
 t.test('failover: the primary killed mid-stream', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   for (const server of servers) server.setFaults({ responseDelayMs: 3 });
   const client = new FailoverRpcClient({ hosts: hostsOf(servers), options: { ...FAST, batchSize: BATCH_SIZE } });
   t.teardown(() => client.close());

@@ -8,7 +8,7 @@ import net from 'node:net';
 import avro from 'avsc';
 import { type AvroFlumeEvent, FLUME_PROTOCOL_MD5, type HandshakeMatch, type ProtocolCache, Transceiver } from '@flume-rpc/netty-compat';
 import { appendEvent, batchEvents, javaProtocolText, plainEvents } from '../fixtures/vectors.js';
-import { LOOPBACK, SLACK_MS, freshCache, openTransceiver, startAvroSource, startRawServer, within } from '../fixtures/sockets.js';
+import { LOOPBACK, SLACK_MS, freshCache, openTransceiver, startAvroSource, startRawServer, within } from '../fixtures/index.js';
 
 /** The AvroSourceProtocol object exactly as the Java build's text has it. */
 function javaProtocol(): Record<string, any> {

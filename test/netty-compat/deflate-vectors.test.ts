@@ -7,7 +7,7 @@ import t from 'tap';
 import zlib from 'node:zlib';
 import { FLUME_PROTOCOL, type Frame, FrameDecoder, decodeResponseHead, decodeValue, frameBody } from '@flume-rpc/netty-compat';
 import { appendEvent, batchEvents, plainEvents, readVector } from '../fixtures/vectors.js';
-import { RawClient, SLACK_MS, openTransceiver, startAvroSource, startRawServer, within } from '../fixtures/sockets.js';
+import { RawClient, SLACK_MS, openTransceiver, startAvroSource, startRawServer, within } from '../fixtures/index.js';
 
 const SYNC_FLUSH_MARK = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 

@@ -19,17 +19,7 @@ import {
   type Status,
 } from '@flume-rpc/netty-compat';
 import { appendEvent } from '../fixtures/vectors.js';
-import {
-  LOOPBACK,
-  SLACK_MS,
-  closedPort,
-  nextEvent,
-  openTransceiver,
-  outcome,
-  startAvroSource,
-  startRawServer,
-  within,
-} from '../fixtures/sockets.js';
+import { LOOPBACK, SLACK_MS, closedPort, nextEvent, openTransceiver, outcome, startAvroSource, startRawServer, within } from '../fixtures/index.js';
 
 function event(body: string): AvroFlumeEvent {
   return { headers: {}, body: Buffer.from(body) };

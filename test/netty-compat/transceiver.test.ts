@@ -22,7 +22,7 @@ import {
   parseProtocol,
 } from '@flume-rpc/netty-compat';
 import { appendEvent, batchEvents } from '../fixtures/vectors.js';
-import { SLACK_MS, freshCache, nextEvent, openTransceiver, outcome, startAvroSource, startRawServer, within } from '../fixtures/sockets.js';
+import { SLACK_MS, freshCache, nextEvent, openTransceiver, outcome, startAvroSource, startRawServer, within } from '../fixtures/index.js';
 
 function event(body: string, headers: Record<string, string> = {}): AvroFlumeEvent {
   return { headers, body: Buffer.from(body) };

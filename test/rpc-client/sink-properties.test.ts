@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { ConfigurationError, type DefaultClientConfig, EventBuilder, RpcClientFactory, parseClientProperties } from '@flume-rpc/rpc-client';
-import { startRecordingServer } from '../fixtures/rpc-server.js';
+import { startRecordingServer } from '../fixtures/index.js';
 
 function parse(props: Record<string, string>): { config: DefaultClientConfig; warnings: string[] } {
   const warnings: string[] = [];

@@ -12,8 +12,8 @@ import avro from 'avsc';
 import { ZlibLayer } from '@flume-rpc/netty-compat';
 import { EventBuilder } from '@flume-rpc/rpc-client';
 import { javaProtocolText } from '../fixtures/vectors.js';
-import { startRawServer } from '../fixtures/sockets.js';
-import { LOOPBACK, SLACK_MS, clientFor, makeCertificates, propsFor, startServer, within } from './helpers.js';
+import { LOOPBACK, SLACK_MS, startRawServer, within } from '../fixtures/index.js';
+import { clientFor, makeCertificates, propsFor, startServer } from './helpers.js';
 
 const certs = await makeCertificates();
 const protocol = JSON.parse(javaProtocolText()) as object;

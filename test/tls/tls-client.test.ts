@@ -6,7 +6,8 @@
 import t from 'tap';
 import fs from 'node:fs';
 import { ConfigurationError, ConnectionClosedError, NettyAvroRpcClient, TlsError } from '@flume-rpc/rpc-client';
-import { LOOPBACK, clientFor, events, makeCertificates, propsFor, rejection, startRecordingProxy, startServer, startTlsServer, within, SLACK_MS } from './helpers.js';
+import { LOOPBACK, SLACK_MS, within } from '../fixtures/index.js';
+import { clientFor, events, makeCertificates, propsFor, rejection, startRecordingProxy, startServer, startTlsServer } from './helpers.js';
 
 const certs = await makeCertificates();
 
