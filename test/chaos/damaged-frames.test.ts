@@ -6,7 +6,7 @@
  * connection. Then a stream with damage in every form, reconciled by the ledger.
  */
 import t from 'tap';
-import { ConnectionClosedError, FlumeRpcError, NettyAvroRpcClient, ProtocolError } from '@flume-rpc/rpc-client';
+import { ConnectionClosedError, type FlumeRpcError, NettyAvroRpcClient, ProtocolError } from '@flume-rpc/rpc-client';
 import type { Damage, Direction } from '../../packages/tools/dist/bench/damaging-proxy.js';
 import { LOOPBACK, SLACK_MS, outcome, within } from '../fixtures/index.js';
 import { CHAOS_TIMEOUTS, ChaosLedger, damagingProxy, ledgerServer, progress, reconcile, startStream, streamOptions } from './helpers.js';

@@ -5,7 +5,7 @@
  * its own); the next call opens a new connection and succeeds.
  */
 import t from 'tap';
-import { ConnectError, ConnectionClosedError, EventBuilder, FlumeRpcError, type RetryInfo } from '@flume-rpc/rpc-client';
+import { ConnectError, ConnectionClosedError, EventBuilder, type FlumeRpcError, type RetryInfo } from '@flume-rpc/rpc-client';
 import { SLACK_MS, assertBalanced, failure, makeClient, nextEvent, outcome, recordEvents, startRecordingServer, until, within } from '../fixtures/index.js';
 
 t.test('restart between calls: after the disconnect event the next call reconnects and succeeds', async (t) => {
