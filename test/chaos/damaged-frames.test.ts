@@ -6,10 +6,10 @@
  * connection. Then a stream with damage in every form, reconciled by the ledger.
  */
 import t from 'tap';
-import { ConnectionClosedError, FlumeRpcError, NettyAvroRpcClient, ProtocolError } from '@flume-rpc/rpc-client';
+import { ConnectionClosedError, type FlumeRpcError, NettyAvroRpcClient, ProtocolError } from '@flume-rpc/rpc-client';
 import type { Damage, Direction } from '../../packages/tools/dist/bench/damaging-proxy.js';
-import { SLACK_MS, outcome, within } from '../fixtures/rpc-server.js';
-import { CHAOS_TIMEOUTS, ChaosLedger, LOOPBACK, damagingProxy, ledgerServer, progress, reconcile, startStream, streamOptions } from './helpers.js';
+import { LOOPBACK, SLACK_MS, outcome, within } from '../fixtures/index.js';
+import { CHAOS_TIMEOUTS, ChaosLedger, damagingProxy, ledgerServer, progress, reconcile, startStream, streamOptions } from './helpers.js';
 
 const CASES: Array<{ direction: Direction; damage: Damage; error: typeof FlumeRpcError; stored: boolean }> = [
   // Half a request: the server never has the whole call, so nothing is stored.

@@ -7,7 +7,8 @@
 import t from 'tap';
 import { LoadBalancingRpcClient, NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import type { GarbageKind } from '../../packages/tools/dist/bench/garbage-server.js';
-import { CHAOS_TIMEOUTS, ChaosLedger, LOOPBACK, garbageServer, ledgerServer, reconcile, startStream, streamOptions } from './helpers.js';
+import { LOOPBACK } from '../fixtures/index.js';
+import { CHAOS_TIMEOUTS, ChaosLedger, garbageServer, ledgerServer, reconcile, startStream, streamOptions } from './helpers.js';
 
 const KINDS: GarbageKind[] = ['text', 'bad-frames'];
 

@@ -5,15 +5,15 @@
  * and the reconciliation every fault test ends with.
  */
 import type { Test } from 'tap';
-import { AvroSourceServer, type FaultPlan } from '@flume-rpc/netty-compat';
+import type { AvroSourceServer, FaultPlan } from '@flume-rpc/netty-compat';
 import type { ConnectionOptions, DeliveryCounters } from '@flume-rpc/rpc-client';
 import { ChaosLedger, describeReconciliation } from '../../packages/tools/dist/bench/chaos-ledger.js';
 import { type StreamOptions, type StreamResult, startStream } from '../../packages/tools/dist/bench/chaos-stream.js';
 import { DamagingProxy } from '../../packages/tools/dist/bench/damaging-proxy.js';
 import { type GarbageKind, GarbageServer } from '../../packages/tools/dist/bench/garbage-server.js';
-import { LOOPBACK, SLACK_MS, eventually } from '../fixtures/rpc-server.js';
+import { SLACK_MS, startAvroSource, until } from '../fixtures/index.js';
 
-export { ChaosLedger, LOOPBACK, SLACK_MS, eventually, startStream };
+export { ChaosLedger, startStream };
 export type { StreamResult };
 
 /**
@@ -36,10 +36,7 @@ export function streamOptions(changes: Partial<StreamOptions> = {}): StreamOptio
 
 /** An AvroSourceServer on 127.0.0.1 that stores into `ledger`; closed in teardown. */
 export async function ledgerServer(t: Test, ledger: ChaosLedger, faults: Partial<FaultPlan> = {}): Promise<AvroSourceServer> {
-  const server = new AvroSourceServer({ handlers: ledger.handlers(), faults });
-  t.teardown(() => server.close());
-  await server.listen(0, LOOPBACK);
-  return server;
+  return startAvroSource(t, { handlers: ledger.handlers(), faults });
 }
 
 export async function damagingProxy(t: Test, targetPort: number): Promise<DamagingProxy> {
@@ -54,15 +51,10 @@ export async function garbageServer(t: Test, kind: GarbageKind): Promise<Garbage
   return server;
 }
 
-/** Resolves after `ms`. */
-export function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Waits until the stream has settled `calls` more calls than now (bounded). */
 export function progress(stream: { readonly settledCalls: number }, calls: number, ms = 2 * SLACK_MS): Promise<void> {
   const target = stream.settledCalls + calls;
-  return eventually(() => stream.settledCalls >= target, `${calls} more settled calls`, ms);
+  return until(() => stream.settledCalls >= target, `${calls} more settled calls`, ms);
 }
 
 /**

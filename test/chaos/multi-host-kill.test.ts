@@ -7,7 +7,8 @@
 import t, { type Test } from 'tap';
 import type { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { FailoverRpcClient, LoadBalancingRpcClient, type MultiHostCounters, type RpcClient } from '@flume-rpc/rpc-client';
-import { CHAOS_TIMEOUTS, ChaosLedger, LOOPBACK, ledgerServer, pause, progress, reconcile, startStream, streamOptions } from './helpers.js';
+import { LOOPBACK } from '../fixtures/index.js';
+import { CHAOS_TIMEOUTS, ChaosLedger, ledgerServer, progress, reconcile, startStream, streamOptions } from './helpers.js';
 
 const SERVERS = 3;
 

@@ -6,7 +6,8 @@
  */
 import t from 'tap';
 import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
-import { CHAOS_TIMEOUTS, ChaosLedger, LOOPBACK, ledgerServer, pause, progress, reconcile, startStream, streamOptions } from './helpers.js';
+import { LOOPBACK, pause } from '../fixtures/index.js';
+import { CHAOS_TIMEOUTS, ChaosLedger, ledgerServer, progress, reconcile, startStream, streamOptions } from './helpers.js';
 
 const KILLS = 3;
 

@@ -7,7 +7,8 @@
  */
 import t from 'tap';
 import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
-import { CHAOS_TIMEOUTS, ChaosLedger, LOOPBACK, eventually, ledgerServer, progress, reconcile, startStream, streamOptions } from './helpers.js';
+import { LOOPBACK, until } from '../fixtures/index.js';
+import { CHAOS_TIMEOUTS, ChaosLedger, ledgerServer, progress, reconcile, startStream, streamOptions } from './helpers.js';
 
 t.test('handshake stall, then response stall, under a stream', async (t) => {
   const ledger = new ChaosLedger();
@@ -19,14 +20,14 @@ t.test('handshake stall, then response stall, under a stream', async (t) => {
 
   server.setFaults({ handshakeStallMs: Number.POSITIVE_INFINITY });
   server.dropConnections();
-  await eventually(() => (stream.errors['HandshakeTimeoutError'] ?? 0) >= 2, 'calls failed by the handshake stall', 10_000);
+  await until(() => (stream.errors['HandshakeTimeoutError'] ?? 0) >= 2, 'calls failed by the handshake stall', 10_000);
   const handshakeFailures = client.counters.handshakeFailures;
   server.setFaults({ handshakeStallMs: 0 });
   await progress(stream, 20);
 
   const storedBefore = ledger.reconcile().stored;
   server.setFaults({ responseDelayMs: Number.POSITIVE_INFINITY });
-  await eventually(() => (stream.errors['RequestTimeoutError'] ?? 0) >= 2, 'calls failed by the answer stall', 10_000);
+  await until(() => (stream.errors['RequestTimeoutError'] ?? 0) >= 2, 'calls failed by the answer stall', 10_000);
   const storedDuringStall = ledger.reconcile().stored - storedBefore;
   server.setFaults({ responseDelayMs: 0 });
   await progress(stream, 20);

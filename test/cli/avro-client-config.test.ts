@@ -6,17 +6,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { RpcClientFactory } from '@flume-rpc/rpc-client';
-import { LOOPBACK, SAMPLE, closedPort, recordingServer, runCli } from './helpers.js';
+import { LOOPBACK, closedPort, startRecordingServer } from '../fixtures/index.js';
+import { SAMPLE, runCli } from './helpers.js';
 
 t.test('-P: a client properties file (default client) and flags that override it', async (t) => {
-  const server = await recordingServer(t);
+  const server = await startRecordingServer(t);
   const dir = t.testdir({
     'client.properties': `client.type = default\nhosts = h1\nhosts.h1 = ${LOOPBACK}:${server.port}\nbatch-size = 3\nmaxIoWorkers = 4\n`,
   });
   const conf = path.join(dir, 'client.properties');
   const first = await runCli(t, ['avro-client', '-P', conf], { input: '1\n2\n3\n4\n5\n' });
   t.equal(first.code, 0, first.stderr);
-  t.same(server.calls, [3, 2], 'batch-size from the file');
+  t.same(server.sizes(), [3, 2], 'batch-size from the file');
   t.match(first.stderr, /warning: Specifying the number of workers is no longer supported/, 'a key Flume ignores too is warned about, as Flume does');
   const typo = path.join(dir, 'typo.properties');
   fs.writeFileSync(typo, `hosts = h1\nhosts.h1 = ${LOOPBACK}:${server.port}\nbatch-sise = 3\n`);
@@ -27,7 +28,7 @@ t.test('-P: a client properties file (default client) and flags that override it
   server.calls.length = 0;
   const second = await runCli(t, ['avro-client', '--conf-file', conf, '-b', '4'], { input: '1\n2\n3\n4\n5\n' });
   t.equal(second.code, 0, second.stderr);
-  t.same(server.calls, [4, 1], '-b overrides the file');
+  t.same(server.sizes(), [4, 1], '-b overrides the file');
 });
 
 /** Whether RpcClientFactory can build this client type (the multi-host clients register themselves). */
@@ -42,7 +43,7 @@ function available(clientType: string): boolean {
 
 if (available('default_failover')) {
   t.test('-P with client.type=default_failover: a dead first host fails over to the next', async (t) => {
-    const server = await recordingServer(t);
+    const server = await startRecordingServer(t);
     const dead = await closedPort();
     const dir = t.testdir({
       'failover.properties': [
@@ -66,8 +67,8 @@ if (available('default_failover')) {
 
 if (available('default_loadbalance')) {
   t.test('-P with client.type=default_loadbalance spreads batches over the hosts', async (t) => {
-    const one = await recordingServer(t);
-    const two = await recordingServer(t);
+    const one = await startRecordingServer(t);
+    const two = await startRecordingServer(t);
     const dir = t.testdir({
       'lb.properties': [
         'client.type = default_loadbalance',
@@ -82,7 +83,7 @@ if (available('default_loadbalance')) {
     const result = await runCli(t, ['avro-client', '-P', path.join(dir, 'lb.properties'), '--max-inflight', '1'], { input: '1\n2\n3\n4\n5\n6\n7\n8\n' });
     t.equal(result.code, 0, result.stderr);
     t.equal(one.events.length + two.events.length, 8, 'every event arrived once');
-    t.ok(one.events.length > 0 && two.events.length > 0, `both hosts got batches (${one.calls.length} and ${two.calls.length} calls)`);
+    t.ok(one.events.length > 0 && two.events.length > 0, `both hosts got batches (${one.sizes().length} and ${two.sizes().length} calls)`);
     t.match(result.stdout, /default_loadbalance/);
   });
 } else {
@@ -128,7 +129,7 @@ t.test('an unreachable host exits 1 with one line naming the host and the error'
 });
 
 t.test('a server that answers FAILED: exit 1, events counted as failed', async (t) => {
-  const server = await recordingServer(t, { forceStatus: 'FAILED' });
+  const server = await startRecordingServer(t, { faults: { forceStatus: 'FAILED' } });
   const result = await runCli(t, ['avro-client', '-H', LOOPBACK, '-p', String(server.port)], { input: 'a\nb\n' });
   t.equal(result.code, 1);
   t.match(result.stderr, new RegExp(`delivery to ${LOOPBACK}:${server.port} failed: .*FAILED`));
@@ -136,7 +137,7 @@ t.test('a server that answers FAILED: exit 1, events counted as failed', async (
 });
 
 t.test("-P: an agent's Avro sink section, copied with its prefix, is a client properties file", async (t) => {
-  const server = await recordingServer(t);
+  const server = await startRecordingServer(t);
   const dir = t.testdir({
     'sink.properties': [
       'a1.sinks.k1.type = avro',
@@ -150,7 +151,7 @@ t.test("-P: an agent's Avro sink section, copied with its prefix, is a client pr
   });
   const result = await runCli(t, ['avro-client', '-P', path.join(dir, 'sink.properties')], { input: '1\n2\n3\n' });
   t.equal(result.code, 0, result.stderr);
-  t.same(server.calls, [2, 1], "the sink's batch-size, not the CLI's default");
+  t.same(server.sizes(), [2, 1], "the sink's batch-size, not the CLI's default");
   t.match(result.stderr, /warning: channel \(c1\) is the sink's channel/);
   const refused = await runCli(t, ['avro-client', '-P', path.join(dir, 'agent.properties')], { input: '1\n' });
   t.equal(refused.code, 2);

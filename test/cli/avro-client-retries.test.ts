@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import t from 'tap';
-import { LOOPBACK, SAMPLE, closedPort, recordingServer, runCli } from './helpers.js';
+import { LOOPBACK, closedPort, startRecordingServer } from '../fixtures/index.js';
+import { SAMPLE, runCli } from './helpers.js';
 
 t.test('a closed port: a line per failed attempt, then the attempts and time in the final error', async (t) => {
   const port = await closedPort();
@@ -22,7 +23,7 @@ t.test('a closed port: a line per failed attempt, then the attempts and time in 
 });
 
 t.test('a server that never answers the handshake: each timeout is reported', async (t) => {
-  const server = await recordingServer(t, { handshakeStallMs: Number.POSITIVE_INFINITY });
+  const server = await startRecordingServer(t, { faults: { handshakeStallMs: Number.POSITIVE_INFINITY } });
   const result = await runCli(t, ['avro-client', '-H', LOOPBACK, '-p', String(server.port), '--max-retries', '1', '--connect-timeout', '300', '-F', SAMPLE]);
   t.equal(result.code, 1);
   t.match(result.stderr, /connection attempt 1 of 2 to .* failed: .*timed out.*; next attempt in \d+ ms/);

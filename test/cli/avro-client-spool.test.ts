@@ -7,13 +7,14 @@
 import { appendFile, chmod, readdir, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { CLI, LOOPBACK, recordingServer, runCli, startNode, until, within } from './helpers.js';
+import { LOOPBACK, startRecordingServer, until, within } from '../fixtures/index.js';
+import { CLI, runCli, startNode } from './helpers.js';
 
 const send = (port: number, dir: string, ...more: string[]): string[] => ['avro-client', '-H', LOOPBACK, '-p', String(port), '--dirname', dir, ...more];
 const names = async (dir: string): Promise<string[]> => (await readdir(dir)).sort();
 
 t.test('hidden files and files already completed are skipped; a second run sends nothing', async (t) => {
-  const server = await recordingServer(t);
+  const server = await startRecordingServer(t);
   const dir = t.testdir({ 'a.log': 'a1\n', '.hidden.log': 'hidden\n', 'old.log.COMPLETED': 'sent before\n', '.flumespool': { 'x.meta': 'meta\n' } });
   const first = await runCli(t, send(server.port, dir));
   t.equal(first.code, 0, first.stderr);
@@ -26,7 +27,7 @@ t.test('hidden files and files already completed are skipped; a second run sends
 });
 
 t.test('--file-suffix names the completed files, and files with it are skipped', async (t) => {
-  const server = await recordingServer(t);
+  const server = await startRecordingServer(t);
   const dir = t.testdir({ 'a.log': 'a1\n', 'b.log.sent': 'b1\n', 'c.log.COMPLETED': 'c1\n' });
   const result = await runCli(t, send(server.port, dir, '--file-suffix', '.sent'));
   t.equal(result.code, 0, result.stderr);
@@ -35,7 +36,7 @@ t.test('--file-suffix names the completed files, and files with it are skipped',
 });
 
 t.test('a completed name already taken: exit 1 before the file is sent, nothing renamed', async (t) => {
-  const server = await recordingServer(t);
+  const server = await startRecordingServer(t);
   const dir = t.testdir({ 'a.log': 'a1\n', 'a.log.COMPLETED': 'an older a.log\n' });
   const result = await runCli(t, send(server.port, dir));
   t.equal(result.code, 1);
@@ -47,11 +48,11 @@ t.test('a completed name already taken: exit 1 before the file is sent, nothing 
 
 /** Starts a run against a server that holds its answers, changes a.log once its events arrived, and returns the run's end. */
 async function changedWhileSending(t: Test, change: (file: string) => Promise<void>) {
-  const server = await recordingServer(t, { responseDelayMs: 1_000 });
+  const server = await startRecordingServer(t, { faults: { responseDelayMs: 1_000 } });
   const dir = t.testdir({ 'a.log': 'a1\na2\na3\n', 'b.log': 'b1\n' });
   await utimes(path.join(dir, 'a.log'), 1_000, 1_000);
   const cli = startNode(t, CLI, send(server.port, dir));
-  await until(() => server.events.length === 3, 10_000, "a.log's events to arrive");
+  await until(() => server.events.length === 3, "a.log's events to arrive", 10_000);
   await change(path.join(dir, 'a.log'));
   const exit = await within(cli.exited, 15_000, 'avro-client to stop');
   return { server, dir, exit };
@@ -78,7 +79,7 @@ t.test('a file that changed size with its modification time put back: exit 1 (Fl
 });
 
 t.test('a failed delivery leaves the file in place to be sent again', async (t) => {
-  const server = await recordingServer(t, { forceStatus: 'FAILED' });
+  const server = await startRecordingServer(t, { faults: { forceStatus: 'FAILED' } });
   const dir = t.testdir({ 'a.log': 'a1\n' });
   const result = await runCli(t, send(server.port, dir));
   t.equal(result.code, 1);

@@ -5,22 +5,23 @@
 import { readFile, readdir, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
-import { LOOPBACK, SAMPLE, recordingServer, runCli } from './helpers.js';
+import { LOOPBACK, startRecordingServer } from '../fixtures/index.js';
+import { SAMPLE, runCli } from './helpers.js';
 
 t.test('sends a file, one event per line, and prints a summary', async (t) => {
-  const server = await recordingServer(t);
+  const server = await startRecordingServer(t);
   const result = await runCli(t, ['avro-client', '-H', LOOPBACK, '-p', String(server.port), '-F', SAMPLE, '-b', '50']);
   t.equal(result.code, 0, result.stderr);
   const lines = (await readFile(SAMPLE, 'utf8')).split('\n').slice(0, -1);
   t.equal(lines.length, 200, 'the sample log has 200 lines');
   t.same(server.bodies(), lines, 'every line arrived, in order, without its newline');
-  t.same(server.calls, [50, 50, 50, 50], 'in batches of --batch-size');
+  t.same(server.sizes(), [50, 50, 50, 50], 'in batches of --batch-size');
   t.match(result.stdout, /200 events read, 200 acknowledged, 0 failed, elapsed [\d.]+ s, \d+ events\/s/);
   t.match(result.stdout, `${LOOPBACK}:${server.port}`);
 });
 
 t.test('reads stdin by default, splitting lines as Flume does', async (t) => {
-  const server = await recordingServer(t);
+  const server = await startRecordingServer(t);
   const input = 'first\r\nsecond\n\nthird\rfourth\n  spaced  \nlast without newline';
   const result = await runCli(t, ['avro-client', '--host', LOOPBACK, '--port', String(server.port)], { input });
   t.equal(result.code, 0, result.stderr);
@@ -29,7 +30,7 @@ t.test('reads stdin by default, splitting lines as Flume does', async (t) => {
 });
 
 t.test('keeps bytes as they are (no decoding)', async (t) => {
-  const server = await recordingServer(t);
+  const server = await startRecordingServer(t);
   const input = Buffer.from([0xff, 0x00, 0xfe, 0x0a, 0xc3, 0xa9, 0x0a]);
   const result = await runCli(t, ['avro-client', '-H', LOOPBACK, '-p', String(server.port), '-F', '-'], { input });
   t.equal(result.code, 0, result.stderr);
@@ -43,7 +44,7 @@ t.test('keeps bytes as they are (no decoding)', async (t) => {
 });
 
 t.test('-R adds the header file to every event', async (t) => {
-  const server = await recordingServer(t);
+  const server = await startRecordingServer(t);
   const dir = t.testdir({ 'headers.properties': '# Flume reads this with java.util.Properties\nhost = web-1\nlogtype=access\nwith\\ space=a b\n' });
   const result = await runCli(t, ['avro-client', '-H', LOOPBACK, '-p', String(server.port), '-R', path.join(dir, 'headers.properties')], {
     input: 'a\nb\n',
@@ -54,7 +55,7 @@ t.test('-R adds the header file to every event', async (t) => {
 });
 
 t.test('--dirname sends every regular file of a directory, oldest first, and renames each to .COMPLETED', async (t) => {
-  const server = await recordingServer(t);
+  const server = await startRecordingServer(t);
   const dir = t.testdir({
     logs: {
       'b.log': 'b1\nb2\n',
@@ -73,7 +74,7 @@ t.test('--dirname sends every regular file of a directory, oldest first, and ren
   const result = await runCli(t, ['avro-client', '-H', LOOPBACK, '-p', String(server.port), '--dirname', logs]);
   t.equal(result.code, 0, result.stderr);
   t.same(server.bodies(), ['b1', 'b2', 'a1', 'a2', 'o1', 'o2'], 'b.log, a.log (its last line alone), the empty c.log, the symlink (newest); not the subdirectory');
-  t.same(server.calls, [2, 2, 2], 'a batch never spans two files');
+  t.same(server.sizes(), [2, 2, 2], 'a batch never spans two files');
   t.same((await readdir(logs)).sort(), ['a.log.COMPLETED', 'b.log.COMPLETED', 'c.log.COMPLETED', 'd-link.log.COMPLETED', 'sub']);
   t.match(result.stdout, /6 events read, 6 acknowledged, 0 failed, 4 files completed/);
 });

@@ -5,7 +5,8 @@
 import { copyFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
-import { ROOT, startNode, within } from './helpers.js';
+import { within } from '../fixtures/index.js';
+import { ROOT, startNode } from './helpers.js';
 
 const BIN = path.join(ROOT, 'packages/tools/bin/flume-rpc.js');
 

@@ -4,7 +4,8 @@
  * agent stalls its handshakes and recovers, and the same client must send again.
  */
 import t from 'tap';
-import { DEMO, runCli, startNode, within } from './helpers.js';
+import { within } from '../fixtures/index.js';
+import { DEMO, runCli, startNode } from './helpers.js';
 
 t.test('the demo runs and every event sent is received', async (t) => {
   const demo = startNode(t, DEMO, []);

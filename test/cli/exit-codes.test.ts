@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import t from 'tap';
-import { LOOPBACK, closedPort, recordingServer, runCli } from './helpers.js';
+import { LOOPBACK, closedPort, startRecordingServer } from '../fixtures/index.js';
+import { runCli } from './helpers.js';
 
 t.test('exit 2: usage and configuration errors, nothing connects', async (t) => {
   const port = await closedPort();
@@ -40,8 +41,8 @@ t.test('exit 2: usage and configuration errors, nothing connects', async (t) => 
 });
 
 t.test('exit 0 when everything was acknowledged, 1 when delivery failed', async (t) => {
-  const ok = await recordingServer(t);
-  const failing = await recordingServer(t, { forceStatus: 'FAILED' });
+  const ok = await startRecordingServer(t);
+  const failing = await startRecordingServer(t, { faults: { forceStatus: 'FAILED' } });
   const [delivered, refused] = await Promise.all([
     runCli(t, ['avro-client', '-H', LOOPBACK, '-p', String(ok.port)], { input: 'a\nb\n' }),
     runCli(t, ['avro-client', '-H', LOOPBACK, '-p', String(failing.port)], { input: 'a\nb\n' }),
@@ -52,7 +53,7 @@ t.test('exit 0 when everything was acknowledged, 1 when delivery failed', async 
 });
 
 t.test("-c <dir> (flume-ng's configuration directory) is accepted and said to be unused", async (t) => {
-  const server = await recordingServer(t);
+  const server = await startRecordingServer(t);
   const conf = t.testdir({ 'flume-env.sh': 'export JAVA_OPTS="-Xmx20m"\n', 'log4j2.xml': '<Configuration/>\n' });
   const result = await runCli(t, ['avro-client', '-c', conf, '-H', LOOPBACK, '-p', String(server.port)], { input: 'a\n' });
   t.equal(result.code, 0, result.stderr);

@@ -1,21 +1,19 @@
 /**
  * Helpers for the CLI tests: run `node packages/tools/dist/cli/main.js ...` as a child
- * process (killed by PID in teardown), an in-test AvroSourceServer that records what arrives,
- * and a closed loopback port. Every wait is bounded.
+ * process (killed by PID in teardown). Servers, ports and waits come from ../fixtures. Every wait
+ * is bounded.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { finished } from 'node:stream/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
-import { type AvroFlumeEvent, AvroSourceServer, type FaultPlan } from '@flume-rpc/netty-compat';
+import { within } from '../fixtures/index.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(ROOT, 'packages/tools/dist/cli/main.js');
 export const DEMO = path.join(ROOT, 'packages/tools/dist/cli/demo.js');
 export const SAMPLE = path.join(ROOT, 'packages/tools/sample/access.log');
-export const LOOPBACK = '127.0.0.1';
 
 export interface Exit {
   code: number | null;
@@ -44,28 +42,24 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Timed out after ${ms}ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Starts `node <script> ...args`; the child is killed by PID in teardown if still running. */
 export function startNode(t: Test, script: string, args: string[], options: { stdin?: 'pipe' | 'ignore'; ipc?: boolean } = {}): CliProcess {
-  const stdio = [options.stdin ?? 'ignore', 'pipe', 'pipe', ...(options.ipc ? ['ipc' as const] : [])];
+  // Typed as StdioOptions, so spawn returns a plain ChildProcess whose streams may be null (the
+  // array literal alone would be string[], which no spawn overload takes).
+  const stdio: StdioOptions = [options.stdin ?? 'ignore', 'pipe', 'pipe', ...(options.ipc ? ['ipc' as const] : [])];
   const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio });
   if (child.pid === undefined) throw new Error(`could not start ${script}`);
   const pid = child.pid;
+  const { stdout, stderr } = child;
+  if (stdout === null || stderr === null) throw new Error(`no output pipes for ${script}`);
   let out = '';
   let err = '';
   const listeners = new Set<() => void>();
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  stdout.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;
     for (const listener of listeners) listener();
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  stderr.setEncoding('utf8').on('data', (chunk: string) => {
     err += chunk;
     for (const listener of listeners) listener();
   });
@@ -74,7 +68,7 @@ export function startNode(t: Test, script: string, args: string[], options: { st
   // channel, Node never emits 'close' for the child even though it exited.
   const exited = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => {
-      const drained = [child.stdout!, child.stderr!].map((stream) => finished(stream).catch(() => undefined));
+      const drained = [stdout, stderr].map((stream) => finished(stream).catch(() => undefined));
       void Promise.all(drained).then(() => resolve({ code, signal, stdout: out, stderr: err }));
     });
   });
@@ -131,48 +125,3 @@ export async function runCli(t: Test, args: string[], options: { input?: string 
     throw err;
   }
 }
-
-export interface RecordingServer {
-  server: AvroSourceServer;
-  port: number;
-  events: AvroFlumeEvent[];
-  /** Sizes of the calls that arrived (1 for append). */
-  calls: number[];
-  bodies(): string[];
-}
-
-/** An AvroSourceServer on 127.0.0.1 (free port) that keeps every event; closed in teardown. */
-export async function recordingServer(t: Test, faults: Partial<FaultPlan> = {}): Promise<RecordingServer> {
-  const events: AvroFlumeEvent[] = [];
-  const calls: number[] = [];
-  const server = new AvroSourceServer({
-    faults,
-    handlers: {
-      append: (event) => {
-        events.push(event);
-        calls.push(1);
-        return 'OK';
-      },
-      appendBatch: (batch) => {
-        events.push(...batch);
-        calls.push(batch.length);
-        return 'OK';
-      },
-    },
-  });
-  t.teardown(() => server.close());
-  const port = await server.listen(0, LOOPBACK);
-  return { server, port, events, calls, bodies: () => events.map((e) => Buffer.from(e.body).toString('utf8')) };
-}
-
-
-/** Polls `condition` every 20 ms until it holds; rejects after `ms`. */
-export async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms}ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-export { closedPort } from '../fixtures/sockets.js';

@@ -14,8 +14,8 @@ import {
 } from '@flume-rpc/netty-compat';
 import { EventBuilder, NettyAvroRpcClient, RemoteError } from '@flume-rpc/rpc-client';
 import { EVENTS_PER_WRITE, writeEvents } from '../../packages/tools/dist/cli/event-writer.js';
-import { PING_FRAME, RawClient, frames } from '../fixtures/sockets.js';
-import { CLI, LOOPBACK, type CliProcess, runCli, startNode, within } from './helpers.js';
+import { LOOPBACK, PING_FRAME, RawClient, frames, within } from '../fixtures/index.js';
+import { CLI, type CliProcess, runCli, startNode } from './helpers.js';
 
 
 async function startServe(t: Test, args: string[]): Promise<{ cli: CliProcess; port: number }> {

@@ -5,7 +5,8 @@
 import t, { type Test } from 'tap';
 import { EventBuilder, NettyAvroRpcClient, type NettyAvroRpcClientOptions, TlsError } from '@flume-rpc/rpc-client';
 import { makeCertificates } from '../fixtures/certificates.js';
-import { CLI, LOOPBACK, runCli, startNode, within } from './helpers.js';
+import { LOOPBACK, within } from '../fixtures/index.js';
+import { CLI, runCli, startNode } from './helpers.js';
 
 const certs = await makeCertificates();
 
@@ -23,8 +24,8 @@ function client(t: Test, port: number, options: Partial<NettyAvroRpcClientOption
 
 const batch = Array.from({ length: 10 }, (_, i) => EventBuilder.withBody(`event ${i}`));
 
-t.test('--keystore (JKS) with --compression-type deflate: an ssl + deflate agent', { skip: certs.keytoolSkip }, async (t) => {
-  const { cli, port } = await startServe(t, ['--keystore', certs.keystoreJks!, '--keystore-password', certs.password, '--compression-type', 'deflate']);
+t.test('--keystore (JKS) with --compression-type deflate: an ssl + deflate agent', async (t) => {
+  const { cli, port } = await startServe(t, ['--keystore', certs.javaStores().keystoreJks, '--keystore-password', certs.password, '--compression-type', 'deflate']);
   await cli.waitFor(/speaking zlib\+tls/, 5000);
   const c = client(t, port, { ssl: true, truststore: certs.truststorePem, truststoreType: 'PEM', compressionType: 'deflate' });
   await c.appendBatch(batch);

@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { EventBuilder, NettyAvroRpcClient, type NettyAvroRpcClientOptions, StatusError } from '@flume-rpc/rpc-client';
-import { CLI, LOOPBACK, type CliProcess, runCli, startNode, within } from './helpers.js';
+import { LOOPBACK, within } from '../fixtures/index.js';
+import { CLI, type CliProcess, runCli, startNode } from './helpers.js';
 
 async function startServe(t: Test, args: string[], ipc = false): Promise<{ cli: CliProcess; port: number }> {
   const cli = startNode(t, CLI, ['serve', '--port', '0', ...args], { ipc });

@@ -5,16 +5,17 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
-import { CLI, LOOPBACK, recordingServer, startNode, until, within } from './helpers.js';
+import { LOOPBACK, startRecordingServer, until, within } from '../fixtures/index.js';
+import { CLI, startNode } from './helpers.js';
 
 t.test('SIGINT mid-file against a slow server: exit 130, acknowledged = what the server took', async (t) => {
   // 200 ms per answer, 4 batches of 100 in flight: ~2000 events/s, so 100k lines take ~50 s.
-  const server = await recordingServer(t, { responseDelayMs: 200 });
+  const server = await startRecordingServer(t, { faults: { responseDelayMs: 200 } });
   const dir = t.testdir({});
   const file = path.join(dir, 'big.log');
   await writeFile(file, Array.from({ length: 100_000 }, (_, i) => `line ${i}`).join('\n'));
   const cli = startNode(t, CLI, ['avro-client', '-H', LOOPBACK, '-p', String(server.port), '-F', file]);
-  await until(() => server.server.stats.callsAnswered >= 3, 15_000, 'a few batches to arrive');
+  await until(() => server.server.stats.callsAnswered >= 3, 'a few batches to arrive', 15_000);
   const signalledAt = Date.now();
   cli.kill('SIGINT');
   const exit = await within(cli.exited, 10_000, 'avro-client to exit after SIGINT');
@@ -33,11 +34,11 @@ t.test('SIGINT mid-file against a slow server: exit 130, acknowledged = what the
 });
 
 t.test('SIGINT while stdin is open but idle: lines already read are sent, then exit 130', async (t) => {
-  const server = await recordingServer(t);
+  const server = await startRecordingServer(t);
   const cli = startNode(t, CLI, ['avro-client', '-H', LOOPBACK, '-p', String(server.port), '-b', '10'], { stdin: 'pipe' });
   // 25 lines: two full batches go at once, the last 5 wait for more input (stdin stays open).
   cli.child.stdin!.write(Array.from({ length: 25 }, (_, i) => `event ${i}\n`).join(''));
-  await until(() => server.events.length >= 20, 15_000, 'the full batches to arrive');
+  await until(() => server.events.length >= 20, 'the full batches to arrive', 15_000);
   cli.kill('SIGINT');
   const exit = await within(cli.exited, 10_000, 'avro-client to exit after SIGINT');
   t.equal(exit.code, 130, exit.stderr);
@@ -47,11 +48,11 @@ t.test('SIGINT while stdin is open but idle: lines already read are sent, then e
 });
 
 t.test('a partial batch on a quiet pipe is sent after a short wait, without an interrupt', async (t) => {
-  const server = await recordingServer(t);
+  const server = await startRecordingServer(t);
   const cli = startNode(t, CLI, ['avro-client', '-H', LOOPBACK, '-p', String(server.port)], { stdin: 'pipe' });
   cli.child.stdin!.write('one\ntwo\n');
   // Bounded generously: the child's start-up on a loaded machine counts too; the linger itself is 1 s.
-  await until(() => server.events.length === 2, 15_000, 'the lingering batch');
+  await until(() => server.events.length === 2, 'the lingering batch', 15_000);
   t.same(server.bodies(), ['one', 'two']);
   cli.child.stdin!.end('three\n');
   const exit = await within(cli.exited, 10_000, 'avro-client to finish');

@@ -5,7 +5,8 @@
  */
 import t from 'tap';
 import { AllHostsFailedError, ConnectError, FailoverRpcClient, LoadBalancingRpcClient } from '@flume-rpc/rpc-client';
-import { FAST, SLACK_MS, acked, event, failure, hostsOf, startServers, within } from './helpers.js';
+import { SLACK_MS, failure, startAvroSources, within } from '../fixtures/index.js';
+import { FAST, acked, event, hostsOf } from './helpers.js';
 
 const kinds = [
   ['failover', (hosts: ReturnType<typeof hostsOf>) => new FailoverRpcClient({ hosts, options: FAST, penaltyBaseMs: 60_000 })],
@@ -15,7 +16,7 @@ const kinds = [
 
 for (const [kind, make] of kinds) {
   t.test(`${kind}: all hosts down, then one back`, async (t) => {
-    const servers = await startServers(t, 3);
+    const servers = await startAvroSources(t, 3);
     const hosts = hostsOf(servers);
     const client: FailoverRpcClient | LoadBalancingRpcClient = make(hosts);
     t.teardown(() => client.close());

@@ -11,10 +11,11 @@ import {
   FailoverRpcClient,
   LoadBalancingRpcClient,
 } from '@flume-rpc/rpc-client';
-import { FAST, SLACK_MS, acked, event, failure, hostsOf, startServers, within } from './helpers.js';
+import { SLACK_MS, failure, startAvroSources, within } from '../fixtures/index.js';
+import { FAST, acked, event, hostsOf } from './helpers.js';
 
 t.test('failover: the budget spans every host; two stalled handshakes end in CallTimeoutError, not after two handshake timeouts', async (t) => {
-  const servers = await startServers(t, 2, { faults: { handshakeStallMs: Infinity } });
+  const servers = await startAvroSources(t, 2, { faults: { handshakeStallMs: Infinity } });
   const client = new FailoverRpcClient({ hosts: hostsOf(servers), options: { ...FAST, handshakeTimeoutMs: 30_000, callTimeoutMs: 400 } });
   t.teardown(() => client.close({ force: true }));
   const error = (await within(failure(client.append(event(1))), SLACK_MS, 'the call')) as CallTimeoutError;
@@ -26,7 +27,7 @@ t.test('failover: the budget spans every host; two stalled handshakes end in Cal
 });
 
 t.test('failover: calls queued on a host that stalls move to the next host when it is judged stalled', async (t) => {
-  const [stalled, healthy] = await startServers(t, 2);
+  const [stalled, healthy] = await startAvroSources(t, 2);
   stalled!.setFaults({ responseDelayMs: Infinity });
   const REQUEST_MS = 300;
   const client = new FailoverRpcClient({
@@ -47,7 +48,7 @@ t.test('failover: calls queued on a host that stalls move to the next host when 
 });
 
 t.test('failover and load balancing: close during a stalled handshake is prompt and refuses the waiting calls', async (t) => {
-  const servers = await startServers(t, 2, { faults: { handshakeStallMs: Infinity } });
+  const servers = await startAvroSources(t, 2, { faults: { handshakeStallMs: Infinity } });
   const options = { ...FAST, handshakeTimeoutMs: 30_000, requestTimeoutMs: 30_000, callTimeoutMs: 60_000 };
   const clients = [
     new FailoverRpcClient({ hosts: hostsOf(servers), options }),
@@ -65,7 +66,7 @@ t.test('failover and load balancing: close during a stalled handshake is prompt 
 });
 
 t.test('load balancing: close({ force }) cuts written calls', async (t) => {
-  const servers = await startServers(t, 2, { faults: { responseDelayMs: Infinity } });
+  const servers = await startAvroSources(t, 2, { faults: { responseDelayMs: Infinity } });
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: { ...FAST, requestTimeoutMs: 30_000, closeTimeoutMs: 30_000, callTimeoutMs: 60_000 } });
   const calls = [1, 2, 3, 4].map((i) => client.append(event(i)).then(() => null, (err: Error) => err));
   await new Promise((resolve) => setTimeout(resolve, 200));

@@ -14,10 +14,11 @@ import {
   RpcClientFactory,
   registerHostSelector,
 } from '@flume-rpc/rpc-client';
-import { FAST, LOOPBACK, SLACK_MS, acked, closedPort, event, failure, hostProperties, hostsOf, startServers, within } from './helpers.js';
+import { LOOPBACK, SLACK_MS, closedPort, failure, startAvroSources, within } from '../fixtures/index.js';
+import { FAST, acked, event, hostProperties, hostsOf } from './helpers.js';
 
 t.test('default_failover from properties', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   const client = RpcClientFactory.create({
     ...hostProperties(servers),
     'client.type': 'default_failover',
@@ -36,7 +37,7 @@ t.test('default_failover from properties', async (t) => {
 });
 
 t.test('default_loadbalance from properties; getInstance connects eagerly', async (t) => {
-  const servers = await startServers(t, 2);
+  const servers = await startAvroSources(t, 2);
   const client = await RpcClientFactory.getInstance({
     ...hostProperties(servers),
     'client.type': 'DEFAULT_LOADBALANCE',
@@ -77,7 +78,7 @@ t.test('typed forms: defaults and checks', async (t) => {
 });
 
 t.test('a custom selector object: it orders, and hears of failures and successes', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   await servers[2]!.close();
   const heard: string[] = [];
   const lastFirst: HostSelector = {
@@ -93,7 +94,7 @@ t.test('a custom selector object: it orders, and hears of failures and successes
 });
 
 t.test('a custom selector by name (case-insensitive), as host-selector in properties', async (t) => {
-  const servers = await startServers(t, 2);
+  const servers = await startAvroSources(t, 2);
   registerHostSelector('SecondOnly', () => ({ select: (hosts) => hosts.slice(1, 2) }));
   const client = RpcClientFactory.create({ ...hostProperties(servers), 'client.type': 'default_loadbalance', 'host-selector': 'secondonly' });
   t.teardown(() => client.close());
@@ -102,7 +103,7 @@ t.test('a custom selector by name (case-insensitive), as host-selector in proper
 });
 
 t.test('close() closes every host client; later calls are refused', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST });
   for (let i = 0; i < 3; i += 1) await client.append(event(i));
   t.same(servers.map((s) => s.stats.connectionsOpen), [1, 1, 1]);

@@ -5,11 +5,12 @@
  */
 import t from 'tap';
 import { FailoverRpcClient, type HostAddress } from '@flume-rpc/rpc-client';
-import { FAST, FakeClock, SLACK_MS, acked, event, hostsOf, nextEvent, startServers, sum, until, within } from './helpers.js';
+import { FakeClock, SLACK_MS, nextEvent, sleepUntil, startAvroSources, within } from '../fixtures/index.js';
+import { FAST, acked, event, hostsOf, sum } from './helpers.js';
 
 t.test('failover to the secondary, failback to the primary after its cool-down (injected clock)', async (t) => {
   const clock = new FakeClock();
-  const servers = await startServers(t, 2);
+  const servers = await startAvroSources(t, 2);
   const [primary, secondary] = servers as [(typeof servers)[0], (typeof servers)[0]];
   const client = new FailoverRpcClient({ hosts: hostsOf(servers), options: FAST, penaltyBaseMs: 20, maxPenaltyMs: 1000, now: clock.now });
   t.teardown(() => client.close());
@@ -66,7 +67,7 @@ t.test('failover to the secondary, failback to the primary after its cool-down (
 });
 
 t.test('the same in real time, with 20 ms cool-downs', async (t) => {
-  const servers = await startServers(t, 2);
+  const servers = await startAvroSources(t, 2);
   const [primary] = servers as [(typeof servers)[0]];
   const client = new FailoverRpcClient({ hosts: hostsOf(servers), options: FAST, penaltyBaseMs: 20, maxPenaltyMs: 200 });
   t.teardown(() => client.close());
@@ -82,7 +83,7 @@ t.test('the same in real time, with 20 ms cool-downs', async (t) => {
   let sent = 2;
   const deadline = Date.now() + SLACK_MS;
   while (client.activeHost?.alias !== 'h1' && Date.now() < deadline) {
-    await until(client.hostStates()[0]!.excludedUntil ?? Date.now());
+    await sleepUntil(client.hostStates()[0]!.excludedUntil ?? Date.now());
     await client.append(event((sent += 1)));
   }
   await failback;
@@ -95,8 +96,8 @@ t.test('calls already in flight on the primary when it failed do not bring traff
   // The primary refuses its first call at once and answers the next ones OK, but late.
   const slowOk = (): Promise<'OK' | 'FAILED'> =>
     (calls++ === 0 ? Promise.resolve('FAILED' as const) : new Promise((resolve) => setTimeout(() => resolve('OK'), 50)));
-  const [primary] = await startServers(t, 1, { handlers: { append: slowOk } });
-  const [secondary] = await startServers(t, 1);
+  const [primary] = await startAvroSources(t, 1, { handlers: { append: slowOk } });
+  const [secondary] = await startAvroSources(t, 1);
   const client = new FailoverRpcClient({ hosts: hostsOf([primary!, secondary!]), options: FAST, penaltyBaseMs: 60_000 });
   t.teardown(() => client.close());
   await client.connect();

@@ -4,7 +4,8 @@
  */
 import t, { type Test } from 'tap';
 import { AllHostsFailedError, FailoverRpcClient, type HostAddress, PartialBatchError } from '@flume-rpc/rpc-client';
-import { FAST, acked, batch, event, failure, hostsOf, startServers } from './helpers.js';
+import { failure, startAvroSources } from '../fixtures/index.js';
+import { FAST, acked, batch, event, hostsOf } from './helpers.js';
 
 function makeClient(t: Test, hosts: HostAddress[], extra: Partial<ConstructorParameters<typeof FailoverRpcClient>[0]> = {}): FailoverRpcClient {
   const client = new FailoverRpcClient({ hosts, options: FAST, penaltyBaseMs: 10_000, ...extra });
@@ -13,7 +14,7 @@ function makeClient(t: Test, hosts: HostAddress[], extra: Partial<ConstructorPar
 }
 
 t.test('all calls go to the first host while it works', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   const client = makeClient(t, hostsOf(servers));
   for (let i = 0; i < 5; i += 1) await client.append(event(i));
   await client.appendBatch(batch(10));
@@ -23,7 +24,7 @@ t.test('all calls go to the first host while it works', async (t) => {
 });
 
 t.test('a failed host is closed and the next one in hosts order takes the call', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   const client = makeClient(t, hostsOf(servers));
   await client.append(event('warm'));
   const failovers: string[] = [];
@@ -43,7 +44,7 @@ t.test('a failed host is closed and the next one in hosts order takes the call',
 });
 
 t.test('max-attempts bounds the hosts one call tries; the error names each one tried', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   await servers[0]!.close();
   await servers[1]!.close();
   const client = makeClient(t, hostsOf(servers), { maxAttempts: 2 });
@@ -57,7 +58,7 @@ t.test('max-attempts bounds the hosts one call tries; the error names each one t
 });
 
 t.test('priorities order the hosts, higher first', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   const client = makeClient(t, hostsOf(servers), { priorities: { h1: 1, h2: 5, h3: 10 } });
   await client.append(event(1));
   t.same(acked(servers), [0, 0, 1]);
@@ -68,7 +69,7 @@ t.test('priorities order the hosts, higher first', async (t) => {
 });
 
 t.test('a batch is sent whole to one host; a failed batch is resent whole to the next', async (t) => {
-  const servers = await startServers(t, 2);
+  const servers = await startAvroSources(t, 2);
   const client = makeClient(t, hostsOf(servers), { options: { ...FAST, batchSize: 4 } });
   servers[0]!.setFaults({ forceStatus: 'FAILED' });
   await client.appendBatch(batch(10));
@@ -81,7 +82,7 @@ t.test('a batch is sent whole to one host; a failed batch is resent whole to the
 t.test('a list failing midway reports what was acknowledged', async (t) => {
   let calls = 0;
   // The first batch is accepted, every later one refused, on whichever host.
-  const servers = await startServers(t, 2, { handlers: { appendBatch: () => (calls++ === 0 ? 'OK' : 'FAILED') } });
+  const servers = await startAvroSources(t, 2, { handlers: { appendBatch: () => (calls++ === 0 ? 'OK' : 'FAILED') } });
   const client = makeClient(t, hostsOf(servers), { options: { ...FAST, batchSize: 5 } });
   const error = await failure(client.appendBatch(batch(10)));
   t.type(error, PartialBatchError);

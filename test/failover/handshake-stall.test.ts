@@ -4,7 +4,8 @@
  */
 import t from 'tap';
 import { FailoverRpcClient, HandshakeTimeoutError, LoadBalancingRpcClient } from '@flume-rpc/rpc-client';
-import { FAST, SLACK_MS, acked, event, hostsOf, startServers, sum, within } from './helpers.js';
+import { SLACK_MS, startAvroSources, within } from '../fixtures/index.js';
+import { FAST, acked, event, hostsOf, sum } from './helpers.js';
 
 // Long enough for healthy hosts to handshake well within it on a loaded box.
 const HANDSHAKE_TIMEOUT_MS = 1000;
@@ -17,7 +18,7 @@ async function timed(call: Promise<void>): Promise<number> {
 }
 
 t.test('load balancing: only the calls whose turn starts at the stalled host wait, and no longer than the handshake timeout', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   servers[0]!.setFaults({ handshakeStallMs: Infinity });
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options });
   t.teardown(() => client.close());
@@ -45,7 +46,7 @@ t.test('load balancing: only the calls whose turn starts at the stalled host wai
 });
 
 t.test('load balancing with backoff: after the stall, the host is left out', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   servers[0]!.setFaults({ handshakeStallMs: Infinity });
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options, backoff: true, backoffBaseMs: 60_000 });
   t.teardown(() => client.close());
@@ -58,7 +59,7 @@ t.test('load balancing with backoff: after the stall, the host is left out', asy
 });
 
 t.test('failover: a stalled primary delays the calls waiting on it by the handshake timeout, then none', async (t) => {
-  const servers = await startServers(t, 2);
+  const servers = await startAvroSources(t, 2);
   servers[0]!.setFaults({ handshakeStallMs: Infinity });
   const client = new FailoverRpcClient({ hosts: hostsOf(servers), options });
   t.teardown(() => client.close());

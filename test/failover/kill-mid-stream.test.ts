@@ -7,7 +7,8 @@
 import t, { type Test } from 'tap';
 import { FailoverRpcClient, LoadBalancingRpcClient, type RpcClient } from '@flume-rpc/rpc-client';
 import type { AvroSourceServer } from '@flume-rpc/netty-compat';
-import { FAST, SLACK_MS, acked, batch, hostsOf, startServers, sum, within } from './helpers.js';
+import { SLACK_MS, startAvroSources, within } from '../fixtures/index.js';
+import { FAST, acked, batch, hostsOf, sum } from './helpers.js';
 
 const BATCHES = 240;
 const BATCH_SIZE = 10;
@@ -16,7 +17,9 @@ const WORKERS = 6;
 async function stream(t: Test, client: RpcClient & { counters: { eventsAcknowledged: number; eventsRetried: number } }, servers: AvroSourceServer[], victim: number): Promise<void> {
   let next = 0;
   let done = 0;
-  let killed: Promise<void> | null = null;
+  // A holder, not a `let`: the worker closures assign it, which TypeScript's narrowing of a local
+  // cannot see (it would take the variable for null at the await below).
+  const victimClose: { done?: Promise<void> } = {};
   const failures: Error[] = [];
   const worker = async (): Promise<void> => {
     while (next < BATCHES) {
@@ -27,12 +30,12 @@ async function stream(t: Test, client: RpcClient & { counters: { eventsAcknowled
         failures.push(err as Error);
       }
       done += 1;
-      if (done === BATCHES / 3) killed = servers[victim]!.close();
+      if (done === BATCHES / 3) victimClose.done = servers[victim]!.close();
     }
   };
   await within(Promise.all(Array.from({ length: WORKERS }, worker)), 10 * SLACK_MS, 'the stream');
-  await killed;
-  t.ok(killed, 'the server was killed mid-stream');
+  t.ok(victimClose.done, 'the server was killed mid-stream');
+  await victimClose.done;
   t.same(failures.map((e) => e.message), [], 'every call succeeded');
   const clientAcked = client.counters.eventsAcknowledged;
   const serverAcked = sum(acked(servers));
@@ -44,7 +47,7 @@ async function stream(t: Test, client: RpcClient & { counters: { eventsAcknowled
 }
 
 t.test('load balancing: one of three servers killed mid-stream', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   // Answers held a little, so calls are in flight on the victim when it dies.
   for (const server of servers) server.setFaults({ responseDelayMs: 3 });
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: { ...FAST, batchSize: BATCH_SIZE }, backoff: true });
@@ -55,7 +58,7 @@ t.test('load balancing: one of three servers killed mid-stream', async (t) => {
 });
 
 t.test('failover: the primary killed mid-stream', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   for (const server of servers) server.setFaults({ responseDelayMs: 3 });
   const client = new FailoverRpcClient({ hosts: hostsOf(servers), options: { ...FAST, batchSize: BATCH_SIZE } });
   t.teardown(() => client.close());

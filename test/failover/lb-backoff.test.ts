@@ -5,11 +5,12 @@
  */
 import t from 'tap';
 import { LoadBalancingRpcClient } from '@flume-rpc/rpc-client';
-import { FAST, FakeClock, acked, event, hostsOf, startServers } from './helpers.js';
+import { FakeClock, startAvroSources } from '../fixtures/index.js';
+import { FAST, acked, event, hostsOf } from './helpers.js';
 
 t.test('a failed host is excluded, then restored when its backoff has passed', async (t) => {
   const clock = new FakeClock();
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST, backoff: true, maxBackoffMs: 3000, now: clock.now });
   t.teardown(() => client.close());
   const h1 = () => client.hostStates()[0]!;
@@ -50,7 +51,7 @@ t.test('a failed host is excluded, then restored when its backoff has passed', a
 
 t.test("Flume's window (FLUME-2229): a host failing every 10 s keeps growing exclusions; an hour of quiet starts again", async (t) => {
   const clock = new FakeClock();
-  const servers = await startServers(t, 2);
+  const servers = await startAvroSources(t, 2);
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST, backoff: true, now: clock.now });
   t.teardown(() => client.close());
   const h1 = () => client.hostStates()[0]!;
@@ -79,7 +80,7 @@ t.test("Flume's window (FLUME-2229): a host failing every 10 s keeps growing exc
 
 t.test('without backoff (the default) a failed host is never excluded', async (t) => {
   const clock = new FakeClock();
-  const servers = await startServers(t, 2);
+  const servers = await startAvroSources(t, 2);
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST, now: clock.now });
   t.teardown(() => client.close());
   servers[0]!.setFaults({ forceStatus: 'FAILED' });

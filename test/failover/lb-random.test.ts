@@ -1,10 +1,11 @@
 /** The random host-selector: a fresh order per call; over many calls every host is used. */
 import t from 'tap';
 import { LoadBalancingRpcClient, RandomSelector, RpcClientFactory } from '@flume-rpc/rpc-client';
-import { FAST, acked, event, hostProperties, hostsOf, startServers, sum } from './helpers.js';
+import { startAvroSources } from '../fixtures/index.js';
+import { FAST, acked, event, hostProperties, hostsOf, sum } from './helpers.js';
 
 t.test('random selection uses every host', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST, hostSelector: 'random' });
   t.teardown(() => client.close());
   t.type(client.selector, RandomSelector);
@@ -16,7 +17,7 @@ t.test('random selection uses every host', async (t) => {
 });
 
 t.test('an injected random source makes the order predictable', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   // Always 0: the Fisher-Yates shuffle of [h1, h2, h3] gives [h2, h3, h1].
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST, hostSelector: 'Random', random: () => 0 });
   t.teardown(() => client.close());
@@ -25,7 +26,7 @@ t.test('an injected random source makes the order predictable', async (t) => {
 });
 
 t.test('host-selector = RANDOM from properties', async (t) => {
-  const servers = await startServers(t, 2);
+  const servers = await startAvroSources(t, 2);
   const client = RpcClientFactory.create({ ...hostProperties(servers), 'client.type': 'default_loadbalance', 'host-selector': 'RANDOM' });
   t.teardown(() => client.close());
   t.type(client, LoadBalancingRpcClient);

@@ -4,10 +4,11 @@
  */
 import t from 'tap';
 import { LoadBalancingRpcClient, RoundRobinSelector } from '@flume-rpc/rpc-client';
-import { FAST, acked, batch, event, hostsOf, startServers } from './helpers.js';
+import { startAvroSources } from '../fixtures/index.js';
+import { FAST, acked, batch, event, hostsOf } from './helpers.js';
 
 t.test('sequential calls: an even spread, in hosts order', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST });
   t.teardown(() => client.close());
   await client.append(event(0));
@@ -20,7 +21,7 @@ t.test('sequential calls: an even spread, in hosts order', async (t) => {
 });
 
 t.test('concurrent calls: spread evenly and pipelined across hosts', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   for (const server of servers) server.setFaults({ responseDelayMs: 20 });
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST, hostSelector: 'ROUND_ROBIN' });
   t.teardown(() => client.close());
@@ -32,7 +33,7 @@ t.test('concurrent calls: spread evenly and pipelined across hosts', async (t) =
 });
 
 t.test('a failed host is skipped for the call, which goes to the next one in the rotation', async (t) => {
-  const servers = await startServers(t, 3);
+  const servers = await startAvroSources(t, 3);
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST });
   t.teardown(() => client.close());
   await servers[1]!.close();

@@ -5,7 +5,8 @@
  */
 import t from 'tap';
 import { FailoverRpcClient, HostPenalty } from '@flume-rpc/rpc-client';
-import { FAST, FakeClock, LOOPBACK, acked, closedPort, event, startServers } from './helpers.js';
+import { FakeClock, LOOPBACK, closedPort, startAvroSources } from '../fixtures/index.js';
+import { FAST, acked, event } from './helpers.js';
 
 t.test('HostPenalty: doubling from the base, capped, reset after a long gap', async (t) => {
   const clock = new FakeClock();
@@ -56,7 +57,7 @@ t.test('HostPenalty: resetOnSuccess, and base 0 turns exclusion off', async (t) 
 
 t.test('failover: the cool-down of a host that keeps failing grows to maxpenalty', async (t) => {
   const clock = new FakeClock();
-  const [backup] = await startServers(t, 1);
+  const [backup] = await startAvroSources(t, 1);
   const hosts = [
     { alias: 'dead', host: LOOPBACK, port: await closedPort() },
     { alias: 'backup', host: LOOPBACK, port: backup!.port },

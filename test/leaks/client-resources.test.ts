@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { runNodeChild } from '../fixtures/node-child.js';
-import { refusedPort, startRecordingServer } from '../fixtures/rpc-server.js';
+import { closedPort, startRecordingServer } from '../fixtures/index.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'leak-child.mjs');
 const DEAD_MS = Number(process.env['FLUME_RPC_LEAK_DEAD_MS'] ?? 3000);
@@ -56,7 +56,7 @@ interface DeadReport {
 }
 
 t.test(`a client calling a refused port for ${DEAD_MS} ms: every call settles with a typed error, resources stay flat`, async (t) => {
-  const port = await refusedPort();
+  const port = await closedPort();
   const report = await runChild<DeadReport>(t, ['dead', String(port), String(DEAD_MS)], DEAD_MS + 30_000);
   const { stream, samples, counters } = report;
   t.comment(`calls ${stream.calls}; first sample: ${describe(samples[0]!)}; last: ${describe(samples[samples.length - 1]!)}; after close: ${describe(report.after)}`);

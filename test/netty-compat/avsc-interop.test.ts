@@ -8,17 +8,36 @@ import net from 'node:net';
 import avro from 'avsc';
 import { type AvroFlumeEvent, FLUME_PROTOCOL_MD5, type HandshakeMatch, type ProtocolCache, Transceiver } from '@flume-rpc/netty-compat';
 import { appendEvent, batchEvents, javaProtocolText, plainEvents } from '../fixtures/vectors.js';
-import { LOOPBACK, SLACK_MS, freshCache, openTransceiver, startAvroSource, startRawServer, within } from '../fixtures/sockets.js';
+import { LOOPBACK, SLACK_MS, freshCache, openTransceiver, startAvroSource, startRawServer, within } from '../fixtures/index.js';
+
+/** An Avro protocol declaration, as JSON. */
+interface ProtocolJson {
+  protocol: string;
+  namespace?: string;
+  doc?: string;
+  types: unknown[];
+  messages: Record<string, unknown>;
+}
+
+/** An AvroFlumeEvent as avsc decodes it (under the divergent schema it has a `priority` too). */
+interface AvscEvent {
+  headers: Record<string, string>;
+  body: Buffer;
+  priority?: number;
+}
+
+/** What avsc's channels pass to their 'handshake' listeners (request, response); only the response's match is read. */
+type HandshakeListener = (request: unknown, response: { match: HandshakeMatch }) => void;
 
 /** The AvroSourceProtocol object exactly as the Java build's text has it. */
-function javaProtocol(): Record<string, any> {
-  return JSON.parse(javaProtocolText()) as Record<string, any>;
+function javaProtocol(): ProtocolJson {
+  return JSON.parse(javaProtocolText()) as ProtocolJson;
 }
 
 /** The same protocol without its doc: identical types, another text, another hash. */
-function protocolWithoutDoc(): Record<string, any> {
+function protocolWithoutDoc(): ProtocolJson {
   const p = javaProtocol();
-  delete p['doc'];
+  delete p.doc;
   return p;
 }
 
@@ -27,9 +46,9 @@ function protocolWithoutDoc(): Record<string, any> {
  * event field with a default, and (for a server) an extra message. An avsc client refuses a
  * server lacking one of its messages, so clients use it without the extra message.
  */
-function divergentProtocol({ extraMessage = true } = {}): Record<string, any> {
+function divergentProtocol({ extraMessage = true } = {}): ProtocolJson {
   const p = protocolWithoutDoc();
-  p['types'] = [
+  p.types = [
     { type: 'enum', name: 'Status', symbols: ['UNKNOWN', 'FAILED', 'OK'] },
     {
       type: 'record',
@@ -41,34 +60,35 @@ function divergentProtocol({ extraMessage = true } = {}): Record<string, any> {
       ],
     },
   ];
-  if (extraMessage) p['messages'] = { ...p['messages'], count: { request: [], response: 'long' } };
+  if (extraMessage) p.messages = { ...p.messages, count: { request: [], response: 'long' } };
   return p;
 }
 
 interface AvscServer {
   port: number;
   service: avro.Service;
-  seen: { append: any[]; appendBatch: any[][] };
+  seen: { append: AvscEvent[]; appendBatch: AvscEvent[][] };
   /** Handshake matches the avsc server answered, per connection in order. */
   answered: HandshakeMatch[];
 }
 
 /** An avsc stateful server for `protocol` on 127.0.0.1, answering `status(event)` (default OK). */
-async function startAvscServer(t: Test, protocol: object, status: (event: any) => string = () => 'OK'): Promise<AvscServer> {
+async function startAvscServer(t: Test, protocol: object, status: (event: AvscEvent) => string = () => 'OK'): Promise<AvscServer> {
   const service = avro.Service.forProtocol(protocol);
-  const server = service.createServer({ silent: true } as any);
-  const seen = { append: [] as any[], appendBatch: [] as any[][] };
+  // `silent` (no logging of channel errors) is an avsc server option its type declarations lack.
+  const server = service.createServer({ silent: true } as Partial<avro.Service.ServerOptions>);
+  const seen: AvscServer['seen'] = { append: [], appendBatch: [] };
   const answered: HandshakeMatch[] = [];
-  server.onMessage('append', (req: any, cb: (err: unknown, res?: string) => void) => {
+  server.onMessage('append', (req: { event: AvscEvent }, cb: (err: unknown, res?: string) => void) => {
     seen.append.push(req.event);
     cb(null, status(req.event));
   });
-  server.onMessage('appendBatch', (req: any, cb: (err: unknown, res?: string) => void) => {
+  server.onMessage('appendBatch', (req: { events: AvscEvent[] }, cb: (err: unknown, res?: string) => void) => {
     seen.appendBatch.push(req.events);
     cb(null, 'OK');
   });
-  server.on('channel', (channel: any) => {
-    channel.on('handshake', (_hreq: any, hres: any) => answered.push(hres.match));
+  server.on('channel', (channel: avro.Service.ServerChannel) => {
+    channel.on('handshake', ((_hreq, hres) => answered.push(hres.match)) satisfies HandshakeListener);
   });
   const raw = await startRawServer(t, (socket) => {
     server.createChannel(socket);
@@ -155,7 +175,7 @@ t.test('schema resolution against an avsc server with a divergent protocol', asy
   t.equal(await within(transceiver.append({ headers: {}, body: Buffer.from('fail me') }), SLACK_MS, 'append'), 'FAILED');
   t.equal(await within(transceiver.appendBatch(batchEvents()), SLACK_MS, 'appendBatch'), 'OK');
   t.same(matches, ['NONE', 'BOTH']);
-  t.equal(avsc.seen.append[0].priority, 5, 'the server filled its extra field from the default (it had our schema)');
+  t.equal(avsc.seen.append[0]?.priority, 5, 'the server filled its extra field from the default (it had our schema)');
   t.same(plainEvents(avsc.seen.appendBatch[0]!), plainEvents(batchEvents()));
 });
 
@@ -173,8 +193,8 @@ function avscClient(t: Test, protocol: object, port: number): AvscClient {
   socket.on('error', () => undefined);
   const client = service.createClient({ buffering: true, transport: socket });
   const matches: HandshakeMatch[] = [];
-  client.on('channel', (channel: any) => {
-    channel.on('handshake', (_hreq: any, hres: any) => matches.push(hres.match));
+  client.on('channel', (channel: avro.Service.ClientChannel) => {
+    channel.on('handshake', ((_hreq, hres) => matches.push(hres.match)) satisfies HandshakeListener);
   });
   client.on('error', () => undefined);
   t.teardown(() => {
@@ -184,7 +204,7 @@ function avscClient(t: Test, protocol: object, port: number): AvscClient {
   const call = (name: string, request: Record<string, unknown>) =>
     within(
       new Promise<unknown>((resolve, reject) => {
-        client.emitMessage(name, request, { timeout: SLACK_MS }, (err: unknown, res: unknown) => (err ? reject(err) : resolve(res)));
+        client.emitMessage(name, request, { timeout: SLACK_MS }, (err: unknown, res: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err), { cause: err })) : resolve(res)));
       }),
       SLACK_MS * 2,
       `avsc ${name}`,

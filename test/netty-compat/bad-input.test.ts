@@ -19,18 +19,7 @@ import {
   frameBody,
 } from '@flume-rpc/netty-compat';
 import { appendEvent, readVector } from '../fixtures/vectors.js';
-import {
-  FLUME_HANDSHAKE,
-  RawClient,
-  SLACK_MS,
-  decodeFrames,
-  frames,
-  nextEvent,
-  openTransceiver,
-  startAvroSource,
-  startRawServer,
-  within,
-} from '../fixtures/sockets.js';
+import { FLUME_HANDSHAKE, RawClient, SLACK_MS, decodeFrames, frames, nextEvent, openTransceiver, startAvroSource, startRawServer, within } from '../fixtures/index.js';
 import { appendInWorker, startIsolatedServer } from '../fixtures/isolated-server.js';
 
 const LONG = avro.Type.forSchema('long');

@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap';
 import net from 'node:net';
 import { type AvroFlumeEvent } from '@flume-rpc/netty-compat';
-import { SLACK_MS, openTransceiver, startAvroSource, within } from '../fixtures/sockets.js';
+import { LOOPBACK, SLACK_MS, openTransceiver, startAvroSource, within } from '../fixtures/index.js';
 
 /**
  * Batch `n`, every body filled with bytes that name it. Sizes vary with `n` when `varying`;
@@ -66,12 +66,12 @@ t.test('batches written while the peer stops reading arrive intact once it reads
   let upstream: net.Socket | null = null;
   const proxy = net.createServer((socket) => {
     inbound = socket;
-    upstream = net.connect({ host: '127.0.0.1', port: server.port });
+    upstream = net.connect({ host: LOOPBACK, port: server.port });
     sockets.add(socket).add(upstream);
     socket.pipe(upstream);
     upstream.pipe(socket);
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => proxy.listen(0, LOOPBACK, () => resolve()));
   t.teardown(() => {
     for (const socket of sockets) socket.destroy();
     proxy.close();

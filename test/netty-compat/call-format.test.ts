@@ -21,7 +21,7 @@ import {
   requestHeadroom,
 } from '@flume-rpc/netty-compat';
 import { appendEvent } from '../fixtures/vectors.js';
-import { FLUME_HANDSHAKE } from '../fixtures/sockets.js';
+import { FLUME_HANDSHAKE } from '../fixtures/index.js';
 
 const APPEND = FLUME_PROTOCOL.messages.get('append')!;
 

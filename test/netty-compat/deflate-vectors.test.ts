@@ -5,9 +5,9 @@
  */
 import t from 'tap';
 import zlib from 'node:zlib';
-import { FLUME_PROTOCOL, type Frame, FrameDecoder, decodeResponseHead, decodeValue, frameBody } from '@flume-rpc/netty-compat';
+import { type AvroFlumeEvent, FLUME_PROTOCOL, type Frame, FrameDecoder, decodeResponseHead, decodeValue, frameBody } from '@flume-rpc/netty-compat';
 import { appendEvent, batchEvents, plainEvents, readVector } from '../fixtures/vectors.js';
-import { RawClient, SLACK_MS, openTransceiver, startAvroSource, startRawServer, within } from '../fixtures/sockets.js';
+import { RawClient, SLACK_MS, openTransceiver, startAvroSource, startRawServer, within } from '../fixtures/index.js';
 
 const SYNC_FLUSH_MARK = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
@@ -53,7 +53,7 @@ t.test('the recorded streams are zlib streams, sync-flushed after every frame, h
 });
 
 t.test('our deflate server answers the raw java-deflate.c2s.bin bytes as the Java server did', async (t) => {
-  const seen = { append: [] as any[], appendBatch: [] as any[][] };
+  const seen: { append: AvroFlumeEvent[]; appendBatch: AvroFlumeEvent[][] } = { append: [], appendBatch: [] };
   const server = await startAvroSource(t, {
     compressionLevel: 6,
     handlers: {

@@ -19,17 +19,7 @@ import {
   type Status,
 } from '@flume-rpc/netty-compat';
 import { appendEvent } from '../fixtures/vectors.js';
-import {
-  LOOPBACK,
-  SLACK_MS,
-  closedPort,
-  nextEvent,
-  openTransceiver,
-  outcome,
-  startAvroSource,
-  startRawServer,
-  within,
-} from '../fixtures/sockets.js';
+import { LOOPBACK, SLACK_MS, closedPort, nextEvent, openTransceiver, outcome, startAvroSource, startRawServer, within } from '../fixtures/index.js';
 
 function event(body: string): AvroFlumeEvent {
   return { headers: {}, body: Buffer.from(body) };
@@ -254,7 +244,7 @@ t.test('AbortSignal: an aborted call rejects with AbortError; the connection goe
   controller.abort(new Error('user gave up'));
   const mid = await within(inFlight, SLACK_MS, 'the aborted call');
   t.ok(!mid.ok && mid.error instanceof AbortError, 'in flight: AbortError');
-  t.match(!mid.ok && (mid.error as Error).message, /user gave up/);
+  t.match(!mid.ok && (mid.error).message, /user gave up/);
   t.ok(mid.at - abortedAt < 100, 'at once');
   t.equal(transceiver.state, 'ready');
   t.equal(transceiver.pendingCount, 0);
@@ -293,7 +283,7 @@ t.test('after close(): calls reject at once, ready() rejects, close() is idempot
   ]);
   t.ok(performance.now() - started < 50, 'at once');
   t.ok(results.every((r) => !r.ok && r.error instanceof ConnectionClosedError), 'ConnectionClosedError for each');
-  t.match(!results[0]!.ok && (results[0]!.error as Error).message, /closed by the client/);
+  t.match(!results[0].ok && (results[0].error).message, /closed by the client/);
   transceiver.close();
   t.equal(closes, 1, "one 'close' event");
   t.equal(server.stats.callsAnswered, 0, 'nothing was sent');
@@ -308,6 +298,6 @@ t.test('close() while calls are queued behind the handshake rejects them all', a
   transceiver.close('for the test');
   const results = await within(Promise.all(calls), SLACK_MS, 'the calls');
   t.ok(results.every((r) => !r.ok && r.error instanceof ConnectionClosedError));
-  t.match(!results[1]!.ok && (results[1]!.error as Error).message, /for the test/);
+  t.match(!results[1]!.ok && (results[1]!.error).message, /for the test/);
   t.equal(transceiver.pendingCount, 0);
 });

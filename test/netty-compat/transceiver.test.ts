@@ -22,7 +22,7 @@ import {
   parseProtocol,
 } from '@flume-rpc/netty-compat';
 import { appendEvent, batchEvents } from '../fixtures/vectors.js';
-import { SLACK_MS, freshCache, nextEvent, openTransceiver, outcome, startAvroSource, startRawServer, within } from '../fixtures/sockets.js';
+import { SLACK_MS, freshCache, nextEvent, openTransceiver, outcome, startAvroSource, startRawServer, within } from '../fixtures/index.js';
 
 function event(body: string, headers: Record<string, string> = {}): AvroFlumeEvent {
   return { headers, body: Buffer.from(body) };
@@ -191,10 +191,10 @@ t.test('calls the local protocol cannot encode fail before reaching the wire', a
   await within(transceiver.ready(), SLACK_MS, 'ready');
   const unknown = await outcome(transceiver.request('nope', {}));
   t.ok(!unknown.ok && unknown.error instanceof ProtocolError, 'unknown message: ProtocolError');
-  t.match(!unknown.ok && (unknown.error as Error).message, /Message nope is not in protocol AvroSourceProtocol/);
+  t.match(!unknown.ok && (unknown.error).message, /Message nope is not in protocol AvroSourceProtocol/);
   const bad = await outcome(transceiver.append({ headers: {}, body: 'not bytes' as unknown as Buffer }));
   t.ok(!bad.ok && bad.error instanceof ProtocolError, 'bad parameters: ProtocolError');
-  t.match(!bad.ok && (bad.error as Error).message, /Cannot encode append parameters/);
+  t.match(!bad.ok && (bad.error).message, /Cannot encode append parameters/);
   const badHeaders = await outcome(transceiver.append({ headers: { n: 1 as unknown as string }, body: Buffer.alloc(0) }));
   t.ok(!badHeaders.ok && badHeaders.error instanceof ProtocolError, 'a non-string header: ProtocolError');
   t.equal(transceiver.pendingCount, 0);
@@ -233,7 +233,7 @@ t.test('a response whose serial matches no request fails the connection with Pro
   const closeEvent = nextEvent<[FlumeRpcError]>(transceiver, 'close');
   const result = await within(outcome(transceiver.append(appendEvent())), SLACK_MS, 'append');
   t.ok(!result.ok && result.error instanceof ProtocolError, 'the pending call rejects with ProtocolError');
-  t.match(!result.ok && (result.error as Error).message, /serial 999 matches no request/);
+  t.match(!result.ok && (result.error).message, /serial 999 matches no request/);
   const [error] = await closeEvent;
   t.equal(error, !result.ok ? result.error : null);
   t.equal(transceiver.state, 'closed');
@@ -245,7 +245,7 @@ t.test('garbage from the server fails the connection with ProtocolError', async 
   t.equal(await within(transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
   const result = await within(outcome(transceiver.append(appendEvent())), SLACK_MS, 'append');
   t.ok(!result.ok && result.error instanceof ProtocolError);
-  t.match(!result.ok && (result.error as Error).message, /declares \d+ buffers/);
+  t.match(!result.ok && (result.error).message, /declares \d+ buffers/);
   t.equal(transceiver.state, 'closed');
 });
 
@@ -257,7 +257,7 @@ t.test('a reply above the client limits fails the connection with ProtocolError'
   t.equal(await within(transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
   const result = await within(outcome(transceiver.append(appendEvent())), SLACK_MS, 'append');
   t.ok(!result.ok && result.error instanceof ProtocolError);
-  t.match(!result.ok && (result.error as Error).message, /exceeds 1024 bytes/);
+  t.match(!result.ok && (result.error).message, /exceeds 1024 bytes/);
 });
 
 /** A server that answers calls after the handshake with Status index 7, which does not exist. */
@@ -306,7 +306,7 @@ t.test('a server answering NONE twice: HandshakeError after two attempts', async
   const result = await within(outcome(transceiver.append(appendEvent())), SLACK_MS, 'append');
   t.ok(!result.ok && result.error instanceof HandshakeError, 'HandshakeError');
   t.equal(!result.ok && (result.error as HandshakeError).code, 'FLUME_RPC_HANDSHAKE');
-  t.match(!result.ok && (result.error as Error).message, /after 2 handshake attempts/);
+  t.match(!result.ok && (result.error).message, /after 2 handshake attempts/);
   t.same(matches, ['NONE'], 'the second NONE fails before it is reported');
   t.equal(server.requests.length, 2, 'tried twice, no more');
   t.equal(decodeRequestHead(server.requests[1]!.body, true).handshake!.clientProtocol, FLUME_PROTOCOL.text, 'the second try sent our text');
@@ -320,7 +320,7 @@ t.test('a server answering CLIENT without its protocol: HandshakeError', async (
   const transceiver = openTransceiver(t, server.port);
   const result = await within(outcome(transceiver.ready()), SLACK_MS, 'ready');
   t.ok(!result.ok && result.error instanceof HandshakeError);
-  t.match(!result.ok && (result.error as Error).message, /without its protocol and hash/);
+  t.match(!result.ok && (result.error).message, /without its protocol and hash/);
 });
 
 t.test('a server answering CLIENT with another protocol: ready, and that protocol is remembered', async (t) => {
@@ -394,7 +394,7 @@ t.test('three-byte status answers are read exactly, and a bad enum index in one 
   t.equal(await within(transceiver.append(event('c')), SLACK_MS, 'failed'), 'FAILED');
   t.equal(await within(transceiver.appendBatch([event('d')]), SLACK_MS, 'unknown'), 'UNKNOWN');
   const odd = await outcome(within(transceiver.appendBatch([event('e')]), SLACK_MS, 'odd index'));
-  t.equal(odd.ok ? 'answered' : (odd.error as Error).name, 'ProtocolError', 'an odd index is refused');
+  t.equal(odd.ok ? 'answered' : (odd.error).name, 'ProtocolError', 'an odd index is refused');
 });
 
 t.test('an out-of-range status index is a ProtocolError', async (t) => {
@@ -404,5 +404,5 @@ t.test('an out-of-range status index is a ProtocolError', async (t) => {
   const transceiver = openTransceiver(t, server.port);
   t.equal(await within(transceiver.appendBatch([event('a')]), SLACK_MS, 'carrier'), 'OK');
   const bad = await outcome(within(transceiver.appendBatch([event('b')]), SLACK_MS, 'index 3'));
-  t.equal(bad.ok ? 'answered' : (bad.error as Error).name, 'ProtocolError', 'index 3 of a 3-symbol enum is refused');
+  t.equal(bad.ok ? 'answered' : (bad.error).name, 'ProtocolError', 'index 3 of a 3-symbol enum is refused');
 });

@@ -31,16 +31,7 @@ import {
   plainEvents,
   readVector,
 } from '../fixtures/vectors.js';
-import {
-  RawClient,
-  SLACK_MS,
-  decodeFrames,
-  frames,
-  openTransceiver,
-  startAvroSource,
-  startRawServer,
-  within,
-} from '../fixtures/sockets.js';
+import { RawClient, SLACK_MS, decodeFrames, frames, openTransceiver, startAvroSource, startRawServer, within } from '../fixtures/index.js';
 import { startIsolatedServer } from '../fixtures/isolated-server.js';
 
 const JAVA_HASH = Buffer.from(JAVA_PROTOCOL_MD5_HEX, 'hex');

@@ -7,10 +7,10 @@ import t from 'tap';
 import net from 'node:net';
 import zlib from 'node:zlib';
 import { ZlibLayer } from '@flume-rpc/netty-compat';
-import { SLACK_MS, startRawServer, within } from '../fixtures/sockets.js';
+import { LOOPBACK, SLACK_MS, startRawServer, within } from '../fixtures/index.js';
 
 async function connected(port: number): Promise<net.Socket> {
-  const socket = net.connect({ host: '127.0.0.1', port });
+  const socket = net.connect({ host: LOOPBACK, port });
   await within(new Promise((resolve) => socket.once('connect', resolve)), SLACK_MS, 'connect');
   return socket;
 }

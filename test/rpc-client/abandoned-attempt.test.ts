@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { LOOPBACK } from '../fixtures/index.js';
 
 // A caller that stops waiting (its signal aborted) while the client's connection round goes on
 // must not leave that round's failure unhandled: Node would end the whole process for it.
@@ -10,10 +11,10 @@ const script = `
 import net from 'node:net';
 import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 const probe = net.createServer();
-await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+await new Promise((resolve) => probe.listen(0, '${LOOPBACK}', resolve));
 const port = probe.address().port;
 await new Promise((resolve) => probe.close(resolve));
-const client = new NettyAvroRpcClient({ host: '127.0.0.1', port, maxRetries: 1, retryBackoffInitialMs: 10, retryBackoffMaxMs: 20 });
+const client = new NettyAvroRpcClient({ host: '${LOOPBACK}', port, maxRetries: 1, retryBackoffInitialMs: 10, retryBackoffMaxMs: 20 });
 const done = new Promise((resolve) => client.on('state', (state) => state === 'transient_failure' && resolve()));
 const aborted = new AbortController();
 aborted.abort();

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { EventBuilder, PartialBatchError, RequestTimeoutError, StatusError } from '@flume-rpc/rpc-client';
-import { assertBalanced, failure, makeClient, numberedEvents, startRecordingServer } from '../fixtures/rpc-server.js';
+import { assertBalanced, failure, makeClient, numberedEvents, startRecordingServer } from '../fixtures/index.js';
 
 t.test('250 events with batch-size 100: three appendBatch calls of 100, 100, 50, in order', async (t) => {
   const rec = await startRecordingServer(t);

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { CallTimeoutError, ConfigurationError, ConnectError, EventBuilder, RequestTimeoutError } from '@flume-rpc/rpc-client';
-import { SLACK_MS, assertBalanced, failure, makeClient, outcome, refusedPort, startRecordingServer, within } from '../fixtures/rpc-server.js';
+import { SLACK_MS, assertBalanced, closedPort, failure, makeClient, outcome, startRecordingServer, within } from '../fixtures/index.js';
 
 t.test('calls queued behind an agent that never answers all end within their budget', async (t) => {
   const rec = await startRecordingServer(t, { faults: { responseDelayMs: Infinity } });
@@ -45,7 +45,7 @@ t.test('a handshake that never completes: CallTimeoutError while connecting, lon
 });
 
 t.test('a call out of budget while retrying names the last connection failure', async (t) => {
-  const port = await refusedPort();
+  const port = await closedPort();
   const client = makeClient(t, port, { maxRetries: 1000, retryBackoffInitialMs: 30, retryBackoffMaxMs: 30, callTimeoutMs: 250 });
   const error = (await failure(client.append(EventBuilder.withBody('x')))) as CallTimeoutError;
   t.type(error, CallTimeoutError);

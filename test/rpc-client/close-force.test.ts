@@ -4,7 +4,7 @@
  */
 import t, { type Test } from 'tap';
 import { ClientClosedError, EventBuilder } from '@flume-rpc/rpc-client';
-import { SLACK_MS, assertBalanced, eventually, makeClient, outcome, startRecordingServer, within } from '../fixtures/rpc-server.js';
+import { SLACK_MS, assertBalanced, makeClient, outcome, startRecordingServer, until, within } from '../fixtures/index.js';
 
 async function clientWithUnansweredCalls(t: Test) {
   const rec = await startRecordingServer(t, { faults: { responseDelayMs: Infinity } });
@@ -12,7 +12,7 @@ async function clientWithUnansweredCalls(t: Test) {
   const client = makeClient(t, rec.port, { requestTimeoutMs: 30_000, closeTimeoutMs: 30_000, callTimeoutMs: 60_000 });
   await client.connect();
   const calls = [1, 2, 3].map((i) => outcome(client.append(EventBuilder.withBody(`f${i}`))));
-  await eventually(() => rec.calls.length === 3, 'the server to receive the three calls');
+  await until(() => rec.calls.length === 3, 'the server to receive the three calls');
   return { rec, client, calls };
 }
 

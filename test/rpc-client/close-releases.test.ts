@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { runNodeChild } from '../fixtures/node-child.js';
-import { SLACK_MS, refusedPort, startRecordingServer } from '../fixtures/rpc-server.js';
+import { SLACK_MS, closedPort, startRecordingServer } from '../fixtures/index.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'rpc-client-close-child.mjs');
 
@@ -16,7 +16,7 @@ t.test('after close() of clients in every waiting state, the process exits by it
   const healthy = await startRecordingServer(t);
   const handshakeStalled = await startRecordingServer(t, { faults: { handshakeStallMs: Infinity } });
   const responseStalled = await startRecordingServer(t, { faults: { responseDelayMs: Infinity } });
-  const refused = await refusedPort();
+  const refused = await closedPort();
 
   const args = [healthy.port, handshakeStalled.port, responseStalled.port, refused].map(String);
   const { code, at, stderr, report: printed } = await runNodeChild(t, CHILD, args, {

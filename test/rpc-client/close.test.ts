@@ -5,25 +5,14 @@
  */
 import t from 'tap';
 import { ClientClosedError, EventBuilder } from '@flume-rpc/rpc-client';
-import {
-  SLACK_MS,
-  assertBalanced,
-  eventually,
-  failure,
-  makeClient,
-  nextEvent,
-  outcome,
-  refusedPort,
-  startRecordingServer,
-  within,
-} from '../fixtures/rpc-server.js';
+import { SLACK_MS, assertBalanced, closedPort, failure, makeClient, nextEvent, outcome, startRecordingServer, until, within } from '../fixtures/index.js';
 
 t.test('close waits for calls in flight; they complete; later calls reject ClientClosedError', async (t) => {
   const rec = await startRecordingServer(t, { faults: { responseDelayMs: 150 } });
   const client = makeClient(t, rec.port, { requestTimeoutMs: 5000 });
   await client.connect();
   const calls = ['a', 'b', 'c'].map((body) => outcome(client.append(EventBuilder.withBody(body))));
-  await eventually(() => rec.calls.length === 3, 'the server to receive the three calls');
+  await until(() => rec.calls.length === 3, 'the server to receive the three calls');
 
   const closeStarted = Date.now();
   const closing = client.close();
@@ -45,7 +34,7 @@ t.test('close waits for calls in flight; they complete; later calls reject Clien
   t.type(after, ClientClosedError);
   t.type(await failure(client.appendBatch([EventBuilder.withBody('x')])), ClientClosedError);
   t.type(await failure(client.connect()), ClientClosedError, 'connect() after close is refused too');
-  await eventually(() => rec.server.stats.connectionsOpen === 0, 'the server to see the connection closed');
+  await until(() => rec.server.stats.connectionsOpen === 0, 'the server to see the connection closed');
   t.pass('the socket was released');
   t.same(rec.bodies(), ['a', 'b', 'c'], 'nothing was sent after close');
   assertBalanced(t, client);
@@ -64,7 +53,7 @@ t.test('close during a stalled handshake is prompt: calls waiting for the connec
     t.ok(!r.ok && r.error instanceof ClientClosedError && !r.error.written, `rejected with ClientClosedError, not written (${r.ok ? 'ok' : r.error.name})`);
   }
   t.same(rec.calls, [], 'none of them was sent');
-  await eventually(() => rec.server.stats.connectionsOpen === 0, 'the half-open connection to be released');
+  await until(() => rec.server.stats.connectionsOpen === 0, 'the half-open connection to be released');
   t.pass('the connection stuck in the handshake was closed');
   assertBalanced(t, client);
 });
@@ -75,7 +64,7 @@ t.test('close with written calls that are never answered: waits close-timeout, t
   const client = makeClient(t, rec.port, { requestTimeoutMs: 20_000, closeTimeoutMs: CLOSE_MS });
   await client.connect();
   const calls = [1, 2].map((i) => outcome(client.append(EventBuilder.withBody(`u${i}`))));
-  await eventually(() => rec.calls.length === 2, 'the server to receive both calls');
+  await until(() => rec.calls.length === 2, 'the server to receive both calls');
   const started = Date.now();
   await within(client.close(), CLOSE_MS + SLACK_MS, 'close()');
   t.ok(Date.now() - started >= CLOSE_MS - 10, 'close() gave the written calls their close-timeout');
@@ -110,7 +99,7 @@ t.test('close on a client that never connected: no connection is made, close res
 });
 
 t.test('close while a call waits out the backoff of a failed round: the call rejects at once, not after the backoff', async (t) => {
-  const port = await refusedPort();
+  const port = await closedPort();
   const client = makeClient(t, port, { maxRetries: 0, retryBackoffInitialMs: 10_000, retryBackoffMaxMs: 10_000, requestTimeoutMs: 100 });
   await failure(client.append(EventBuilder.withBody('first')));
   // The next round may not start before ~10 s: this call waits for it.
@@ -125,7 +114,7 @@ t.test('close while a call waits out the backoff of a failed round: the call rej
 });
 
 t.test('close while retrying: the retry loop stops', async (t) => {
-  const port = await refusedPort();
+  const port = await closedPort();
   const client = makeClient(t, port, { maxRetries: 1000, retryBackoffInitialMs: 20, retryBackoffMaxMs: 20, requestTimeoutMs: 50 });
   const retried = nextEvent(client, 'retry');
   const call = outcome(client.append(EventBuilder.withBody('x')));

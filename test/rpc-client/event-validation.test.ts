@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { type Event, EventBuilder, EventValidationError } from '@flume-rpc/rpc-client';
-import { assertBalanced, failure, makeClient, numberedEvents, startRecordingServer } from '../fixtures/rpc-server.js';
+import { assertBalanced, failure, makeClient, numberedEvents, startRecordingServer } from '../fixtures/index.js';
 
 const bad = (value: unknown): Event => value as Event;
 

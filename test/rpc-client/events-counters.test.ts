@@ -11,15 +11,7 @@ import {
   type FlumeRpcError,
   StatusError,
 } from '@flume-rpc/rpc-client';
-import {
-  assertBalanced,
-  failure,
-  makeClient,
-  nextEvent,
-  numberedEvents,
-  recordEvents,
-  startRecordingServer,
-} from '../fixtures/rpc-server.js';
+import { assertBalanced, failure, makeClient, nextEvent, numberedEvents, recordEvents, startRecordingServer } from '../fixtures/index.js';
 
 t.test('a whole life in events: connect, ready, disconnect, failed reconnects, recovery, close', async (t) => {
   const rec = await startRecordingServer(t);

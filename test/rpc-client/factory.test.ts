@@ -15,7 +15,7 @@ import {
   RpcClientFactory,
   defaultConnectionOptions,
 } from '@flume-rpc/rpc-client';
-import { LOOPBACK, SLACK_MS, failure, refusedPort, startRecordingServer, within } from '../fixtures/rpc-server.js';
+import { LOOPBACK, SLACK_MS, closedPort, failure, startRecordingServer, within } from '../fixtures/index.js';
 
 /** A fresh directory under os.tmpdir(), removed (with everything in it) in teardown. */
 async function tempDir(t: Test): Promise<string> {
@@ -79,7 +79,7 @@ t.test('getInstance(path) with a bad value: ConfigurationError, no connection at
 });
 
 t.test('getInstance(properties) with an unreachable host rejects with the connect error', async (t) => {
-  const port = await refusedPort();
+  const port = await closedPort();
   const error = await failure(
     RpcClientFactory.getInstance({ hosts: 'h1', 'hosts.h1': `${LOOPBACK}:${port}`, 'max-retries': '1', 'retry-backoff-initial': '10' }),
   );

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { HandshakeTimeoutError, type RetryInfo } from '@flume-rpc/rpc-client';
 import { EventBuilder } from '@flume-rpc/rpc-client';
-import { SLACK_MS, failure, makeClient, nextEvent, recordEvents, startRecordingServer, within } from '../fixtures/rpc-server.js';
+import { SLACK_MS, failure, makeClient, nextEvent, recordEvents, startRecordingServer, within } from '../fixtures/index.js';
 
 const HANDSHAKE_MS = 150;
 const MAX_RETRIES = 2;

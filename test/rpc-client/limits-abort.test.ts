@@ -6,17 +6,7 @@
  */
 import t from 'tap';
 import { AbortError, ClientBusyError, EventBuilder, PartialBatchError } from '@flume-rpc/rpc-client';
-import {
-  SLACK_MS,
-  assertBalanced,
-  eventually,
-  failure,
-  makeClient,
-  nextEvent,
-  outcome,
-  startRecordingServer,
-  within,
-} from '../fixtures/rpc-server.js';
+import { SLACK_MS, assertBalanced, failure, makeClient, nextEvent, outcome, startRecordingServer, until, within } from '../fixtures/index.js';
 
 t.test('max-pending: with a stalled server, calls past max-inflight + max-pending get ClientBusyError at once', async (t) => {
   const rec = await startRecordingServer(t, { faults: { handshakeStallMs: Infinity } });
@@ -86,7 +76,7 @@ t.test('abort during an in-flight call: AbortError at once; the connection stays
   await client.connect();
   const controller = new AbortController();
   const call = failure(client.append(EventBuilder.withBody('in-flight'), { signal: controller.signal }));
-  await eventually(() => rec.calls.length === 1, 'the call to reach the server');
+  await until(() => rec.calls.length === 1, 'the call to reach the server');
   const abortedAt = Date.now();
   controller.abort();
   const error = await call;
@@ -138,7 +128,7 @@ t.test('abort of a split appendBatch: PartialBatchError caused by the abort, no 
   await client.connect();
   const controller = new AbortController();
   const call = failure(client.appendBatch(Array.from({ length: 10 }, (_, i) => EventBuilder.withBody(`b${i}`)), { signal: controller.signal }));
-  await eventually(() => rec.calls.length >= 2, 'two chunks to reach the server');
+  await until(() => rec.calls.length >= 2, 'two chunks to reach the server');
   controller.abort();
   const reachedAtAbort = rec.calls.length;
   const error = await call;

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { EventBuilder, RequestTimeoutError } from '@flume-rpc/rpc-client';
-import { SLACK_MS, assertBalanced, failure, makeClient, nextEvent, startRecordingServer, within } from '../fixtures/rpc-server.js';
+import { SLACK_MS, assertBalanced, failure, makeClient, nextEvent, startRecordingServer, within } from '../fixtures/index.js';
 
 const REQUEST_MS = 120;
 

@@ -5,11 +5,10 @@
  */
 import net from 'node:net';
 import t from 'tap';
-import { parseClientProperties } from '@flume-rpc/rpc-client';
-import { LOOPBACK, SLACK_MS, eventually, makeClient, startRecordingServer } from '../fixtures/rpc-server.js';
-import { startRawServer } from '../fixtures/sockets.js';
+import { EventBuilder, parseClientProperties } from '@flume-rpc/rpc-client';
+import { LOOPBACK, SLACK_MS, makeClient, startRawServer, startRecordingServer, until } from '../fixtures/index.js';
 
-const event = (body: string) => ({ body });
+const event = (body: string) => EventBuilder.withBody(body);
 
 t.test('the connection is replaced on the interval; every call is acknowledged throughout', async (t) => {
   const agent = await startRecordingServer(t);
@@ -26,7 +25,7 @@ t.test('the connection is replaced on the interval; every call is acknowledged t
   t.equal(client.counters.eventsFailed, 0);
   t.equal(client.counters.reconnects, client.counters.connectionResets, 'every reconnect was a reset');
   t.equal(agent.server.stats.connectionsAccepted, client.counters.connectionsOpened);
-  await eventually(() => agent.server.stats.connectionsOpen === 1, 'replaced connections to close');
+  await until(() => agent.server.stats.connectionsOpen === 1, 'replaced connections to close');
 });
 
 t.test('a call in flight during a reset is answered on the old connection, which closes after it', async (t) => {
@@ -34,11 +33,11 @@ t.test('a call in flight during a reset is answered on the old connection, which
   const client = makeClient(t, agent.port, { resetConnectionIntervalMs: 100 });
   await client.connect();
   const slow = client.append(event('in flight'));
-  await eventually(() => client.counters.connectionResets === 1, 'the reset');
+  await until(() => client.counters.connectionResets === 1, 'the reset');
   t.equal(agent.server.stats.connectionsOpen, 2, 'the old connection stays open while its call is pending');
   await slow;
   t.same(agent.bodies(), ['in flight']);
-  await eventually(() => agent.server.stats.connectionsOpen === 1, 'the old connection to close once idle');
+  await until(() => agent.server.stats.connectionsOpen === 1, 'the old connection to close once idle');
 });
 
 t.test('a reset that cannot handshake leaves the old connection serving calls', async (t) => {
@@ -56,7 +55,7 @@ t.test('a reset that cannot handshake leaves the old connection serving calls', 
   t.equal(client.counters.connectionResets, 0);
   t.equal(client.counters.eventsAcknowledged, sent, 'no call failed or was held back by the failed resets');
   agent.server.setFaults({ handshakeStallMs: 0 });
-  await eventually(() => client.counters.connectionResets === 1, 'a later reset to succeed');
+  await until(() => client.counters.connectionResets === 1, 'a later reset to succeed');
   await client.append(event('after'));
   t.equal(client.counters.eventsFailed, 0);
 });
@@ -66,11 +65,11 @@ t.test('close() does not wait for a reset that is connecting', async (t) => {
   const client = makeClient(t, agent.port, { resetConnectionIntervalMs: 50, handshakeTimeoutMs: 60_000, requestTimeoutMs: 60_000, callTimeoutMs: 60_000 });
   await client.connect();
   agent.server.setFaults({ handshakeStallMs: Infinity });
-  await eventually(() => agent.server.stats.connectionsOpen === 2, 'the replacement to be connecting');
+  await until(() => agent.server.stats.connectionsOpen === 2, 'the replacement to be connecting');
   const started = Date.now();
   await client.close();
   t.ok(Date.now() - started < SLACK_MS, 'closed without waiting out the stalled handshake');
-  await eventually(() => agent.server.stats.connectionsOpen === 0, 'both connections to close');
+  await until(() => agent.server.stats.connectionsOpen === 0, 'both connections to close');
 });
 
 t.test('behind a balancer, resets spread one client over every agent', async (t) => {

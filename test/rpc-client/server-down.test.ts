@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap';
 import { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { ConnectError, EventBuilder, type RetryInfo } from '@flume-rpc/rpc-client';
-import { LOOPBACK, SLACK_MS, failure, makeClient, nextEvent, startRecordingServer, within } from '../fixtures/rpc-server.js';
+import { LOOPBACK, SLACK_MS, failure, makeClient, nextEvent, startRecordingServer, within } from '../fixtures/index.js';
 
 /** A recording server that was started (to own a port) and stopped again: connections to it are refused. */
 async function stoppedServer(t: Test) {

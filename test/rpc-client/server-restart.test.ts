@@ -5,19 +5,8 @@
  * its own); the next call opens a new connection and succeeds.
  */
 import t from 'tap';
-import { ConnectError, ConnectionClosedError, EventBuilder, FlumeRpcError, type RetryInfo } from '@flume-rpc/rpc-client';
-import {
-  SLACK_MS,
-  assertBalanced,
-  eventually,
-  failure,
-  makeClient,
-  nextEvent,
-  outcome,
-  recordEvents,
-  startRecordingServer,
-  within,
-} from '../fixtures/rpc-server.js';
+import { ConnectError, ConnectionClosedError, EventBuilder, type FlumeRpcError, type RetryInfo } from '@flume-rpc/rpc-client';
+import { SLACK_MS, assertBalanced, failure, makeClient, nextEvent, outcome, recordEvents, startRecordingServer, until, within } from '../fixtures/index.js';
 
 t.test('restart between calls: after the disconnect event the next call reconnects and succeeds', async (t) => {
   const rec = await startRecordingServer(t);
@@ -98,7 +87,7 @@ t.test('several calls in flight when the connection closes: every one is reporte
   const client = makeClient(t, rec.port);
   await client.connect();
   const calls = [1, 2, 3, 4].map((i) => outcome(client.append(EventBuilder.withBody(`p${i}`))));
-  await eventually(() => rec.calls.length === 4, 'the server to receive all four calls');
+  await until(() => rec.calls.length === 4, 'the server to receive all four calls');
   rec.server.dropConnections();
   const results = await within(Promise.all(calls), SLACK_MS, 'all four calls to settle');
   for (const r of results) t.ok(!r.ok && r.error instanceof ConnectionClosedError, 'reported as ConnectionClosedError');

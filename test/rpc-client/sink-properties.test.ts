@@ -7,8 +7,8 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { ConfigurationError, type DefaultClientConfig, RpcClientFactory, parseClientProperties } from '@flume-rpc/rpc-client';
-import { startRecordingServer } from '../fixtures/rpc-server.js';
+import { ConfigurationError, type DefaultClientConfig, EventBuilder, RpcClientFactory, parseClientProperties } from '@flume-rpc/rpc-client';
+import { startRecordingServer } from '../fixtures/index.js';
 
 function parse(props: Record<string, string>): { config: DefaultClientConfig; warnings: string[] } {
   const warnings: string[] = [];
@@ -48,7 +48,7 @@ t.test("an agent's sink section, prefix and all, connects and delivers", async (
   const warnings: string[] = [];
   const client = await RpcClientFactory.getInstance(file, { warn: (w) => warnings.push(w) });
   t.teardown(() => client.close());
-  await client.appendBatch([{ body: 'one' }, { body: 'two' }]);
+  await client.appendBatch([EventBuilder.withBody('one'), EventBuilder.withBody('two')]);
   t.same(agent.bodies(), ['one', 'two']);
   t.equal(client.getBatchSize(), 50);
   t.match(warnings, [/channel \(memoryChannel\) is the sink's channel/]);

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { EventBuilder, RemoteError, StatusError } from '@flume-rpc/rpc-client';
-import { assertBalanced, failure, makeClient, recordEvents, startRecordingServer } from '../fixtures/rpc-server.js';
+import { assertBalanced, failure, makeClient, recordEvents, startRecordingServer } from '../fixtures/index.js';
 
 for (const status of ['FAILED', 'UNKNOWN'] as const) {
   t.test(`status ${status}: StatusError naming it, connection kept, next call succeeds`, async (t) => {

@@ -12,8 +12,8 @@ import avro from 'avsc';
 import { ZlibLayer } from '@flume-rpc/netty-compat';
 import { EventBuilder } from '@flume-rpc/rpc-client';
 import { javaProtocolText } from '../fixtures/vectors.js';
-import { startRawServer } from '../fixtures/sockets.js';
-import { LOOPBACK, SLACK_MS, clientFor, makeCertificates, propsFor, startServer, within } from './helpers.js';
+import { LOOPBACK, SLACK_MS, startRawServer, within } from '../fixtures/index.js';
+import { clientFor, makeCertificates, propsFor, startServer } from './helpers.js';
 
 const certs = await makeCertificates();
 const protocol = JSON.parse(javaProtocolText()) as object;
@@ -31,7 +31,7 @@ function wrap(socket: net.Socket, stack: Stack, isServer: boolean): Duplex {
   const inner: Duplex = stack === 'tls' ? socket : new ZlibLayer(socket, 6);
   if (stack === 'deflate') return inner;
   return isServer
-    ? new tls.TLSSocket(inner as net.Socket, { isServer: true, secureContext: tls.createSecureContext({ key: certs.server.key, cert: certs.server.cert }) })
+    ? new tls.TLSSocket(inner, { isServer: true, secureContext: tls.createSecureContext({ key: certs.server.key, cert: certs.server.cert }) })
     : tls.connect({ socket: inner, ca: certs.ca.cert, servername: 'localhost' });
 }
 
@@ -72,7 +72,7 @@ for (const stack of ['tls', 'deflate', 'tls+deflate'] as const) {
     socket.on('error', () => undefined);
     const transport = wrap(socket, stack, false);
     transport.on('error', () => undefined);
-    const client = avro.Service.forProtocol(protocol).createClient({ buffering: true, transport } as never);
+    const client = avro.Service.forProtocol(protocol).createClient({ buffering: true, transport });
     client.on('error', () => undefined);
     t.teardown(() => {
       client.destroyChannels({ noWait: true });
@@ -81,7 +81,7 @@ for (const stack of ['tls', 'deflate', 'tls+deflate'] as const) {
     const call = (events: unknown[]) =>
       within(
         new Promise<unknown>((resolve, reject) => {
-          client.emitMessage('appendBatch', { events }, { timeout: SLACK_MS }, (err: unknown, res: unknown) => (err ? reject(err) : resolve(res)));
+          client.emitMessage('appendBatch', { events }, { timeout: SLACK_MS }, (err: unknown, res: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err), { cause: err })) : resolve(res)));
         }),
         SLACK_MS * 2,
         'avsc appendBatch',

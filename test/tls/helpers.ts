@@ -4,12 +4,12 @@
  */
 import net from 'node:net';
 import type { Test } from 'tap';
-import { AvroSourceServer, type AvroSourceServerOptions } from '@flume-rpc/netty-compat';
+import type { AvroSourceServer, AvroSourceServerOptions } from '@flume-rpc/netty-compat';
 import { type Event, EventBuilder, type FlumeRpcError, type RpcClient, RpcClientFactory } from '@flume-rpc/rpc-client';
 import { type Certificates, makeCertificates } from '../fixtures/certificates.js';
-import { LOOPBACK, SLACK_MS, startRawServer, within } from '../fixtures/sockets.js';
+import { LOOPBACK, SLACK_MS, startAvroSource, startRawServer, within } from '../fixtures/index.js';
 
-export { LOOPBACK, SLACK_MS, within, makeCertificates, type Certificates };
+export { makeCertificates, type Certificates };
 
 /** Short timeouts and no retries: a failure shows at once, not after a backoff. */
 export const QUICK: Record<string, string> = {
@@ -27,12 +27,10 @@ export interface StartedServer {
 }
 
 export async function startServer(t: Test, options: AvroSourceServerOptions): Promise<StartedServer> {
-  const server = new AvroSourceServer(options);
+  const server = await startAvroSource(t, options);
   const errors: FlumeRpcError[] = [];
   server.on('connectionError', (error) => errors.push(error));
-  t.teardown(() => server.close());
-  const port = await server.listen(0, LOOPBACK);
-  return { server, port, errors };
+  return { server, port: server.port, errors };
 }
 
 /** A TLS server with the fixture's localhost certificate (or another pair). */

@@ -6,7 +6,8 @@
 import t from 'tap';
 import fs from 'node:fs';
 import { ConfigurationError, ConnectionClosedError, NettyAvroRpcClient, TlsError } from '@flume-rpc/rpc-client';
-import { LOOPBACK, clientFor, events, makeCertificates, propsFor, rejection, startRecordingProxy, startServer, startTlsServer, within, SLACK_MS } from './helpers.js';
+import { LOOPBACK, SLACK_MS, within } from '../fixtures/index.js';
+import { clientFor, events, makeCertificates, propsFor, rejection, startRecordingProxy, startServer, startTlsServer } from './helpers.js';
 
 const certs = await makeCertificates();
 
@@ -23,12 +24,12 @@ t.test('a PEM truststore: events are delivered, and what crosses the wire is TLS
 });
 
 for (const [type, file] of [
-  ['JKS', () => certs.truststoreJks],
-  ['PKCS12', () => certs.truststoreP12],
+  ['JKS', () => certs.javaStores().truststoreJks],
+  ['PKCS12', () => certs.javaStores().truststoreP12],
 ] as const) {
-  t.test(`an agent's ${type} truststore from keytool works unchanged`, { skip: certs.keytoolSkip }, async (t) => {
+  t.test(`an agent's ${type} truststore from keytool works unchanged`, async (t) => {
     const { server, port } = await startTlsServer(t, certs);
-    const client = clientFor(t, propsFor(port, { ssl: 'true', truststore: file()!, 'truststore-password': certs.password, 'truststore-type': type }));
+    const client = clientFor(t, propsFor(port, { ssl: 'true', truststore: file(), 'truststore-password': certs.password, 'truststore-type': type }));
     await within(client.appendBatch(events(10)), SLACK_MS * 2, `appendBatch with a ${type} truststore`);
     t.equal(server.stats.eventsAcknowledged, 10);
   });
@@ -41,14 +42,14 @@ t.test('a server with a PKCS#12 key and certificate (pfx), as the library server
   t.equal(server.stats.eventsAcknowledged, 2);
 });
 
-t.test('JKS is the default truststore-type, as in Flume', { skip: certs.keytoolSkip }, async (t) => {
+t.test('JKS is the default truststore-type, as in Flume', async (t) => {
   const { server, port } = await startTlsServer(t, certs);
-  const client = clientFor(t, propsFor(port, { ssl: 'true', truststore: certs.truststoreJks!, 'truststore-password': certs.password }));
+  const client = clientFor(t, propsFor(port, { ssl: 'true', truststore: certs.javaStores().truststoreJks, 'truststore-password': certs.password }));
   await within(client.appendBatch(events(3)), SLACK_MS * 2, 'appendBatch');
   t.equal(server.stats.eventsAcknowledged, 3);
 });
 
-t.test("without a truststore key, Flume's FLUME_SSL_TRUSTSTORE_* environment variables are used", { skip: certs.keytoolSkip }, async (t) => {
+t.test("without a truststore key, Flume's FLUME_SSL_TRUSTSTORE_* environment variables are used", async (t) => {
   const saved = { ...process.env };
   t.teardown(() => {
     for (const key of ['FLUME_SSL_TRUSTSTORE_PATH', 'FLUME_SSL_TRUSTSTORE_PASSWORD', 'FLUME_SSL_TRUSTSTORE_TYPE']) {
@@ -56,7 +57,7 @@ t.test("without a truststore key, Flume's FLUME_SSL_TRUSTSTORE_* environment var
       else process.env[key] = saved[key];
     }
   });
-  process.env['FLUME_SSL_TRUSTSTORE_PATH'] = certs.truststoreP12!;
+  process.env['FLUME_SSL_TRUSTSTORE_PATH'] = certs.javaStores().truststoreP12;
   process.env['FLUME_SSL_TRUSTSTORE_PASSWORD'] = certs.password;
   process.env['FLUME_SSL_TRUSTSTORE_TYPE'] = 'PKCS12';
   const { server, port } = await startTlsServer(t, certs);
@@ -189,8 +190,8 @@ t.test('wrong TLS settings are ConfigurationErrors naming the key, when the clie
     [{ truststore: '/nonexistent/trust.jks' }, /truststore.*cannot be read/],
     [{ truststore: certs.truststorePem, 'truststore-type': 'BKS' }, /truststore-type.*JKS, PKCS12 or PEM/],
     [{ truststore: certs.truststorePem }, /truststore.*not a JKS store/],
+    [{ truststore: certs.javaStores().truststoreJks, 'truststore-password': 'wrong' }, /truststore.*cannot be read as JKS/],
   ];
-  if (certs.truststoreJks) cases.push([{ truststore: certs.truststoreJks, 'truststore-password': 'wrong' }, /truststore.*cannot be read as JKS/]);
   for (const [extra, message] of cases) {
     const error = t.throws(() => clientFor(t, propsFor(1, { ssl: 'true', ...extra })), `${JSON.stringify(extra)} is refused`);
     t.type(error, ConfigurationError);

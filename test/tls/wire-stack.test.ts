@@ -7,8 +7,8 @@ import t from 'tap';
 import zlib from 'node:zlib';
 import { ConnectionClosedError, NettyAvroRpcClient, ProtocolError, TlsError } from '@flume-rpc/rpc-client';
 import { type AvroSourceServerOptions, FrameDecoder, encodeFrame } from '@flume-rpc/netty-compat';
-import { RawClient, startRawServer } from '../fixtures/sockets.js';
-import { LOOPBACK, SLACK_MS, clientFor, events, makeCertificates, propsFor, rejection, startRecordingProxy, startServer, within } from './helpers.js';
+import { LOOPBACK, RawClient, SLACK_MS, startRawServer, until, within } from '../fixtures/index.js';
+import { clientFor, events, makeCertificates, propsFor, rejection, startRecordingProxy, startServer } from './helpers.js';
 
 const certs = await makeCertificates();
 const TRUST = { ssl: 'true', truststore: certs.truststorePem, 'truststore-type': 'PEM' };
@@ -64,7 +64,7 @@ t.test('compression-type differs: each side fails at once with an error that say
   t.type(first, ConnectionClosedError);
   t.match(first.message, /compression-type/);
   t.ok(Date.now() - started < 8000, 'not a wait for the handshake timeout');
-  await within(until(() => plain.errors.length > 0), SLACK_MS, 'the plain server to report');
+  await until(() => plain.errors.length > 0, 'the plain server to report');
   t.match(plain.errors[0]!.message, /zlib stream: compression-type settings differ/);
 
   const compressing = await startServer(t, { compressionLevel: 6 });
@@ -72,7 +72,7 @@ t.test('compression-type differs: each side fails at once with an error that say
   const second = await rejection(plainClient.appendBatch(events(1)), 'plain client to a deflate agent');
   t.type(second, ConnectionClosedError);
   t.match(second.message, /compression-type/);
-  await within(until(() => compressing.errors.length > 0), SLACK_MS, 'the deflate server to report');
+  await until(() => compressing.errors.length > 0, 'the deflate server to report');
   t.match(compressing.errors[0]!.message, /not a zlib stream/);
   t.equal(plain.server.stats.callsAnswered + compressing.server.stats.callsAnswered, 0);
 });
@@ -160,7 +160,3 @@ t.test('the Netty frame decoder sees the same bytes through the zlib layer as wi
   t.equal(server.stats.eventsAcknowledged, 300);
   t.ok(new FrameDecoder(), 'decoder available');
 });
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
