@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseDotProperties } from 'dot-properties';
+import { describe } from '@flume-rpc/netty-compat';
 import {
   type ClientConfig,
   type ConnectionOptions,
@@ -78,7 +79,7 @@ export async function readPropertiesFile(path: string): Promise<Record<string, s
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigurationError('properties file', path, `cannot be read: ${(err as Error).message}`);
+    throw new ConfigurationError('properties file', path, `cannot be read: ${describe(err)}`);
   }
   return parsePropertiesText(text);
 }
