@@ -194,7 +194,7 @@ export function resolveLoadBalancingOptions(config: LoadBalancingInput | LoadBal
     clientType: 'default_loadbalance',
     hosts,
     // A selector object is the client's to use as it is; the name stands for it here.
-    hostSelector: typeof input.hostSelector === 'string' ? input.hostSelector : input.hostSelector === undefined ? 'round_robin' : 'custom',
+    hostSelector: typeof input.hostSelector === 'string' ? input.hostSelector : input.hostSelector == null ? 'round_robin' : 'custom',
     backoff,
     maxBackoffMs,
     options,

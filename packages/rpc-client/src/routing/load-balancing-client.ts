@@ -50,7 +50,7 @@ export class LoadBalancingRpcClient extends RoutedRpcClient<LoadBalancingRpcClie
     const options = config as LoadBalancingRpcClientOptions;
     const resolved = resolveLoadBalancingOptions(config);
     // A selector object is used as it is; a name is looked up in the registry.
-    const selectorOption = typeof options.hostSelector === 'object' ? options.hostSelector : resolved.hostSelector;
+    const selectorOption = typeof options.hostSelector === 'object' && options.hostSelector !== null ? options.hostSelector : resolved.hostSelector;
     this.selector =
       options.random && typeof selectorOption === 'string' && selectorOption.toLowerCase() === 'random'
         ? new RandomSelector(options.random)
