@@ -1,4 +1,4 @@
-import { FlumeRpcError } from '@flume-rpc/netty-compat';
+import { FlumeRpcError, describe } from '@flume-rpc/netty-compat';
 
 export {
   FlumeRpcError,
@@ -121,5 +121,5 @@ export class AllHostsFailedError extends FlumeRpcError {
 /** Wraps anything thrown into a FlumeRpcError so callers handle one hierarchy. */
 export function asFlumeError(err: unknown): FlumeRpcError {
   if (err instanceof FlumeRpcError) return err;
-  return new FlumeRpcError(err instanceof Error ? err.message : String(err), { cause: err });
+  return new FlumeRpcError(describe(err), { cause: err });
 }

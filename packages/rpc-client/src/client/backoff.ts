@@ -1,3 +1,5 @@
+import { exponentialDelay } from '../calls/exponential-delay.js';
+
 /**
  * The whole retry-delay policy in one place: exponential growth from `initialMs`, capped at
  * `maxMs`, with +/- `jitter` spread so clients that failed together do not retry together.
@@ -12,7 +14,7 @@ export interface BackoffOptions {
 }
 
 export class Backoff {
-  private nextBaseMs: number;
+  private attempt = 0;
   private readonly multiplier: number;
   private readonly jitter: number;
   private readonly random: () => number;
@@ -21,19 +23,19 @@ export class Backoff {
     this.multiplier = options.multiplier ?? 2;
     this.jitter = options.jitter ?? 0.2;
     this.random = options.random ?? Math.random;
-    this.nextBaseMs = options.initialMs;
   }
 
   /** The delay before the next attempt; each call grows the following one. */
   next(): number {
-    const base = this.nextBaseMs;
-    this.nextBaseMs = Math.min(this.options.maxMs, base * this.multiplier);
-    const spread = base * this.jitter * (this.random() * 2 - 1);
-    return Math.max(0, Math.min(this.options.maxMs, Math.round(base + spread)));
+    const { initialMs, maxMs } = this.options;
+    const delay = exponentialDelay({ baseMs: initialMs, factor: this.multiplier, capMs: maxMs, attempt: this.attempt, jitter: this.jitter, random: this.random });
+    // Once at the cap the count stops: a client retrying for days keeps a small exponent.
+    if (initialMs * this.multiplier ** this.attempt < maxMs) this.attempt += 1;
+    return delay;
   }
 
   /** After a success: the next failure starts from the initial delay again. */
   reset(): void {
-    this.nextBaseMs = this.options.initialMs;
+    this.attempt = 0;
   }
 }

@@ -9,7 +9,8 @@ import {
 } from '@flume-rpc/netty-compat';
 import { forceCloseWhen, settleWithin } from '../calls/abortable.js';
 import { CallBudget, callBudgetMs } from '../calls/call-budget.js';
-import { type ConnectionOptions, type HostAddress, defaultConnectionOptions, validateHost } from '../config/config.js';
+import type { ConnectionOptions, HostAddress } from '../config/config.js';
+import { type ResolvedConnectionOptions, type ResolvedDefaultOptions, resolveDefaultOptions } from '../config/resolve.js';
 import { type ConnectionCounters, ConnectionSupervisor, type SupervisorEvents } from './connection-supervisor.js';
 import type { ConnectivityState } from './connectivity.js';
 import { type Acknowledge, DeliveryLedger, sendInBatches } from '../calls/delivery-ledger.js';
@@ -38,7 +39,7 @@ export interface NettyAvroRpcClientOptions extends Partial<ConnectionOptions> {
  * backoff, call failures are reported, and the next call reconnects. Only close() ends it.
  */
 export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> implements RpcClient {
-  readonly options: ConnectionOptions;
+  readonly options: ResolvedConnectionOptions;
   readonly host: HostAddress;
   private readonly supervisor: ConnectionSupervisor;
   private readonly limiter: ConcurrencyLimiter;
@@ -48,17 +49,15 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
   private readonly forced = new AbortController();
   private closing: Promise<void> | null = null;
 
-  constructor(options: NettyAvroRpcClientOptions | { host: HostAddress; options: ConnectionOptions }) {
+  constructor(options: NettyAvroRpcClientOptions | { host: HostAddress; options: ConnectionOptions } | ResolvedDefaultOptions) {
     super();
-    if (typeof options.host === 'object' && options.host !== null) {
-      this.host = validateHost(options.host);
-      // Filled in and checked here too: a config built in plain JS may lack fields or hold bad values.
-      this.options = defaultConnectionOptions((options as { options?: Partial<ConnectionOptions> }).options ?? {});
-    } else {
-      const { host, port, ...rest } = options as NettyAvroRpcClientOptions;
-      this.host = validateHost({ alias: 'h1', host, port });
-      this.options = defaultConnectionOptions(rest);
-    }
+    // Resolved here, once, unless a failover or load-balancing client hands over its host's resolved options.
+    const resolved =
+      typeof options.host === 'object' && options.host !== null
+        ? resolveDefaultOptions(options as { host: HostAddress; options?: Partial<ConnectionOptions> })
+        : resolveDefaultOptions(splitHost(options as NettyAvroRpcClientOptions));
+    this.host = resolved.host;
+    this.options = resolved.options;
     this.limiter = new ConcurrencyLimiter(this.options.maxInflight, this.options.maxPending);
     this.supervisor = new ConnectionSupervisor(this.host, this.options);
     for (const name of ['state', 'connect', 'handshake', 'ready', 'disconnect', 'retry'] as const) {
@@ -196,4 +195,9 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
   private closedError(cause?: unknown, detail = 'is closed'): ClientClosedError {
     return new ClientClosedError(`Client for ${this.address} ${detail}`, cause === undefined ? undefined : { cause }, detail !== 'is closed');
   }
+}
+
+/** The flat typed form: host and port beside the connection options. */
+function splitHost({ host, port, ...options }: NettyAvroRpcClientOptions): { host: HostAddress; options: Partial<ConnectionOptions> } {
+  return { host: { alias: 'h1', host, port }, options };
 }

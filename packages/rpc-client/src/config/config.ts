@@ -118,92 +118,8 @@ export const FLUME_DEFAULTS = Object.freeze({
   compressionLevel: 6,
 });
 
-/**
- * Flume's global TLS settings (SSLUtil): the environment variables an agent's flume-ng script
- * turns into javax.net.ssl.* and flume.ssl.* properties, which then stand in for unset keys.
- */
-type GlobalTlsKeys = 'truststore' | 'truststorePassword' | 'truststoreType' | 'includeProtocols' | 'excludeProtocols' | 'includeCipherSuites' | 'excludeCipherSuites';
-
-function globalTlsDefaults(env: NodeJS.ProcessEnv = process.env): Pick<ConnectionOptions, GlobalTlsKeys> {
-  // Flume turns the commas of the global lists into spaces; the lists are space-separated like the keys.
-  const list = (name: string): string[] => (env[name] ?? '').split(/[\s,]+/).filter(Boolean);
-  return {
-    truststore: env['FLUME_SSL_TRUSTSTORE_PATH'] ?? null,
-    truststorePassword: env['FLUME_SSL_TRUSTSTORE_PASSWORD'] ?? null,
-    truststoreType: env['FLUME_SSL_TRUSTSTORE_TYPE'] ?? 'JKS',
-    includeProtocols: list('FLUME_SSL_INCLUDE_PROTOCOLS'),
-    excludeProtocols: ['SSLv3', ...list('FLUME_SSL_EXCLUDE_PROTOCOLS').filter((p) => p !== 'SSLv3')],
-    includeCipherSuites: list('FLUME_SSL_INCLUDE_CIPHERSUITES'),
-    excludeCipherSuites: list('FLUME_SSL_EXCLUDE_CIPHERSUITES'),
-  };
-}
-
-export function defaultConnectionOptions(overrides: Partial<ConnectionOptions> = {}): ConnectionOptions {
-  // The derived defaults follow the timeouts they are derived from, whether given or defaulted.
-  const connectTimeoutMs = overrides.connectTimeoutMs ?? FLUME_DEFAULTS.connectTimeoutMs;
-  const requestTimeoutMs = overrides.requestTimeoutMs ?? FLUME_DEFAULTS.requestTimeoutMs;
-  const handshakeTimeoutMs = overrides.handshakeTimeoutMs ?? connectTimeoutMs;
-  const defaults: ConnectionOptions = {
-    batchSize: FLUME_DEFAULTS.batchSize,
-    connectTimeoutMs,
-    requestTimeoutMs,
-    handshakeTimeoutMs,
-    callTimeoutMs: connectTimeoutMs + handshakeTimeoutMs + requestTimeoutMs,
-    closeTimeoutMs: requestTimeoutMs,
-    resetConnectionIntervalMs: 0,
-    maxRetries: 3,
-    retryBackoffInitialMs: 100,
-    retryBackoffMaxMs: 5_000,
-    maxInflight: 8,
-    maxPending: 1_000,
-    compressionType: 'none',
-    compressionLevel: FLUME_DEFAULTS.compressionLevel,
-    ssl: false,
-    trustAllCerts: false,
-    ...globalTlsDefaults(),
-    sslVerifyHostname: true,
-    wireLayerOrder: 'zlib-outside',
-  };
-  // A typed option we do not know would be ignored: refused instead, as an unknown property is.
-  const unknown = Object.keys(overrides).find((key) => !(key in defaults));
-  if (unknown !== undefined) {
-    throw new ConfigurationError(unknown, (overrides as Record<string, unknown>)[unknown], 'is not a connection option (see docs/configuration.md)');
-  }
-  const options: ConnectionOptions = { ...defaults, ...stripUndefined(overrides) };
-  // SSLv3 stays excluded whatever the list says, as Flume's client starts its set with it.
-  if (!options.excludeProtocols.includes('SSLv3')) options.excludeProtocols = ['SSLv3', ...options.excludeProtocols];
-  validateConnectionOptions(options);
-  return options;
-}
-
-/** Checks a typed options object as strictly as properties are checked. */
-export function validateConnectionOptions(options: ConnectionOptions): void {
-  const positive: Array<[keyof ConnectionOptions, string]> = [
-    ['batchSize', 'batch-size'],
-    ['connectTimeoutMs', 'connect-timeout'],
-    ['requestTimeoutMs', 'request-timeout'],
-    ['handshakeTimeoutMs', 'handshake-timeout'],
-    ['callTimeoutMs', 'call-timeout'],
-    ['retryBackoffMaxMs', 'retry-backoff-max'],
-    ['maxInflight', 'max-inflight'],
-  ];
-  for (const [field, key] of positive) requireInteger(key, options[field], 1);
-  requireInteger('close-timeout', options.closeTimeoutMs, 0);
-  requireInteger('reset-connection-interval', options.resetConnectionIntervalMs, 0);
-  requireInteger('max-retries', options.maxRetries, 0);
-  requireInteger('retry-backoff-initial', options.retryBackoffInitialMs, 0);
-  requireInteger('max-pending', options.maxPending, 0);
-  requireInteger('compression-level', options.compressionLevel, 0, 9);
-  if (options.compressionType !== 'none' && options.compressionType !== 'deflate') {
-    throw new ConfigurationError('compression-type', options.compressionType, 'must be none or deflate');
-  }
-  if (!WIRE_LAYER_ORDERS.includes(options.wireLayerOrder)) {
-    throw new ConfigurationError('wire-layer-order', options.wireLayerOrder, `must be ${WIRE_LAYER_ORDERS.join(' or ')}`);
-  }
-  if (options.retryBackoffInitialMs > options.retryBackoffMaxMs) {
-    throw new ConfigurationError('retry-backoff-initial', options.retryBackoffInitialMs, `must not exceed retry-backoff-max (${options.retryBackoffMaxMs})`);
-  }
-}
+/** A complete, checked ConnectionOptions (frozen): the defaults above for whatever `overrides` leaves out. */
+export { defaultConnectionOptions } from './resolve.js';
 
 export function requireInteger(key: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -229,8 +145,4 @@ export function validateHost(host: HostAddress): HostAddress {
   if (typeof host.host !== 'string' || host.host.trim() === '') throw new ConfigurationError(key, host.host, 'host must be a non-empty string');
   requireInteger(`${key} port`, host.port, 1, 65_535);
   return host;
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

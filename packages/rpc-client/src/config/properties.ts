@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseDotProperties } from 'dot-properties';
+import { describe } from '@flume-rpc/netty-compat';
+import { type ClientConfig, type ConnectionOptions, type HostAddress, parseHostAddress } from './config.js';
 import {
-  type ClientConfig,
-  type ConnectionOptions,
-  type HostAddress,
-  FLUME_DEFAULTS,
-  defaultConnectionOptions,
-  parseHostAddress,
-} from './config.js';
+  type ResolvedConnectionOptions,
+  checkAliasUnique,
+  resolveConnectionOptions,
+  resolveDefaultOptions,
+  resolveFailoverOptions,
+  resolveLoadBalancingOptions,
+} from './resolve.js';
 import { ConfigurationError } from '../errors.js';
 import { SINK_ONLY_KEYS, fromSinkSection } from './sink-properties.js';
 
@@ -78,7 +80,7 @@ export async function readPropertiesFile(path: string): Promise<Record<string, s
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigurationError('properties file', path, `cannot be read: ${(err as Error).message}`);
+    throw new ConfigurationError('properties file', path, `cannot be read: ${describe(err)}`);
   }
   return parsePropertiesText(text);
 }
@@ -107,31 +109,27 @@ export function parseClientProperties(properties: FlumeProperties, warn: Warning
   reportUnknownKeys(props, hosts, warn);
   const options = parseConnectionOptions(get);
   reportUnusedKeys(props, options, warn);
+  // Parsed here; defaulted and checked once, by the resolver, into the frozen config the clients take as given.
   if (clientType === 'default') {
     if (hosts.length > 1) warn(`More than one host is set for the default client; only ${hosts[0]!.alias} is used`);
-    return { clientType, host: hosts[0]!, options };
+    return resolveDefaultOptions({ host: hosts[0]!, options });
   }
   if (clientType === 'default_failover') {
-    const maxAttempts = parseInteger('max-attempts', get('max-attempts'), 1) ?? hosts.length;
-    return {
-      clientType,
+    return resolveFailoverOptions({
       hosts,
-      maxAttempts: Math.min(maxAttempts, hosts.length),
+      maxAttempts: parseInteger('max-attempts', get('max-attempts'), 1),
       priorities: parsePriorities(props, hosts),
-      maxPenaltyMs: parseInteger('maxpenalty', get('maxpenalty'), 1) ?? FLUME_DEFAULTS.maxPenaltyMs,
+      maxPenaltyMs: parseInteger('maxpenalty', get('maxpenalty'), 1),
       options,
-    };
+    });
   }
-  const maxBackoff = parseInteger('maxBackoff', get('maxBackoff'), 0);
-  return {
-    clientType,
+  return resolveLoadBalancingOptions({
     hosts,
     hostSelector: parseSelector(get('host-selector')),
     backoff: parseBoolean('backoff', get('backoff')) ?? false,
-    // Flume treats 0 (its unset value) as the 30 s default.
-    maxBackoffMs: maxBackoff === undefined || maxBackoff === 0 ? FLUME_DEFAULTS.maxBackoffMs : maxBackoff,
+    maxBackoffMs: parseInteger('maxBackoff', get('maxBackoff'), 0),
     options,
-  };
+  });
 }
 
 function parseClientType(value: string | undefined): ClientConfig['clientType'] {
@@ -149,15 +147,14 @@ function parseHosts(props: Record<string, string>, list: string | undefined): Ho
   const aliases = list.split(/\s+/);
   const seen = new Set<string>();
   return aliases.map((alias) => {
-    if (seen.has(alias)) throw new ConfigurationError('hosts', list, `alias ${alias} is listed twice`);
-    seen.add(alias);
+    checkAliasUnique(seen, alias, list);
     const value = props[`hosts.${alias}`];
     if (value === undefined) throw new ConfigurationError(`hosts.${alias}`, null, 'is missing: every alias in hosts needs host:port');
     return parseHostAddress(alias, value);
   });
 }
 
-function parseConnectionOptions(get: (key: string) => string | undefined): ConnectionOptions {
+function parseConnectionOptions(get: (key: string) => string | undefined): ResolvedConnectionOptions {
   const overrides: Partial<ConnectionOptions> = {};
   for (const [key, field, min] of INTEGER_KEYS) {
     const value = parseInteger(key, get(key), min);
@@ -183,7 +180,7 @@ function parseConnectionOptions(get: (key: string) => string | undefined): Conne
   // Seconds, as in the Avro sink's configuration.
   const resetSeconds = parseInteger('reset-connection-interval', get('reset-connection-interval'), 0);
   if (resetSeconds !== undefined) overrides.resetConnectionIntervalMs = resetSeconds * 1000;
-  return defaultConnectionOptions(overrides);
+  return resolveConnectionOptions(overrides);
 }
 
 export function parseInteger(key: string, value: string | undefined, min: number): number | undefined {
@@ -208,19 +205,9 @@ function parseSelector(value: string | undefined): string {
   return lower === 'round_robin' || lower === 'random' ? lower : value;
 }
 
-function parsePriorities(props: Record<string, string>, hosts: HostAddress[]): Record<string, number> {
-  const priorities: Record<string, number> = {};
-  const used = new Map<number, string>();
-  hosts.forEach((host, index) => {
-    const key = `priority.${host.alias}`;
-    // Without one, earlier hosts rank higher, as in the hosts list.
-    const priority = parseInteger(key, props[key]?.trim(), Number.MIN_SAFE_INTEGER) ?? -index;
-    const other = used.get(priority);
-    if (other !== undefined) throw new ConfigurationError(key, String(priority), `must differ from priority of ${other}`);
-    used.set(priority, host.alias);
-    priorities[host.alias] = priority;
-  });
-  return priorities;
+/** The given `priority.<alias>` values as integers; uniqueness and the defaults are the resolver's. */
+function parsePriorities(props: Record<string, string>, hosts: HostAddress[]): Record<string, number | undefined> {
+  return Object.fromEntries(hosts.map((host) => [host.alias, parseInteger(`priority.${host.alias}`, props[`priority.${host.alias}`]?.trim(), Number.MIN_SAFE_INTEGER)]));
 }
 
 function reportUnknownKeys(props: Record<string, string>, hosts: HostAddress[], warn: WarningSink): void {
@@ -242,7 +229,7 @@ function reportUnknownKeys(props: Record<string, string>, hosts: HostAddress[], 
 }
 
 /** Keys that are valid but mean nothing with the other settings: Flume skips them quietly; we warn. */
-function reportUnusedKeys(props: Record<string, string>, options: ConnectionOptions, warn: WarningSink): void {
+function reportUnusedKeys(props: Record<string, string>, options: ResolvedConnectionOptions, warn: WarningSink): void {
   if (!options.ssl) {
     for (const key of SSL_ONLY_KEYS) if (key in props) warn(`${key} is set but ssl is not true: it has no effect`);
   }

@@ -8,6 +8,7 @@ import {
   parseStoreType,
   protocolRange,
   readTrustedCertificates,
+  describe,
 } from '@flume-rpc/netty-compat';
 import type { ConnectionOptions } from './config.js';
 import { ConfigurationError } from '../errors.js';
@@ -41,7 +42,7 @@ function clientTlsOptions(options: ConnectionOptions, host: string, warn: (messa
     // OpenSSL refused the cipher list as a whole (e.g. "no cipher match"): name the list that made it.
     const key = options.includeCipherSuites.length > 0 ? 'include-cipher-suites' : 'exclude-cipher-suites';
     const value = options.includeCipherSuites.length > 0 ? options.includeCipherSuites : options.excludeCipherSuites;
-    throw new ConfigurationError(key, value, `leaves no usable TLS context: ${(err as Error).message}`);
+    throw new ConfigurationError(key, value, `leaves no usable TLS context: ${describe(err)}`);
   }
   if (options.trustAllCerts && !warnedTrustAll) {
     warnedTrustAll = true;

@@ -1,11 +1,11 @@
 import { RoutedRpcClient } from './routed-client.js';
 import type { FlumeRpcError } from '@flume-rpc/netty-compat';
-import { FLUME_DEFAULTS, type FailoverClientConfig, type HostAddress, requireInteger } from '../config/config.js';
-import { ConfigurationError } from '../errors.js';
-import { DEFAULT_PENALTY_BASE_MS, FLUME_SEQUENTIAL_RANGE_MS, HostPenalty } from './host-penalty.js';
+import type { FailoverClientConfig, HostAddress } from '../config/config.js';
+import { HostPenalty } from './host-penalty.js';
 import { type HostFailure, HostRouter } from './host-router.js';
 import { type HostState, HostSlot } from './host-slot.js';
-import { type MultiHostOptions, checkHosts, hostConnectionOptions } from '../config/multi-host-options.js';
+import type { MultiHostOptions } from '../config/multi-host-options.js';
+import { resolveFailoverOptions } from '../config/resolve.js';
 
 export interface FailoverRpcClientEvents {
   /** Calls moved from `from` to the lower-priority `to` because `from` failed with `cause`. */
@@ -49,19 +49,12 @@ export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> 
 
   constructor(config: FailoverRpcClientOptions | FailoverClientConfig) {
     super();
-    const options = config as FailoverRpcClientOptions;
-    const hosts = checkHosts(options.hosts);
-    this.now = options.now ?? Date.now;
-    this.maxAttempts = Math.min(requireInteger('max-attempts', options.maxAttempts ?? hosts.length, 1), hosts.length);
-    const priorities = checkPriorities(hosts, options.priorities ?? {});
-    const policy = {
-      baseMs: requireInteger('penalty-base', options.penaltyBaseMs ?? DEFAULT_PENALTY_BASE_MS, 1),
-      maxMs: requireInteger('maxpenalty', options.maxPenaltyMs ?? FLUME_DEFAULTS.maxPenaltyMs, 1),
-      graceMs: requireInteger('penalty-grace', options.penaltyGraceMs ?? FLUME_SEQUENTIAL_RANGE_MS, 0),
-      resetOnSuccess: true,
-    };
-    const connection = hostConnectionOptions(options.options, options.hostConnection);
-    const slots = hosts.map((host) => new HostSlot(host, connection, new HostPenalty(policy, this.now), priorities.get(host.alias)!));
+    const resolved = resolveFailoverOptions(config);
+    this.now = (config as FailoverRpcClientOptions).now ?? Date.now;
+    this.maxAttempts = resolved.maxAttempts;
+    const slots = resolved.hostClients.map((host) => new HostSlot(host, new HostPenalty(resolved.penalty, this.now), resolved.priorities[host.host.alias]!));
+    // What the router uses of the options is what each host's client uses.
+    const connection = resolved.hostClients[0]!.options;
     this.byPriority = [...slots].sort((a, b) => b.priority! - a.priority!);
     this.router = new HostRouter(
       slots,
@@ -117,20 +110,4 @@ export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> 
     const cause = failures.find((f) => f.slot === from)?.error ?? from.lastError ?? failures[0]?.error;
     if (cause) this.emit('failover', from.host, slot.host, cause);
   }
-}
-
-function checkPriorities(hosts: HostAddress[], given: Record<string, number>): Map<string, number> {
-  const priorities = new Map<string, number>();
-  const owner = new Map<number, string>();
-  hosts.forEach((host, index) => {
-    const key = `priority.${host.alias}`;
-    // Without one, earlier hosts rank higher, as in the hosts list.
-    const priority = given[host.alias] ?? -index;
-    requireInteger(key, priority, Number.MIN_SAFE_INTEGER);
-    const other = owner.get(priority);
-    if (other !== undefined) throw new ConfigurationError(key, priority, `must differ from the priority of ${other}`);
-    owner.set(priority, host.alias);
-    priorities.set(host.alias, priority);
-  });
-  return priorities;
 }

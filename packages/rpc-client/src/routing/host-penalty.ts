@@ -1,32 +1,19 @@
+import { exponentialDelay } from '../calls/exponential-delay.js';
+import type { PenaltyPolicy } from '../config/resolve.js';
+
+export type { PenaltyPolicy };
+
+/** OrderSelector's EXP_BACKOFF_COUNTER_LIMIT: the count, and so the doubling, stops here. */
+const MAX_SEQUENTIAL_FAILURES = 16;
+
 /**
- * How long a failed host is left alone: `baseMs` after a first failure, doubled for each
- * consecutive one, capped at `maxMs`. As in Flume's OrderSelector, a failure that comes more than
+ * One host's penalty bookkeeping, on an injectable clock: how long a failed host is left alone,
+ * `baseMs` after a first failure, doubled for each consecutive one, capped at `maxMs`. As in Flume's OrderSelector, a failure that comes more than
  * (the previous penalty + `graceMs`) after the previous failure is a first failure again, and the
  * count stops growing at 16. Flume's window is one hour (FLUME-2229): a host that fails every few
  * seconds or minutes is a flapping host and keeps its long exclusions; only one that stayed well
  * for an hour starts again from the first penalty.
  */
-export interface PenaltyPolicy {
-  /** The first penalty (ms). 0 turns penalties off: failures are counted but exclude nothing. */
-  baseMs: number;
-  /** The longest penalty (ms). */
-  maxMs: number;
-  /** Flume's CONSIDER_SEQUENTIAL_RANGE (one hour since FLUME-2229). */
-  graceMs: number;
-  /** A success starts the count again (failover: yes; Flume's load balancer: no, only time does). */
-  resetOnSuccess: boolean;
-}
-
-/** The failover client's first cool-down (ours: Flume's failover client has none). */
-export const DEFAULT_PENALTY_BASE_MS = 1000;
-/** OrderSelector's first backoff: `1000 << 1` after the first failure. */
-export const FLUME_FIRST_BACKOFF_MS = 2000;
-/** OrderSelector's CONSIDER_SEQUENTIAL_RANGE. */
-export const FLUME_SEQUENTIAL_RANGE_MS = 60 * 60 * 1000;
-/** OrderSelector's EXP_BACKOFF_COUNTER_LIMIT: the count, and so the doubling, stops here. */
-const MAX_SEQUENTIAL_FAILURES = 16;
-
-/** One host's penalty bookkeeping, on an injectable clock. */
 export class HostPenalty {
   private failures = 0;
   private lastFailureAt = 0;
@@ -89,6 +76,6 @@ export class HostPenalty {
   /** The penalty of the nth consecutive failure: base x 2^(n-1), capped. */
   penaltyFor(failures: number): number {
     if (!this.enabled || failures < 1) return 0;
-    return Math.min(this.policy.maxMs, this.policy.baseMs * 2 ** (Math.min(failures, MAX_SEQUENTIAL_FAILURES) - 1));
+    return exponentialDelay({ baseMs: this.policy.baseMs, capMs: this.policy.maxMs, attempt: Math.min(failures, MAX_SEQUENTIAL_FAILURES) - 1 });
   }
 }

@@ -1,5 +1,6 @@
 import { type FlumeRpcError, formatAddress } from '@flume-rpc/netty-compat';
-import type { ConnectionOptions, HostAddress } from '../config/config.js';
+import type { HostAddress } from '../config/config.js';
+import type { ResolvedDefaultOptions } from '../config/resolve.js';
 import type { ConnectivityState } from '../client/connectivity.js';
 import { ClientClosedError } from '../errors.js';
 import type { HostPenalty } from './host-penalty.js';
@@ -75,13 +76,16 @@ export class HostSlot {
   private failing = false;
   private closed = false;
 
+  readonly host: HostAddress;
+
   constructor(
-    readonly host: HostAddress,
-    readonly options: ConnectionOptions,
+    /** The host and its client's options, resolved by the failover or load-balancing client's options. */
+    private readonly resolved: ResolvedDefaultOptions,
     readonly penalty: HostPenalty,
     readonly priority: number | null = null,
   ) {
-    this.address = formatAddress(host.host, host.port);
+    this.host = resolved.host;
+    this.address = formatAddress(this.host.host, this.host.port);
   }
 
   /** "alias (host:port)", as errors name the host. */
@@ -105,7 +109,7 @@ export class HostSlot {
   /** The current client, created if there is none. */
   obtain(): NettyAvroRpcClient {
     if (this.closed) throw new ClientClosedError(`Client for ${this.address} is closed`);
-    this.client ??= new NettyAvroRpcClient({ host: this.host, options: this.options });
+    this.client ??= new NettyAvroRpcClient(this.resolved);
     return this.client;
   }
 

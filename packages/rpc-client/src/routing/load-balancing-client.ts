@@ -1,11 +1,12 @@
 import { RoutedRpcClient } from './routed-client.js';
 import type { FlumeRpcError } from '@flume-rpc/netty-compat';
-import { FLUME_DEFAULTS, type HostAddress, type LoadBalancingClientConfig, requireInteger } from '../config/config.js';
-import { FLUME_FIRST_BACKOFF_MS, FLUME_SEQUENTIAL_RANGE_MS, HostPenalty } from './host-penalty.js';
+import type { HostAddress, LoadBalancingClientConfig } from '../config/config.js';
+import { HostPenalty } from './host-penalty.js';
 import { HostRouter } from './host-router.js';
 import { type HostSelector, RandomSelector, resolveHostSelector } from './host-selector.js';
 import { type HostState, HostSlot } from './host-slot.js';
-import { type MultiHostOptions, checkHosts, hostConnectionOptions } from '../config/multi-host-options.js';
+import type { MultiHostOptions } from '../config/multi-host-options.js';
+import { resolveLoadBalancingOptions } from '../config/resolve.js';
 
 export interface LoadBalancingRpcClientEvents {
   /** An attempt on `host` failed; with backoff on, `excludedUntil` ends its new exclusion (else null). */
@@ -47,25 +48,18 @@ export class LoadBalancingRpcClient extends RoutedRpcClient<LoadBalancingRpcClie
   constructor(config: LoadBalancingRpcClientOptions | LoadBalancingClientConfig) {
     super();
     const options = config as LoadBalancingRpcClientOptions;
-    const hosts = checkHosts(options.hosts);
-    const selectorOption = options.hostSelector ?? 'round_robin';
+    const resolved = resolveLoadBalancingOptions(config);
+    // A selector object is used as it is; a name is looked up in the registry.
+    const selectorOption = typeof options.hostSelector === 'object' && options.hostSelector !== null ? options.hostSelector : resolved.hostSelector;
     this.selector =
       options.random && typeof selectorOption === 'string' && selectorOption.toLowerCase() === 'random'
         ? new RandomSelector(options.random)
         : resolveHostSelector(selectorOption);
-    this.backoff = options.backoff ?? false;
-    const policy = {
-      // Without backoff failures are still counted (hostStates) but exclude nothing.
-      baseMs: this.backoff ? requireInteger('backoff-base', options.backoffBaseMs ?? FLUME_FIRST_BACKOFF_MS, 1) : 0,
-      // Flume reads 0 as unset.
-      maxMs: requireInteger('maxBackoff', options.maxBackoffMs || FLUME_DEFAULTS.maxBackoffMs, 1),
-      graceMs: requireInteger('backoff-grace', options.backoffGraceMs ?? FLUME_SEQUENTIAL_RANGE_MS, 0),
-      // Flume's OrderSelector forgets failures only with time, not on success.
-      resetOnSuccess: false,
-    };
+    this.backoff = resolved.backoff;
     const now = options.now ?? Date.now;
-    const connection = hostConnectionOptions(options.options, options.hostConnection);
-    const slots = hosts.map((host) => new HostSlot(host, connection, new HostPenalty(policy, now)));
+    const slots = resolved.hostClients.map((host) => new HostSlot(host, new HostPenalty(resolved.penalty, now)));
+    // What the router uses of the options is what each host's client uses.
+    const connection = resolved.hostClients[0]!.options;
     this.byAlias = new Map(slots.map((slot) => [slot.host.alias, slot]));
     this.router = new HostRouter(
       slots,

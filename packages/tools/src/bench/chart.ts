@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describe } from '@flume-rpc/netty-compat';
 
 /**
  * docs/benchmarks.svg from the full (non-quick) result files: throughput.json's median events/s
@@ -47,7 +48,7 @@ export async function regenerateBenchChart(resultsDir: string, log: (line: strin
     const written = await writeBenchChart(resultsDir, outFile);
     log(written ? `wrote ${written}` : `chart: ${resultsDir} lacks throughput.json or recovery.json; chart not written`);
   } catch (err) {
-    log(`chart: not written: ${err instanceof Error ? err.message : String(err)}`);
+    log(`chart: not written: ${describe(err)}`);
   }
 }
 

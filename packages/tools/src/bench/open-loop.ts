@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { type Histogram, build } from 'hdr-histogram-js';
+import { describe } from '@flume-rpc/netty-compat';
 
 export interface OpenLoopOptions {
   /** Sends per second, on a fixed schedule whatever the completions do. */
@@ -78,7 +79,7 @@ export function runOpenLoop(send: () => Promise<void>, options: OpenLoopOptions)
         serviceUs.recordValue(toMicros(now - actual));
       } else {
         failed += 1;
-        firstError ??= error instanceof Error ? error.message : String(error);
+        firstError ??= describe(error);
       }
       if (issued === scheduled && outstanding === 0) finish();
     };

@@ -3,7 +3,7 @@
  * that it does not share an event loop (and, on 2 cores, a core) with the clients it serves.
  */
 import { readFileSync } from 'node:fs';
-import { AvroSourceServer, type Status } from '@flume-rpc/netty-compat';
+import { AvroSourceServer, type Status, describe } from '@flume-rpc/netty-compat';
 import { BUILD_EVENTS_FLAG, type ChildMessage, isParentMessage, parseWireArgs } from './server-messages.js';
 
 function send(message: ChildMessage): void {
@@ -35,6 +35,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+  send({ type: 'failed', message: describe(err) });
   process.exit(1);
 });

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { describe } from '@flume-rpc/netty-compat';
 
 export interface TlsMaterial {
   keyFile: string;
@@ -28,7 +29,7 @@ export function makeTlsMaterial(): TlsMaterial {
     );
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`Cannot make a TLS certificate for the benchmark with openssl: ${(err as Error).message}`);
+    throw new Error(`Cannot make a TLS certificate for the benchmark with openssl: ${describe(err)}`);
   }
   return { keyFile, certFile, cert: readFileSync(certFile, 'utf8'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

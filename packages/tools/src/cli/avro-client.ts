@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { formatAddress } from '@flume-rpc/netty-compat';
+import { formatAddress, describe } from '@flume-rpc/netty-compat';
 import { asFlumeError, type ClientConfig, ConfigurationError, type Event, fromSinkSection, parseClientProperties, parsePropertiesText, PartialBatchError, readPropertiesFile, type RpcClient, RpcClientFactory } from '@flume-rpc/rpc-client';
-// The package entry, not just the factory: importing it loads every client type it registers.
 import { formatRate, formatSeconds, oneLine } from './format.js';
 import { InputError, readLines, resolveSources } from './input.js';
 import { type RetryReport, reportRetries } from './retry-report.js';
@@ -86,7 +85,7 @@ export async function runAvroClient(options: AvroClientOptions, io: AvroClientIo
     // Checked here to fail before reading any input; the factory parses again and says the warnings.
     config = parseClientProperties(properties, () => undefined);
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw new UsageError(describe(err));
   }
   const target = describeTarget(config);
   const headers = options.headerFile === undefined ? {} : await readHeaders(options.headerFile);
@@ -115,7 +114,7 @@ export async function runAvroClient(options: AvroClientOptions, io: AvroClientIo
   let retries: RetryReport | null = null;
   const fail = (error: unknown): void => {
     const kind = error instanceof InputError || error instanceof SpoolError ? 'input' : 'delivery';
-    const message = oneLine(error instanceof Error ? error.message : String(error));
+    const message = oneLine(describe(error));
     summary.error ??= { kind, message: kind === 'delivery' && retries ? retries.explain(error, message) : message };
     stop.abort();
   };
@@ -255,7 +254,7 @@ async function clientProperties(options: AvroClientOptions, warn: (line: string)
       // An Avro sink's section becomes plain client keys first, so the CLI's defaults below land on the same keys.
       properties = fromSinkSection(await readPropertiesFile(options.rpcProps), (message) => warn(`warning: ${message}`));
     } catch (err) {
-      throw new UsageError(err instanceof Error ? err.message : String(err));
+      throw new UsageError(describe(err));
     }
     if (options.host !== undefined || options.port !== undefined) warn(`warning: --host/--port are ignored: the hosts come from ${options.rpcProps}`);
   } else {
@@ -284,7 +283,7 @@ async function readHeaders(file: string): Promise<Record<string, string>> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`-R/--headerFile ${file}: ${(err as Error).message}`);
+    throw new UsageError(`-R/--headerFile ${file}: ${describe(err)}`);
   }
   return parsePropertiesText(text);
 }

@@ -6,6 +6,7 @@
  * sends again, beside what Flume's Java client does). Exits 1 if either part fails.
  */
 import { fileURLToPath } from 'node:url';
+import { describe } from '@flume-rpc/netty-compat';
 import { demoDelivery } from './demo-delivery.js';
 import { killChildrenOnExit, stopAll } from './demo-processes.js';
 import { demoRecovery } from './demo-recovery.js';
@@ -29,7 +30,7 @@ killChildrenOnExit();
 demo().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`demo failed: ${describe(err)}`);
     process.exit(1);
   },
 );

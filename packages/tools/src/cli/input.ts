@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { type Readable, addAbortSignal } from 'node:stream';
+import { describe } from '@flume-rpc/netty-compat';
 import { LineSplitter } from './lines.js';
 import { DEFAULT_COMPLETED_SUFFIX, SpoolError, checkSpoolDirectory, spooledFiles } from './spool-directory.js';
 import { UsageError } from './usage-error.js';
@@ -30,7 +31,7 @@ export class InputError extends Error {
     readonly source: string,
     cause: unknown,
   ) {
-    super(`cannot read ${source}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`cannot read ${source}: ${describe(cause)}`, { cause });
   }
 }
 
@@ -51,7 +52,7 @@ export async function resolveSources(
     try {
       info = await stat(file);
     } catch (err) {
-      throw new UsageError(`-F/--filename ${file}: ${(err as Error).message}`);
+      throw new UsageError(`-F/--filename ${file}: ${describe(err)}`);
     }
     if (info.isDirectory()) throw new UsageError(`-F/--filename ${file}: is a directory (use --dirname)`);
     return [{ name: file, open: () => createReadStream(file, { highWaterMark: 64 * 1024 }) }];

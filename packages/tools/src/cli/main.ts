@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { describe } from '@flume-rpc/netty-compat';
 import { integer, millisOrInfinity } from './arguments.js';
 import { InputError } from './input.js';
 import { type AvroClientOptions, CLI_DEFAULTS, runAvroClient, summaryLine } from './avro-client.js';
@@ -356,7 +357,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`flume-rpc${command}: ${err.message}\n`);
       return EXIT_USAGE;
     }
-    const message = err instanceof InputError ? err.message : oneLine(err instanceof Error ? err.message : String(err));
+    const message = err instanceof InputError ? err.message : oneLine(describe(err));
     process.stderr.write(`flume-rpc${command}: ${message}\n`);
     return EXIT_FAILED;
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type tls from 'node:tls';
-import { type LayerOrder, StoreReadError, parseStoreType, readServerCredentials } from '@flume-rpc/netty-compat';
+import { type LayerOrder, StoreReadError, parseStoreType, readServerCredentials, describe } from '@flume-rpc/netty-compat';
 import { UsageError } from './usage-error.js';
 
 /** The serve flags that shape the socket stack, named after Flume's Avro source keys. */
@@ -56,6 +56,6 @@ function readText(file: string, flag: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`${flag} ${file} cannot be read: ${(err as Error).message}`);
+    throw new UsageError(`${flag} ${file} cannot be read: ${describe(err)}`);
   }
 }

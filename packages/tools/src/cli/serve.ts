@@ -8,6 +8,7 @@ import {
   type Status,
   describeWire,
   formatAddress,
+  describe,
 } from '@flume-rpc/netty-compat';
 import { dumpEvent, jsonLine, oneLine } from './format.js';
 import type { ServeWire } from './serve-wire.js';
@@ -67,7 +68,7 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<Serv
       // Answered after the write completed, so an acknowledged event is in the file.
       if (jsonl) await writeEvents(jsonl, events, jsonLine);
     } catch (err) {
-      const message = oneLine(err instanceof Error ? err.message : String(err));
+      const message = oneLine(describe(err));
       if (writeFailure === null) io.err(`serve: cannot write events, answering FAILED: ${message}`);
       writeFailure = message;
       return 'FAILED';

@@ -2,6 +2,7 @@ import { type Stats, constants, createReadStream } from 'node:fs';
 import { access, readdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { describe } from '@flume-rpc/netty-compat';
 import type { InputSource } from './input.js';
 import { UsageError } from './usage-error.js';
 
@@ -30,7 +31,7 @@ export async function checkSpoolDirectory(dir: string, suffix: string): Promise<
   try {
     info = await stat(dir);
   } catch (err) {
-    throw new UsageError(`--dirname ${dir}: ${(err as Error).message}`);
+    throw new UsageError(`--dirname ${dir}: ${describe(err)}`);
   }
   if (!info.isDirectory()) throw new UsageError(`--dirname ${dir}: not a directory`);
   try {
@@ -58,7 +59,7 @@ async function oldestCandidate(dir: string, suffix: string, offered: ReadonlySet
   try {
     names = await readdir(dir);
   } catch (err) {
-    throw new SpoolError(`cannot list ${dir}: ${(err as Error).message}`);
+    throw new SpoolError(`cannot list ${dir}: ${describe(err)}`);
   }
   for (const name of names) {
     if (name.startsWith('.') || name.endsWith(suffix) || offered.has(name)) continue;
@@ -95,7 +96,7 @@ function spooledFile(file: string, suffix: string): InputSource {
       try {
         await rename(file, completed);
       } catch (err) {
-        throw new SpoolError(`Unable to move ${file} to ${completed}: ${(err as Error).message}; sending it again would duplicate its events`);
+        throw new SpoolError(`Unable to move ${file} to ${completed}: ${describe(err)}; sending it again would duplicate its events`);
       }
     },
   };
