@@ -8,7 +8,7 @@ import { appendFile, chmod, readdir, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { LOOPBACK, startRecordingServer, until, within } from '../fixtures/index.js';
-import { CLI, runCli, startNode } from './helpers.js';
+import { CLI, runCli, runCliEach, startNode } from './helpers.js';
 
 const send = (port: number, dir: string, ...more: string[]): string[] => ['avro-client', '-H', LOOPBACK, '-p', String(port), '--dirname', dir, ...more];
 const names = async (dir: string): Promise<string[]> => (await readdir(dir)).sort();
@@ -95,7 +95,7 @@ t.test('usage: --file-suffix without --dirname, an empty suffix, a missing or no
     [['--dirname', path.join(dir, 'nope')], /--dirname .*nope: ENOENT/],
     [['--dirname', path.join(dir, 'file.log')], /--dirname .*file\.log: not a directory/],
   ];
-  const results = await Promise.all(cases.map(([args]) => runCli(t, ['avro-client', '-H', LOOPBACK, '-p', '1', ...args])));
+  const results = await runCliEach(t, cases.map(([args]) => ['avro-client', '-H', LOOPBACK, '-p', '1', ...args]));
   results.forEach((result, i) => {
     t.equal(result.code, 2, cases[i]![0].join(' '));
     t.match(result.stderr, cases[i]![1]);

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import t from 'tap';
 import { LOOPBACK, closedPort, startRecordingServer } from '../fixtures/index.js';
-import { runCli } from './helpers.js';
+import { runCli, runCliEach } from './helpers.js';
 
 t.test('exit 2: usage and configuration errors, nothing connects', async (t) => {
   const port = await closedPort();
@@ -30,7 +30,7 @@ t.test('exit 2: usage and configuration errors, nothing connects', async (t) => 
     ['bench unknown scenario', ['bench', '--scenario', 'throughput', '--scenario', 'nope', '--out', path.join(dir, 'out')], /unknown scenario nope; known: throughput/],
     ['bench stray argument', ['bench', 'throughput'], /too many arguments for 'bench'/],
   ];
-  const results = await Promise.all(cases.map(([, args]) => runCli(t, args)));
+  const results = await runCliEach(t, cases.map(([, args]) => args));
   results.forEach((result, i) => {
     const [name, , message] = cases[i]!;
     t.equal(result.code, 2, `${name}: exit 2 (${result.stderr.trim()})`);

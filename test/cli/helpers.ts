@@ -125,3 +125,15 @@ export async function runCli(t: Test, args: string[], options: { input?: string 
     throw err;
   }
 }
+
+/**
+ * Runs each argument list to its end, a few at a time, results in order: each child's deadline
+ * covers its own start, which many Node processes started at once on a 2-core runner can take most of.
+ */
+export async function runCliEach(t: Test, argLists: string[][], concurrency = 4): Promise<Exit[]> {
+  const results: Exit[] = [];
+  for (let i = 0; i < argLists.length; i += concurrency) {
+    results.push(...(await Promise.all(argLists.slice(i, i + concurrency).map((args) => runCli(t, args)))));
+  }
+  return results;
+}
