@@ -1,6 +1,6 @@
-import { ProtocolError } from './errors.js';
-import { BatchLimitError } from './server-errors.js';
-import type { AvroFlumeEvent } from './protocol.js';
+import { ProtocolError } from '../errors.js';
+import { BatchLimitError } from '../server/server-errors.js';
+import type { AvroFlumeEvent } from '../protocol/protocol.js';
 import { SHORT_STRING, cachedAscii, shortString } from './short-strings.js';
 
 /**

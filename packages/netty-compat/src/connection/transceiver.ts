@@ -10,22 +10,22 @@ import {
   RemoteError,
   RequestTimeoutError,
   describe,
-} from './errors.js';
+} from '../errors.js';
 import { type ConnectionState, canTransition, formatAddress } from './connection-state.js';
 import { Deadline } from './deadline.js';
-import { FrameDecoder, encodeFrame, frameBody } from './frame-codec.js';
-import { type FrameLimits, resolveLimits } from './limits.js';
-import { type EncodedParams, encodeEvent, encodeEventArrayAfter } from './event-encoder.js';
-import { frameRequestInPlace, requestHeadroom } from './request-frame.js';
-import { BufferPool } from './buffer-pool.js';
-import { PING_MESSAGE, decodeResponseHead, decodeValue, encodeRequest } from './call.js';
-import { ClientHandshake } from './handshake-negotiation.js';
-import { type Link, connectLink } from './transport/stack.js';
-import { clientLinkError, peerClosedError, undecodableBytesError } from './transport/link-errors.js';
-import { type ClientWireOptions, PLAIN_CLIENT_WIRE } from './transport/wire-options.js';
-import type { HandshakeMatch } from './handshake.js';
-import { ProtocolCache, type RemoteProtocol } from './protocol-cache.js';
-import { FLUME_PROTOCOL, STATUSES, type AvroFlumeEvent, type MessageTypes, type Status } from './protocol.js';
+import { FrameDecoder, encodeFrame, frameBody } from '../codec/frame-codec.js';
+import { type FrameLimits, resolveLimits } from '../codec/limits.js';
+import { type EncodedParams, encodeEvent, encodeEventArrayAfter } from '../codec/event-encoder.js';
+import { frameRequestInPlace, requestHeadroom } from '../codec/request-frame.js';
+import { BufferPool } from '../codec/buffer-pool.js';
+import { PING_MESSAGE, decodeResponseHead, decodeValue, encodeRequest } from '../codec/call.js';
+import { ClientHandshake } from '../protocol/handshake-negotiation.js';
+import { type Link, connectLink } from '../transport/stack.js';
+import { clientLinkError, peerClosedError, undecodableBytesError } from '../transport/link-errors.js';
+import { type ClientWireOptions, PLAIN_CLIENT_WIRE } from '../transport/wire-options.js';
+import type { HandshakeMatch } from '../protocol/handshake.js';
+import { ProtocolCache, type RemoteProtocol } from '../protocol/protocol-cache.js';
+import { FLUME_PROTOCOL, STATUSES, type AvroFlumeEvent, type MessageTypes, type Status } from '../protocol/protocol.js';
 
 export interface TransceiverOptions {
   host: string;
