@@ -373,13 +373,17 @@ t.test('a handshake answer without the response to the carried call closes the c
   t.equal(transceiver.state, 'closed');
 });
 
-t.test('lastResponseAt moves with each response frame', async (t) => {
+t.test('answeredSince tells whether any response frame arrived after a mark', async (t) => {
   const server = await startAvroSource(t);
   const transceiver = openTransceiver(t, server.port);
-  t.equal(transceiver.lastResponseAt, 0);
-  const before = Date.now();
+  const atStart = transceiver.answerMark();
+  t.notOk(transceiver.answeredSince(atStart), 'nothing answered yet');
   await within(transceiver.append(appendEvent()), SLACK_MS, 'append');
-  t.ok(transceiver.lastResponseAt >= before && transceiver.lastResponseAt <= Date.now());
+  t.ok(transceiver.answeredSince(atStart), 'the handshake answer and the response count');
+  const afterAppend = transceiver.answerMark();
+  t.notOk(transceiver.answeredSince(afterAppend), 'nothing since the last answer');
+  await within(transceiver.append(appendEvent()), SLACK_MS, 'append');
+  t.ok(transceiver.answeredSince(afterAppend));
 });
 
 t.test('three-byte status answers are read exactly, and a bad enum index in one is a ProtocolError', async (t) => {

@@ -1,5 +1,5 @@
 import { ConnectError, ConnectionClosedError, FlumeRpcError, ProtocolError, TlsError, type TlsFailure, describe } from '../errors.js';
-import type { ConnectionState } from '../connection-state.js';
+import type { ConnectionState } from '../connection/connection-state.js';
 import type { LayerName } from './stack.js';
 import { type ClientWireOptions, describeWire } from './wire-options.js';
 

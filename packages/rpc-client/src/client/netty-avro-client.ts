@@ -162,7 +162,7 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
     this.ledger.counters.eventsSent += events.length;
     // Counted, not timed: a millisecond timestamp cannot order an answer stamped in the very
     // millisecond of the write (typically the handshake's, right before the first call).
-    const answeredBeforeWrite = transceiver.responsesReceived;
+    const answeredBeforeWrite = transceiver.answerMark();
     this.written.begin();
     let status: Status;
     try {
@@ -177,7 +177,7 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
         // The budget, not the request timeout, ran out: the call was not waited on long enough to judge the connection.
         if (timeoutMs < this.options.requestTimeoutMs) throw budget.spent();
         // A full request timeout with no answer at all since the write: the connection is stalled, drop it.
-        if (transceiver.responsesReceived === answeredBeforeWrite) transceiver.close('closed: no answer within the request timeout');
+        if (!transceiver.answeredSince(answeredBeforeWrite)) transceiver.close('closed: no answer within the request timeout');
       }
       throw err;
     } finally {

@@ -1,4 +1,4 @@
-import type { Status } from './protocol.js';
+import type { Status } from '../protocol/protocol.js';
 
 /**
  * Misbehaviour a server can be told to show, for tests, benchmarks and `flume-rpc serve`. Every

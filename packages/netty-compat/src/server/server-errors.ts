@@ -1,4 +1,4 @@
-import { FlumeRpcError } from './errors.js';
+import { FlumeRpcError } from '../errors.js';
 
 /** Which of the server's connection timeouts expired. */
 export type ServerTimeout = 'handshake' | 'idle' | 'frame-read';

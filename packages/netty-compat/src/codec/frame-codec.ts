@@ -1,4 +1,4 @@
-import { ProtocolError } from './errors.js';
+import { ProtocolError } from '../errors.js';
 import { type FrameLimits, DEFAULT_FRAME_LIMITS } from './limits.js';
 
 /**

@@ -1,5 +1,5 @@
-import { ProtocolError } from './errors.js';
-import type { AvroFlumeEvent } from './protocol.js';
+import { ProtocolError } from '../errors.js';
+import type { AvroFlumeEvent } from '../protocol/protocol.js';
 
 /**
  * A direct encoder for AvroFlumeEvent, the one hot path of every client. One cheap pass bounds

@@ -1,16 +1,16 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { EventEmitter } from 'eventemitter3';
-import { type FlumeRpcError, ProtocolError } from './errors.js';
-import { acceptLink } from './transport/stack.js';
-import { serverLinkError } from './transport/link-errors.js';
-import { type LayerOrder, PLAIN_SERVER_WIRE, type ServerWireOptions } from './transport/wire-options.js';
+import { type FlumeRpcError, ProtocolError } from '../errors.js';
+import { acceptLink } from '../transport/stack.js';
+import { serverLinkError } from '../transport/link-errors.js';
+import { type LayerOrder, PLAIN_SERVER_WIRE, type ServerWireOptions } from '../transport/wire-options.js';
 import { type FaultPlan, noFaults } from './faults.js';
-import { type FrameLimits, resolveLimits } from './limits.js';
+import { type FrameLimits, resolveLimits } from '../codec/limits.js';
 import { type ServerLimits, resolveServerLimits } from './server-limits.js';
 import { type BatchLimitError, ServerOverloadError, ServerTimeoutError } from './server-errors.js';
-import { ProtocolCache } from './protocol-cache.js';
-import { FLUME_PROTOCOL, type AvroFlumeEvent, type Status } from './protocol.js';
+import { ProtocolCache } from '../protocol/protocol-cache.js';
+import { FLUME_PROTOCOL, type AvroFlumeEvent, type Status } from '../protocol/protocol.js';
 import { type ConnectionHost, type ServerCall, ServerConnection } from './server-connection.js';
 
 /**

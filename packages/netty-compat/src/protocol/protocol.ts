@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import avro from 'avsc';
-import { ProtocolError, describe } from './errors.js';
+import { ProtocolError, describe } from '../errors.js';
 import { FLUME_PROTOCOL_TEXT } from './flume-protocol-text.js';
 
 /** One message of a protocol, with its types compiled once. */

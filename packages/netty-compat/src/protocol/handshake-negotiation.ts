@@ -1,4 +1,4 @@
-import { HandshakeError } from './errors.js';
+import { HandshakeError } from '../errors.js';
 import type { HandshakeRequest, HandshakeResponse } from './handshake.js';
 import type { ProtocolCache, RemoteProtocol } from './protocol-cache.js';
 

@@ -1,7 +1,8 @@
-import { ProtocolError } from './errors.js';
-import { BatchLimitError } from './server-errors.js';
-import type { AvroFlumeEvent } from './protocol.js';
+import { ProtocolError } from '../errors.js';
+import { BatchLimitError } from '../server/server-errors.js';
+import type { AvroFlumeEvent } from '../protocol/protocol.js';
 import { SHORT_STRING, cachedAscii, shortString } from './short-strings.js';
+import { AvroCursor } from './avro-cursor.js';
 
 /**
  * The matching direct decoder, the hot path of every server: bounds are checked as it reads
@@ -59,12 +60,18 @@ export function countEvent(buf: Buffer, offset: number, what: string): { value: 
   return { value: 1, offset: reader.pos };
 }
 
-class EventReader {
+class EventReader extends AvroCursor {
   constructor(
-    private readonly buf: Buffer,
-    public pos: number,
+    buf: Buffer,
+    pos: number,
     private readonly what: string,
-  ) {}
+  ) {
+    super(buf, pos, 8, 'varint too long');
+  }
+
+  protected malformed(problem: string, truncated: boolean): never {
+    throw new ProtocolError(`${truncated ? 'Truncated' : 'Invalid'} ${this.what}: ${problem}`);
+  }
 
   event(): AvroFlumeEvent {
     const headers: Record<string, string> = {};
@@ -104,19 +111,6 @@ class EventReader {
     this.pos += length;
   }
 
-  /** A block's item count (its byte size skipped when given), checked against the bytes left. */
-  blockCount(minItemBytes: number): number {
-    let count = this.long();
-    if (count < 0) {
-      count = -count;
-      this.long();
-    }
-    if (count * minItemBytes > this.buf.length - this.pos) {
-      throw new ProtocolError(`Truncated ${this.what}: block count ${count} exceeds the bytes present`);
-    }
-    return count;
-  }
-
   /**
    * A length-prefixed string; short ones through `short`. Header keys pass cachedAscii (most are a
    * few names repeated in every event), values shortString.
@@ -128,32 +122,4 @@ class EventReader {
     return length <= SHORT_STRING ? short(this.buf, start, length) : this.buf.toString('utf8', start, this.pos);
   }
 
-  private length(): number {
-    const length = this.long();
-    if (length < 0) throw new ProtocolError(`Invalid ${this.what}: negative length ${length}`);
-    if (length > this.buf.length - this.pos) {
-      throw new ProtocolError(`Truncated ${this.what}: length ${length} exceeds the bytes present`);
-    }
-    return length;
-  }
-
-  /** A zig-zag varint (Avro long) within the safe integer range. */
-  private long(): number {
-    const first = this.buf[this.pos];
-    if (first !== undefined && first < 0x80) {
-      // One byte, the usual case for counts and header lengths.
-      this.pos += 1;
-      return (first >>> 1) ^ -(first & 1);
-    }
-    let result = 0;
-    let shift = 1;
-    for (let i = 0; i < 8; i += 1) {
-      if (this.pos >= this.buf.length) throw new ProtocolError(`Truncated ${this.what}: ends early`);
-      const byte = this.buf[this.pos++]!;
-      result += (byte & 0x7f) * shift;
-      if ((byte & 0x80) === 0) return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
-      shift *= 128;
-    }
-    throw new ProtocolError(`Invalid ${this.what}: varint too long`);
-  }
 }

@@ -1,5 +1,5 @@
 import avro from 'avsc';
-import { ProtocolError } from './errors.js';
+import { ProtocolError } from '../errors.js';
 import { SHORT_STRING, cachedAscii } from './short-strings.js';
 import {
   type HandshakeRequest,
@@ -9,7 +9,7 @@ import {
   decodeOrThrow,
   encodeHandshakeRequest,
   encodeHandshakeResponse,
-} from './handshake.js';
+} from '../protocol/handshake.js';
 
 /**
  * Avro IPC call format (Avro specification, "Call Format"): a request is call metadata, the

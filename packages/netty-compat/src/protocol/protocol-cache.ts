@@ -1,5 +1,5 @@
 import { type MessageResolvers, type Protocol, parseProtocol, resolveMessage } from './protocol.js';
-import { ProtocolError } from './errors.js';
+import { ProtocolError } from '../errors.js';
 
 /**
  * A peer's protocol as seen from our local one: the resolvers that read its values into our

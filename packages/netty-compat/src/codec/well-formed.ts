@@ -1,4 +1,5 @@
 import type avro from 'avsc';
+import { AvroCursor } from './avro-cursor.js';
 
 /**
  * Checks that `buf` holds one well-formed value of `type` at `offset`, with every length and
@@ -19,11 +20,14 @@ class Malformed {
   ) {}
 }
 
-class Walker {
-  constructor(
-    private readonly buf: Buffer,
-    private pos: number,
-  ) {}
+class Walker extends AvroCursor {
+  constructor(buf: Buffer, pos: number) {
+    super(buf, pos, 10, 'varint longer than 10 bytes');
+  }
+
+  protected malformed(problem: string, truncated: boolean): never {
+    throw new Malformed(problem, truncated);
+  }
 
   end(type: avro.Type): { end: number } | { problem: string; truncated: boolean } {
     try {
@@ -113,37 +117,10 @@ class Walker {
   /** Avro blocks: count, optional byte size when negative, until a zero count. */
   private blocks(each: (count: number) => void, bytesPerItem: number): void {
     for (;;) {
-      let count = this.long();
+      const count = this.blockCount(bytesPerItem);
       if (count === 0) return;
-      if (count < 0) {
-        count = -count;
-        this.long();
-      }
-      const room = bytesPerItem > 0 ? Math.floor((this.buf.length - this.pos) / bytesPerItem) : this.buf.length;
-      if (count > room) throw new Malformed(`block count ${count} exceeds the bytes present`, true);
       each(count);
     }
-  }
-
-  private length(): number {
-    const n = this.long();
-    if (n < 0) throw new Malformed(`negative length ${n}`);
-    if (n > this.buf.length - this.pos) throw new Malformed(`length ${n} exceeds the bytes present`, true);
-    return n;
-  }
-
-  /** A zig-zag varint; longer than 10 bytes or past the end is malformed. */
-  private long(): number {
-    let result = 0;
-    let shift = 1;
-    for (let i = 0; i < 10; i += 1) {
-      this.need(1);
-      const byte = this.buf[this.pos++]!;
-      result += (byte & 0x7f) * shift;
-      if ((byte & 0x80) === 0) return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
-      shift *= 128;
-    }
-    throw new Malformed('varint longer than 10 bytes');
   }
 
   private advance(n: number): void {

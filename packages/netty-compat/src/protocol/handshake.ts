@@ -1,6 +1,6 @@
 import avro from 'avsc';
-import { ProtocolError, describe } from './errors.js';
-import { checkWellFormed } from './well-formed.js';
+import { ProtocolError, describe } from '../errors.js';
+import { checkWellFormed } from '../codec/well-formed.js';
 
 /**
  * The Avro IPC handshake records (Avro specification, "Handshake"). They prefix the first request
