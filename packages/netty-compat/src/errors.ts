@@ -92,3 +92,8 @@ export function describe(cause: unknown): string {
   if (cause instanceof Error) return cause.message;
   return String(cause);
 }
+
+/** A thrown or rejected value as an Error, so callbacks that take an Error get one whatever was thrown. */
+export function asError(cause: unknown): Error {
+  return cause instanceof Error ? cause : new Error(String(cause));
+}

@@ -1,3 +1,4 @@
+import { asError } from '@flume-rpc/netty-compat';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -118,7 +119,7 @@ export function runClosedLoop(sender: Sender, options: ClosedLoopOptions): Promi
         sender.send(onDone);
       } catch (err) {
         // Deferred so a synchronous failure cannot recurse through onDone -> issue.
-        queueMicrotask(() => onDone(err instanceof Error ? err : new Error(String(err))));
+        queueMicrotask(() => onDone(asError(err)));
       }
     };
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { AvroSourceServer } from '@flume-rpc/netty-compat';
+import { AvroSourceServer, asError } from '@flume-rpc/netty-compat';
 import { LoadBalancingRpcClient } from '@flume-rpc/rpc-client';
 import type { Scenario, ScenarioContext, ScenarioResult, Verdict } from './scenario.js';
 import { standardWorkload } from './workload.js';
@@ -73,7 +73,7 @@ async function runFailover(context: ScenarioContext): Promise<ScenarioResult> {
     outstanding += 1;
     client.appendBatch(workload.events).then(
       () => finish(null),
-      (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))),
+      (err: unknown) => finish(asError(err)),
     );
   };
   const finish = (error: Error | null): void => {

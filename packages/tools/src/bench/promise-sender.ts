@@ -1,3 +1,4 @@
+import { asError } from '@flume-rpc/netty-compat';
 import type { Sender } from './closed-loop.js';
 
 /** A client whose calls return promises, opened and ready (its handshake done, no batch sent). */
@@ -23,7 +24,7 @@ export async function promiseSender(client: PromiseClient, ready: Promise<void>)
     send(done) {
       client.call().then(
         (failure) => done(failure === null ? null : new Error(failure)),
-        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+        (err: unknown) => done(asError(err)),
       );
     },
     close: async () => {

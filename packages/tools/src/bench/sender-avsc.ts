@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import avro from 'avsc';
-import { FLUME_PROTOCOL_TEXT } from '@flume-rpc/netty-compat';
+import { FLUME_PROTOCOL_TEXT, asError } from '@flume-rpc/netty-compat';
 import type { Sender } from './closed-loop.js';
 import type { Workload } from './workload.js';
 
@@ -27,7 +27,7 @@ export async function openAvscSender(port: number, workload: Workload, wrap: (so
   const request = { events: workload.events };
   const send = (done: (error: Error | null) => void): void => {
     client.emitMessage('appendBatch', request, undefined, (err: unknown, status: unknown) => {
-      if (err) done(socketError ?? (err instanceof Error ? err : new Error(String(err))));
+      if (err) done(socketError ?? asError(err));
       else done(status === 'OK' ? null : new Error(`appendBatch answered ${String(status)}`));
     });
   };

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import {
   FLUME_PROTOCOL,
+  asError,
   type Frame,
   FrameDecoder,
   ProtocolError,
@@ -54,7 +55,7 @@ export async function openRawSender(port: number, workload: Workload, timeoutMs 
     try {
       for (const frame of decoder.push(chunk)) onFrame(frame);
     } catch (err) {
-      fail(err instanceof Error ? err : new Error(String(err)));
+      fail(asError(err));
     }
   });
 
