@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import { BatchProducer, delay } from './handshake-stall.js';
-import type { Scenario, ScenarioContext, ScenarioResult, Verdict } from './scenario.js';
+import { type Scenario, type ScenarioContext, type ScenarioResult, type Verdict, oneRowTable, startScenario } from './scenario.js';
 import { median, ratio } from './throughput-summary.js';
 import { standardWorkload } from './workload.js';
 
@@ -57,8 +57,7 @@ async function measureWindow(port: number, resetIntervalMs: number, settings: Re
 
 async function runConnectionReset(context: ScenarioContext): Promise<ScenarioResult> {
   const settings = context.quick ? QUICK : FULL;
-  const startedAt = new Date();
-  const started = performance.now();
+  const clock = startScenario(connectionResetScenario.name, context);
   const workload = standardWorkload();
   const server = new AvroSourceServer();
   const port = await server.listen(0, '127.0.0.1');
@@ -88,28 +87,19 @@ async function runConnectionReset(context: ScenarioContext): Promise<ScenarioRes
   const targets: Verdict[] = [
     { name: 'with a reset every 100 ms, at least 90% of the steady throughput', ok: kept >= 0.9, detail: `${(kept * 100).toFixed(0)}%` },
   ];
-  return {
-    scenario: connectionResetScenario.name,
-    quick: context.quick,
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - started),
+  return clock.result({
     settings: { ...settings, batchSize: workload.batchSize, bodyBytes: workload.bodyBytes },
-    table: {
-      columns: ['windows per side', 'window ms', 'reset every ms', 'producers', 'events/s without resets', 'events/s with resets', 'ratio', 'resets', 'failed calls'],
-      rows: [
-        [
-          String(settings.rounds),
-          String(settings.windowMs),
-          String(settings.resetIntervalMs),
-          String(settings.producers),
-          String(Math.round(steady)),
-          String(Math.round(resetting)),
-          kept.toFixed(2),
-          String(resets),
-          String(failed),
-        ],
-      ],
-    },
+    table: oneRowTable([
+      ['windows per side', settings.rounds],
+      ['window ms', settings.windowMs],
+      ['reset every ms', settings.resetIntervalMs],
+      ['producers', settings.producers],
+      ['events/s without resets', Math.round(steady)],
+      ['events/s with resets', Math.round(resetting)],
+      ['ratio', kept.toFixed(2)],
+      ['resets', resets],
+      ['failed calls', failed],
+    ]),
     checks,
     targets,
     notes: [
@@ -117,5 +107,5 @@ async function runConnectionReset(context: ScenarioContext): Promise<ScenarioRes
       "Flume's Avro sink resets by closing its client and building a new one before its next batch, which waits for that connect; ours opens the new connection beside the old",
     ],
     data: { windows },
-  };
+  });
 }

@@ -3,7 +3,7 @@ import { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import { LOOP_DELAY_RESOLUTION_MS, type Phase, type Sample, type SampleStats, Sampler, statsOf } from './memory-sampler.js';
 import { Producer } from './producer.js';
-import type { Scenario, ScenarioContext, ScenarioResult, Verdict } from './scenario.js';
+import { type Scenario, type ScenarioContext, type ScenarioResult, type Verdict, deliveryChecks, startScenario } from './scenario.js';
 import { standardWorkload } from './workload.js';
 
 interface MemorySettings {
@@ -58,8 +58,7 @@ export const memoryScenario: Scenario = {
 
 async function runMemory(context: ScenarioContext): Promise<ScenarioResult> {
   const settings = context.quick ? QUICK : FULL;
-  const startedAt = new Date();
-  const t0 = performance.now();
+  const clock = startScenario(memoryScenario.name, context);
   const workload = standardWorkload();
   const server = new AvroSourceServer();
   const port = await server.listen(0, '127.0.0.1');
@@ -127,16 +126,7 @@ async function runMemory(context: ScenarioContext): Promise<ScenarioResult> {
     },
     { name: 'delivers again after the server is back', ok: Number.isFinite(recoveryMs), detail: `first batch acknowledged ${recoveryMs.toFixed(0)} ms after listen (bound ${settings.recoveryBoundMs} ms)` },
     { name: 'producer stopped with every call settled', ok: stoppedCleanly, detail: `${producer.outstanding} calls outstanding` },
-    {
-      name: 'every event accounted for',
-      ok: counters.eventsReceived === counters.eventsAcknowledged + counters.eventsFailed,
-      detail: `received ${counters.eventsReceived} = acknowledged ${counters.eventsAcknowledged} + failed ${counters.eventsFailed}`,
-    },
-    {
-      name: 'server acknowledged = client acknowledged',
-      ok: server.stats.eventsAcknowledged === counters.eventsAcknowledged,
-      detail: `server ${server.stats.eventsAcknowledged}, client ${counters.eventsAcknowledged}`,
-    },
+    ...deliveryChecks(server.stats.eventsAcknowledged, counters),
   ];
   const targets: Verdict[] = [
     {
@@ -157,11 +147,7 @@ async function runMemory(context: ScenarioContext): Promise<ScenarioResult> {
     String(producer.callsIn(phase)),
     String(producer.failedIn(phase)),
   ]);
-  return {
-    scenario: 'memory',
-    quick: context.quick,
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - t0),
+  return clock.result({
     settings: { ...settings, batchSize: workload.batchSize, bodyBytes: workload.bodyBytes },
     table: {
       columns: ['phase', 'samples', 'rss first MB', 'rss last MB', 'rss max MB', 'heap first MB', 'heap last MB', 'heap max MB', 'loop p99 ms (worst)', 'loop max ms', 'calls', 'failed calls'],
@@ -178,7 +164,7 @@ async function runMemory(context: ScenarioContext): Promise<ScenarioResult> {
         : 'samples are taken without forcing GC, so heap figures include garbage not yet collected; run node with --expose-gc to also get the heap retained across the outage',
     ],
     data: { recoveryMs, retainedHeapMb: retained, counters, calls: producer.summary(), samples: sampler.samples satisfies Sample[] },
-  };
+  });
 }
 
 /** Milliseconds from `since` to the first acknowledgement past `before`; Infinity after the bound. */

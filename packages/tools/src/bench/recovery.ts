@@ -1,8 +1,7 @@
-import { performance } from 'node:perf_hooks';
 import { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import { BatchProducer, type StallRound, delay, stallAndRecover } from './handshake-stall.js';
-import type { Scenario, ScenarioContext, ScenarioResult, Verdict } from './scenario.js';
+import { type Scenario, type ScenarioContext, type ScenarioResult, type Verdict, deliveryChecks, oneRowTable, startScenario } from './scenario.js';
 import { standardWorkload } from './workload.js';
 
 interface RecoverySettings {
@@ -41,8 +40,7 @@ export const recoveryScenario: Scenario = {
  */
 async function runRecovery(context: ScenarioContext): Promise<ScenarioResult> {
   const settings = context.quick ? QUICK : FULL;
-  const startedAt = new Date();
-  const started = performance.now();
+  const clock = startScenario(recoveryScenario.name, context);
   const workload = standardWorkload();
   const server = new AvroSourceServer();
   const port = await server.listen(0, '127.0.0.1');
@@ -79,16 +77,7 @@ async function runRecovery(context: ScenarioContext): Promise<ScenarioResult> {
   const max = times[times.length - 1] ?? Number.NaN;
   const bound = settings.retryBackoffMaxMs + 50;
   const checks: Verdict[] = [
-    {
-      name: 'no acknowledged event lost',
-      ok: server.stats.eventsAcknowledged === counters.eventsAcknowledged,
-      detail: `server acknowledged ${server.stats.eventsAcknowledged}, client acknowledged ${counters.eventsAcknowledged}`,
-    },
-    {
-      name: 'every event accounted for',
-      ok: counters.eventsReceived === counters.eventsAcknowledged + counters.eventsFailed,
-      detail: `received ${counters.eventsReceived} = acknowledged ${counters.eventsAcknowledged} + failed ${counters.eventsFailed}`,
-    },
+    ...deliveryChecks(server.stats.eventsAcknowledged, counters),
     {
       name: 'the stalls were felt',
       ok: rounds.every((r) => r.handshakeTimeouts > 0),
@@ -103,28 +92,19 @@ async function runRecovery(context: ScenarioContext): Promise<ScenarioResult> {
       detail: `median ${median.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
     },
   ];
-  return {
-    scenario: 'recovery',
-    quick: context.quick,
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - started),
+  return clock.result({
     settings: { ...settings, batchSize: workload.batchSize, bodyBytes: workload.bodyBytes },
-    table: {
-      columns: ['rounds', 'stall ms', 'backoff ms', 'recovery median ms', 'recovery max ms', 'acknowledged (client)', 'acknowledged (server)', 'failed calls', 'reconnects'],
-      rows: [
-        [
-          String(rounds.length),
-          String(settings.stallMs),
-          `${settings.retryBackoffInitialMs}..${settings.retryBackoffMaxMs}`,
-          median.toFixed(1),
-          max.toFixed(1),
-          String(counters.eventsAcknowledged),
-          String(server.stats.eventsAcknowledged),
-          String(failures),
-          String(counters.reconnects),
-        ],
-      ],
-    },
+    table: oneRowTable([
+      ['rounds', rounds.length],
+      ['stall ms', settings.stallMs],
+      ['backoff ms', `${settings.retryBackoffInitialMs}..${settings.retryBackoffMaxMs}`],
+      ['recovery median ms', median.toFixed(1)],
+      ['recovery max ms', max.toFixed(1)],
+      ['acknowledged (client)', counters.eventsAcknowledged],
+      ['acknowledged (server)', server.stats.eventsAcknowledged],
+      ['failed calls', failures],
+      ['reconnects', counters.reconnects],
+    ]),
     checks,
     targets,
     notes: [
@@ -133,6 +113,6 @@ async function runRecovery(context: ScenarioContext): Promise<ScenarioResult> {
       "for contrast, Flume's Java NettyAvroRpcClient stays DEAD after its first handshake timeout: it never recovers without being rebuilt",
     ],
     data: { rounds, counters },
-  };
+  });
 }
 

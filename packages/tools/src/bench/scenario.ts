@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 /**
  * What every benchmark scenario provides and returns. A scenario is registered by name in
  * run.ts; report.ts prints and stores any ScenarioResult the same way.
@@ -42,4 +43,40 @@ export interface ScenarioResult {
   notes: string[];
   /** Scenario-specific raw figures for later analysis. */
   data: unknown;
+}
+
+/** The fields of a ScenarioResult that each scenario fills in itself. */
+export type ScenarioFindings = Omit<ScenarioResult, 'scenario' | 'quick' | 'startedAt' | 'durationMs'>;
+
+/**
+ * Starts a scenario's clock; `result()` adds what every scenario reports the same way (its name,
+ * whether it ran quick, when it started and how long it took).
+ */
+export function startScenario(name: string, context: ScenarioContext): { result(findings: ScenarioFindings): ScenarioResult } {
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  return {
+    result: (findings) => ({ scenario: name, quick: context.quick, startedAt, durationMs: Math.round(performance.now() - started), ...findings }),
+  };
+}
+
+/** A table of one row, written as (column, value) pairs so a column and its value cannot drift apart. */
+export function oneRowTable(cells: Array<[column: string, value: string | number]>): ResultTable {
+  return { columns: cells.map(([column]) => column), rows: [cells.map(([, value]) => String(value))] };
+}
+
+/** The two accounting checks of a scenario with one client and one server in the process. */
+export function deliveryChecks(serverAcknowledged: number, counters: { eventsReceived: number; eventsAcknowledged: number; eventsFailed: number }): Verdict[] {
+  return [
+    {
+      name: 'no acknowledged event lost',
+      ok: serverAcknowledged === counters.eventsAcknowledged,
+      detail: `server acknowledged ${serverAcknowledged}, client acknowledged ${counters.eventsAcknowledged}`,
+    },
+    {
+      name: 'every event accounted for',
+      ok: counters.eventsReceived === counters.eventsAcknowledged + counters.eventsFailed,
+      detail: `received ${counters.eventsReceived} = acknowledged ${counters.eventsAcknowledged} + failed ${counters.eventsFailed}`,
+    },
+  ];
 }
