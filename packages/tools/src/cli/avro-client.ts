@@ -2,8 +2,6 @@ import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { formatAddress } from '@flume-rpc/netty-compat';
 import { asFlumeError, type ClientConfig, ConfigurationError, type Event, fromSinkSection, parseClientProperties, parsePropertiesText, PartialBatchError, readPropertiesFile, type RpcClient, RpcClientFactory } from '@flume-rpc/rpc-client';
-// The package entry, not just the factory: importing it loads every client type it registers.
-import '../index.js';
 import { formatRate, formatSeconds, oneLine } from './format.js';
 import { InputError, readLines, resolveSources } from './input.js';
 import { type RetryReport, reportRetries } from './retry-report.js';
