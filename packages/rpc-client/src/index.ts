@@ -1,6 +1,6 @@
 export * from './errors.js';
 export { type Event, EventBuilder } from './event.js';
-export type { RpcClient, SendOptions, CloseOptions, DeliveryCounters } from './rpc-client.js';
+export type { RpcClient, RpcClientEvents, ClientCounters, RetryInfo, SendOptions, CloseOptions, DeliveryCounters } from './rpc-client.js';
 export type { ConnectivityState } from './client/connectivity.js';
 export {
   type ClientConfig,
@@ -15,11 +15,9 @@ export {
 export { type FlumeProperties, parseClientProperties, parsePropertiesText, readPropertiesFile } from './config/properties.js';
 export { fromSinkSection } from './config/sink-properties.js';
 export { Backoff, type BackoffOptions } from './client/backoff.js';
-export type { RetryInfo, ConnectionCounters } from './client/connection-supervisor.js';
+export type { ConnectionCounters } from './client/connection-supervisor.js';
 export {
   NettyAvroRpcClient,
-  type NettyAvroRpcClientCounters,
-  type NettyAvroRpcClientEvents,
   type NettyAvroRpcClientOptions,
 } from './client/netty-avro-client.js';
 export { RpcClientFactory, type FactoryOptions, registerClientType } from './factory.js';

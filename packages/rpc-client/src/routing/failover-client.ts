@@ -6,8 +6,10 @@ import { DEFAULT_PENALTY_BASE_MS, FLUME_SEQUENTIAL_RANGE_MS, HostPenalty } from 
 import { type HostFailure, HostRouter } from './host-router.js';
 import { type HostState, HostSlot } from './host-slot.js';
 import { type MultiHostOptions, checkHosts, hostConnectionOptions } from '../config/multi-host-options.js';
+import type { RpcClientEvents } from '../rpc-client.js';
 
-export interface FailoverRpcClientEvents {
+/** The events of every client (RpcClientEvents: 'error', each host's state, retries, ...) and the failover's own. */
+export interface FailoverRpcClientEvents extends RpcClientEvents {
   /** Calls moved from `from` to the lower-priority `to` because `from` failed with `cause`. */
   failover: (from: HostAddress, to: HostAddress, cause: FlumeRpcError) => void;
   /** Calls moved back from `from` to the higher-priority `to`, which works again. */
@@ -75,6 +77,7 @@ export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> 
       connection.batchSize,
       'Failover client',
       connection.callTimeoutMs,
+      this.routerEvents,
     );
   }
 

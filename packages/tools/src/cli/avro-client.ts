@@ -134,9 +134,8 @@ export async function runAvroClient(options: AvroClientOptions, io: AvroClientIo
       throw err;
     }
     retries = reportRetries(client, io.err);
-    const connectable = client as RpcClient & { connect?(signal?: AbortSignal): Promise<void> };
     // Connect before reading, as Flume's avro-client does: a wrong address fails before any input is read.
-    if (connectable.connect) await connectable.connect(stop.signal).catch((err: unknown) => (stop.signal.aborted ? undefined : fail(err)));
+    await client.connect(stop.signal).catch((err: unknown) => (stop.signal.aborted ? undefined : fail(err)));
     const batchSize = client.getBatchSize();
     const send = (events: Event[]): void => {
       const call: Promise<void> = client!.appendBatch(events, { signal: drain.signal }).then(
