@@ -20,7 +20,7 @@ export {
   NettyAvroRpcClient,
   type NettyAvroRpcClientOptions,
 } from './client/netty-avro-client.js';
-export { RpcClientFactory, type FactoryOptions, registerClientType } from './factory.js';
+export { RpcClientFactory, type FactoryOptions } from './factory.js';
 export { FailoverRpcClient, type FailoverRpcClientEvents, type FailoverRpcClientOptions } from './routing/failover-client.js';
 export { LoadBalancingRpcClient, type LoadBalancingRpcClientEvents, type LoadBalancingRpcClientOptions } from './routing/load-balancing-client.js';
 export { type HostSelector, type HostSelectorFactory, RandomSelector, RoundRobinSelector, registerHostSelector } from './routing/host-selector.js';
@@ -28,4 +28,3 @@ export { HostPenalty, type PenaltyPolicy } from './routing/host-penalty.js';
 export type { HostState } from './routing/host-slot.js';
 export type { MultiHostCounters } from './routing/host-router.js';
 export type { MultiHostOptions } from './config/multi-host-options.js';
-import './client-types.js';
