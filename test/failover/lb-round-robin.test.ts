@@ -3,7 +3,8 @@
  * sequential or concurrent, spread evenly; concurrent calls are in flight on different hosts at once.
  */
 import t from 'tap';
-import { LoadBalancingRpcClient, RoundRobinSelector } from '@flume-rpc/rpc-client';
+import { LoadBalancingRpcClient } from '@flume-rpc/rpc-client';
+import { RoundRobinSelector } from '@flume-rpc/rpc-client/internal';
 import { FAST, acked, batch, event, hostsOf, startServers } from './helpers.js';
 
 t.test('sequential calls: an even spread, in hosts order', async (t) => {

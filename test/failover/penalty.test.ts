@@ -4,7 +4,8 @@
  * failover's cool-down also clears on success, the load balancer's (like Flume's) only with time.
  */
 import t from 'tap';
-import { FailoverRpcClient, HostPenalty } from '@flume-rpc/rpc-client';
+import { FailoverRpcClient } from '@flume-rpc/rpc-client';
+import { HostPenalty } from '@flume-rpc/rpc-client/internal';
 import { FAST, FakeClock, LOOPBACK, acked, closedPort, event, startServers } from './helpers.js';
 
 t.test('HostPenalty: doubling from the base, capped, reset after a long gap', async (t) => {

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { formatAddress } from '@flume-rpc/netty-compat';
-import { asFlumeError, type ClientConfig, ConfigurationError, type Event, fromSinkSection, parseClientProperties, parsePropertiesText, PartialBatchError, readPropertiesFile, type RpcClient, RpcClientFactory } from '@flume-rpc/rpc-client';
+import { type ClientConfig, ConfigurationError, type Event, fromSinkSection, parseClientProperties, PartialBatchError, readPropertiesFile, type RpcClient, RpcClientFactory } from '@flume-rpc/rpc-client';
+import { parse as parseProperties } from 'dot-properties';
 import { formatRate, formatSeconds, oneLine } from './format.js';
 import { InputError, readLines, resolveSources } from './input.js';
 import { type RetryReport, reportRetries } from './retry-report.js';
@@ -142,8 +143,8 @@ export async function runAvroClient(options: AvroClientOptions, io: AvroClientIo
         () => {
           summary.acknowledged += events.length;
         },
-        (err: unknown) => {
-          const error = asFlumeError(err);
+        (error: unknown) => {
+          // A client's call rejects with a FlumeRpcError (a PartialBatchError says how much got through).
           const acknowledged = error instanceof PartialBatchError ? error.acknowledged : 0;
           summary.acknowledged += acknowledged;
           summary.failed += events.length - acknowledged;
@@ -284,7 +285,7 @@ async function readHeaders(file: string): Promise<Record<string, string>> {
   } catch (err) {
     throw new UsageError(`-R/--headerFile ${file}: ${(err as Error).message}`);
   }
-  return parsePropertiesText(text);
+  return parseProperties(text) as Record<string, string>;
 }
 
 function describeTarget(config: ClientConfig): string {
