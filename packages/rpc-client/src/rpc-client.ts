@@ -104,6 +104,10 @@ export interface RpcClientEvents {
   retry: (info: RetryInfo, address: string) => void;
 }
 
+/** The events of RpcClientEvents about one host's connection: a client relays them from its connection, a multi-host client from each host. */
+export type ConnectionEventName = Exclude<keyof RpcClientEvents, 'error'>;
+export const CONNECTION_EVENTS: readonly ConnectionEventName[] = Object.freeze(['state', 'connect', 'handshake', 'ready', 'disconnect', 'retry']);
+
 /**
  * The counters of every client, as one shape. A single-host client never resends events
  * (eventsRetried is 0); a multi-host client sums the connection counters of its hosts and adds

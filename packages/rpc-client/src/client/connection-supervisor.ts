@@ -13,10 +13,10 @@ import type { ConnectionOptions, HostAddress } from '../config/config.js';
 import type { ConnectivityState } from './connectivity.js';
 import { ClientClosedError, asFlumeError } from '../errors.js';
 import { resolveWire } from '../config/wire-settings.js';
-import type { RpcClientEvents } from '../rpc-client.js';
+import type { ConnectionEventName, RpcClientEvents } from '../rpc-client.js';
 
 /** The per-connection events of RpcClientEvents: everything but 'error', which is about calls. */
-export type SupervisorEvents = Omit<RpcClientEvents, 'error'>;
+export type SupervisorEvents = Pick<RpcClientEvents, ConnectionEventName>;
 
 /** The connection half of ClientCounters. */
 export interface ConnectionCounters {

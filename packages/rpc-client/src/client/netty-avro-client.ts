@@ -16,7 +16,7 @@ import { type Acknowledge, DeliveryLedger, sendInBatches } from '../calls/delive
 import { CallTimeoutError, ClientClosedError, StatusError } from '../errors.js';
 import { type Event, toWireEvent, toWireEvents } from '../event.js';
 import { ConcurrencyLimiter } from '../calls/limiter.js';
-import type { ClientCounters, CloseOptions, DeliveryCounters, RpcClient, RpcClientEvents, SendOptions } from '../rpc-client.js';
+import { type ClientCounters, type CloseOptions, CONNECTION_EVENTS, type DeliveryCounters, type RpcClient, type RpcClientEvents, type SendOptions } from '../rpc-client.js';
 import { WrittenCalls } from '../calls/written-calls.js';
 
 export interface NettyAvroRpcClientOptions extends Partial<ConnectionOptions> {
@@ -61,7 +61,7 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
     }
     this.limiter = new ConcurrencyLimiter(this.options.maxInflight, this.options.maxPending);
     this.supervisor = new ConnectionSupervisor(this.host, this.options);
-    for (const name of ['state', 'connect', 'handshake', 'ready', 'disconnect', 'retry'] as const) {
+    for (const name of CONNECTION_EVENTS) {
       this.supervisor.on(name, (...args: unknown[]) => (this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args));
     }
   }

@@ -4,7 +4,7 @@ import type { ConnectivityState } from '../client/connectivity.js';
 import { ClientClosedError } from '../errors.js';
 import type { HostPenalty } from './host-penalty.js';
 import { NettyAvroRpcClient } from '../client/netty-avro-client.js';
-import type { ClientCounters, CloseOptions, RpcClientEvents } from '../rpc-client.js';
+import { type ClientCounters, type CloseOptions, CONNECTION_EVENTS, type ConnectionEventName } from '../rpc-client.js';
 
 /** What a failover or load-balancing client knows about one of its hosts, as of now. */
 export interface HostState {
@@ -41,11 +41,7 @@ export interface AttemptToken {
 }
 
 /** Hands an event of the host's current client on, as the multi-host client's own. */
-export type HostEventRelay = (name: HostEventName, args: unknown[]) => void;
-
-/** The per-connection events a multi-host client forwards from each host ('error' is its own, per call). */
-export type HostEventName = Exclude<keyof RpcClientEvents, 'error'>;
-const HOST_EVENTS: readonly HostEventName[] = ['state', 'connect', 'handshake', 'ready', 'disconnect', 'retry'];
+export type HostEventRelay = (name: ConnectionEventName, args: unknown[]) => void;
 
 function zeroCounters(): ClientCounters {
   return {
@@ -85,7 +81,7 @@ export class HostSlot {
   private closed = false;
   /** Set by the multi-host client: where the current client's connection events go. */
   relay: HostEventRelay | null = null;
-  private readonly forwarders = HOST_EVENTS.map((name) => [name, (...args: unknown[]) => this.relay?.(name, args)] as const);
+  private readonly forwarders = CONNECTION_EVENTS.map((name) => [name, (...args: unknown[]) => this.relay?.(name, args)] as const);
 
   constructor(
     readonly host: HostAddress,
