@@ -6,13 +6,13 @@
  */
 import t, { type Test } from 'tap';
 import type { AvroSourceServer } from '@flume-rpc/netty-compat';
-import { FailoverRpcClient, LoadBalancingRpcClient, type MultiHostCounters, type RpcClient } from '@flume-rpc/rpc-client';
+import { FailoverRpcClient, LoadBalancingRpcClient, type ClientCounters, type RpcClient } from '@flume-rpc/rpc-client';
 import { LOOPBACK } from '../fixtures/index.js';
 import { CHAOS_TIMEOUTS, ChaosLedger, ledgerServer, progress, reconcile, startStream, streamOptions } from './helpers.js';
 
 const SERVERS = 3;
 
-async function killInTurn(t: Test, ledger: ChaosLedger, servers: AvroSourceServer[], client: RpcClient & { counters: MultiHostCounters }): Promise<void> {
+async function killInTurn(t: Test, ledger: ChaosLedger, servers: AvroSourceServer[], client: RpcClient & { counters: ClientCounters }): Promise<void> {
   const stream = startStream(client, ledger, streamOptions({ maxCalls: 800, resendFailed: false }));
   for (const victim of servers) {
     await progress(stream, 30);

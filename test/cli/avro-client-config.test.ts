@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { RpcClientFactory } from '@flume-rpc/rpc-client';
 import { LOOPBACK, closedPort, startRecordingServer } from '../fixtures/index.js';
 import { SAMPLE, runCli } from './helpers.js';
 
@@ -31,64 +30,46 @@ t.test('-P: a client properties file (default client) and flags that override it
   t.same(server.sizes(), [4, 1], '-b overrides the file');
 });
 
-/** Whether RpcClientFactory can build this client type (the multi-host clients register themselves). */
-function available(clientType: string): boolean {
-  try {
-    void RpcClientFactory.create({ 'client.type': clientType, hosts: 'h1', 'hosts.h1': '127.0.0.1:1' }).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-if (available('default_failover')) {
-  t.test('-P with client.type=default_failover: a dead first host fails over to the next', async (t) => {
-    const server = await startRecordingServer(t);
-    const dead = await closedPort();
-    const dir = t.testdir({
-      'failover.properties': [
-        'client.type = default_failover',
-        'hosts = h1 h2',
-        `hosts.h1 = ${LOOPBACK}:${dead}`,
-        `hosts.h2 = ${LOOPBACK}:${server.port}`,
-        'max-retries = 0',
-        'connect-timeout = 1000',
-        '',
-      ].join('\n'),
-    });
-    const result = await runCli(t, ['avro-client', '-P', path.join(dir, 'failover.properties')], { input: 'x\ny\nz\n' });
-    t.equal(result.code, 0, result.stderr);
-    t.same(server.bodies(), ['x', 'y', 'z']);
-    t.match(result.stdout, /3 acknowledged/);
+t.test('-P with client.type=default_failover: a dead first host fails over to the next', async (t) => {
+  const server = await startRecordingServer(t);
+  const dead = await closedPort();
+  const dir = t.testdir({
+    'failover.properties': [
+      'client.type = default_failover',
+      'hosts = h1 h2',
+      `hosts.h1 = ${LOOPBACK}:${dead}`,
+      `hosts.h2 = ${LOOPBACK}:${server.port}`,
+      'max-retries = 0',
+      'connect-timeout = 1000',
+      '',
+    ].join('\n'),
   });
-} else {
-  t.test('-c with client.type=default_failover fails over', { todo: 'the failover client is not registered with RpcClientFactory yet' }, async () => undefined);
-}
+  const result = await runCli(t, ['avro-client', '-P', path.join(dir, 'failover.properties')], { input: 'x\ny\nz\n' });
+  t.equal(result.code, 0, result.stderr);
+  t.same(server.bodies(), ['x', 'y', 'z']);
+  t.match(result.stdout, /3 acknowledged/);
+});
 
-if (available('default_loadbalance')) {
-  t.test('-P with client.type=default_loadbalance spreads batches over the hosts', async (t) => {
-    const one = await startRecordingServer(t);
-    const two = await startRecordingServer(t);
-    const dir = t.testdir({
-      'lb.properties': [
-        'client.type = default_loadbalance',
-        'hosts = h1 h2',
-        `hosts.h1 = ${LOOPBACK}:${one.port}`,
-        `hosts.h2 = ${LOOPBACK}:${two.port}`,
-        'host-selector = round_robin',
-        'batch-size = 2',
-        '',
-      ].join('\n'),
-    });
-    const result = await runCli(t, ['avro-client', '-P', path.join(dir, 'lb.properties'), '--max-inflight', '1'], { input: '1\n2\n3\n4\n5\n6\n7\n8\n' });
-    t.equal(result.code, 0, result.stderr);
-    t.equal(one.events.length + two.events.length, 8, 'every event arrived once');
-    t.ok(one.events.length > 0 && two.events.length > 0, `both hosts got batches (${one.sizes().length} and ${two.sizes().length} calls)`);
-    t.match(result.stdout, /default_loadbalance/);
+t.test('-P with client.type=default_loadbalance spreads batches over the hosts', async (t) => {
+  const one = await startRecordingServer(t);
+  const two = await startRecordingServer(t);
+  const dir = t.testdir({
+    'lb.properties': [
+      'client.type = default_loadbalance',
+      'hosts = h1 h2',
+      `hosts.h1 = ${LOOPBACK}:${one.port}`,
+      `hosts.h2 = ${LOOPBACK}:${two.port}`,
+      'host-selector = round_robin',
+      'batch-size = 2',
+      '',
+    ].join('\n'),
   });
-} else {
-  t.test('-c with client.type=default_loadbalance', { todo: 'the load-balancing client is not registered with RpcClientFactory yet' }, async () => undefined);
-}
+  const result = await runCli(t, ['avro-client', '-P', path.join(dir, 'lb.properties'), '--max-inflight', '1'], { input: '1\n2\n3\n4\n5\n6\n7\n8\n' });
+  t.equal(result.code, 0, result.stderr);
+  t.equal(one.events.length + two.events.length, 8, 'every event arrived once');
+  t.ok(one.events.length > 0 && two.events.length > 0, `both hosts got batches (${one.sizes().length} and ${two.sizes().length} calls)`);
+  t.match(result.stdout, /default_loadbalance/);
+});
 
 t.test('a bad flag exits 2 with a message', async (t) => {
   const [result, badPort, noHost, both] = await Promise.all([

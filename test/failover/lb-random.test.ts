@@ -1,6 +1,7 @@
 /** The random host-selector: a fresh order per call; over many calls every host is used. */
 import t from 'tap';
-import { LoadBalancingRpcClient, RandomSelector, RpcClientFactory } from '@flume-rpc/rpc-client';
+import { LoadBalancingRpcClient, RpcClientFactory } from '@flume-rpc/rpc-client';
+import { RandomSelector } from '@flume-rpc/rpc-client/internal';
 import { startAvroSources } from '../fixtures/index.js';
 import { FAST, acked, event, hostProperties, hostsOf, sum } from './helpers.js';
 

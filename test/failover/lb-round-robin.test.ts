@@ -3,7 +3,8 @@
  * sequential or concurrent, spread evenly; concurrent calls are in flight on different hosts at once.
  */
 import t from 'tap';
-import { LoadBalancingRpcClient, RoundRobinSelector } from '@flume-rpc/rpc-client';
+import { LoadBalancingRpcClient } from '@flume-rpc/rpc-client';
+import { RoundRobinSelector } from '@flume-rpc/rpc-client/internal';
 import { startAvroSources } from '../fixtures/index.js';
 import { FAST, acked, batch, event, hostsOf } from './helpers.js';
 

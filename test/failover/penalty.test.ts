@@ -4,7 +4,8 @@
  * failover's cool-down also clears on success, the load balancer's (like Flume's) only with time.
  */
 import t from 'tap';
-import { FailoverRpcClient, HostPenalty } from '@flume-rpc/rpc-client';
+import { FailoverRpcClient } from '@flume-rpc/rpc-client';
+import { HostPenalty } from '@flume-rpc/rpc-client/internal';
 import { FakeClock, LOOPBACK, closedPort, startAvroSources } from '../fixtures/index.js';
 import { FAST, acked, event } from './helpers.js';
 

@@ -3,7 +3,7 @@
  * reset after a success. The random source is injected, so every figure here is exact.
  */
 import t from 'tap';
-import { Backoff } from '@flume-rpc/rpc-client';
+import { Backoff } from '@flume-rpc/rpc-client/internal';
 
 const sequence = (backoff: Backoff, n: number): number[] => Array.from({ length: n }, () => backoff.next());
 

@@ -5,18 +5,8 @@
  * keys are reported through the warn option. The typed options are checked as strictly.
  */
 import t, { type Test } from 'tap';
-import {
-  type ClientConfig,
-  ConfigurationError,
-  type DefaultClientConfig,
-  type FailoverClientConfig,
-  FLUME_DEFAULTS,
-  type LoadBalancingClientConfig,
-  NettyAvroRpcClient,
-  defaultConnectionOptions,
-  parseClientProperties,
-  parsePropertiesText,
-} from '@flume-rpc/rpc-client';
+import { type ClientConfig, ConfigurationError, type DefaultClientConfig, type FailoverClientConfig, FLUME_DEFAULTS, type LoadBalancingClientConfig, NettyAvroRpcClient, parseClientProperties } from '@flume-rpc/rpc-client';
+import { defaultConnectionOptions, parsePropertiesText } from '@flume-rpc/rpc-client/internal';
 
 const HOST = { hosts: 'h1', 'hosts.h1': '127.0.0.1:41414' };
 

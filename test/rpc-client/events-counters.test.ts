@@ -74,7 +74,7 @@ t.test('counters: sent, acknowledged and failed across successes, status failure
   const client = makeClient(t, rec.port, { batchSize: 10 });
   t.same(
     { ...client.counters },
-    { eventsReceived: 0, eventsSent: 0, eventsAcknowledged: 0, eventsFailed: 0, connectionsOpened: 0, reconnects: 0, connectionResets: 0, connectFailures: 0, handshakeFailures: 0 },
+    { eventsReceived: 0, eventsSent: 0, eventsAcknowledged: 0, eventsFailed: 0, eventsRetried: 0, hostFailures: 0, connectionsOpened: 0, reconnects: 0, connectionResets: 0, connectFailures: 0, handshakeFailures: 0 },
     'all zero before the first call',
   );
 

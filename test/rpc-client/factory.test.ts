@@ -7,14 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import {
-  ConfigurationError,
-  ConnectError,
-  EventBuilder,
-  NettyAvroRpcClient,
-  RpcClientFactory,
-  defaultConnectionOptions,
-} from '@flume-rpc/rpc-client';
+import { ConfigurationError, ConnectError, EventBuilder, NettyAvroRpcClient, RpcClientFactory } from '@flume-rpc/rpc-client';
+import { defaultConnectionOptions } from '@flume-rpc/rpc-client/internal';
 import { LOOPBACK, SLACK_MS, closedPort, failure, startRecordingServer, within } from '../fixtures/index.js';
 
 /** A fresh directory under os.tmpdir(), removed (with everything in it) in teardown. */

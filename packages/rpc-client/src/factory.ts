@@ -1,19 +1,22 @@
 import { type ClientConfig, type ConnectionOptions, defaultConnectionOptions } from './config/config.js';
 import { ConfigurationError } from './errors.js';
 import { NettyAvroRpcClient } from './client/netty-avro-client.js';
+import { FailoverRpcClient } from './routing/failover-client.js';
+import { LoadBalancingRpcClient } from './routing/load-balancing-client.js';
 import { type FlumeProperties, type WarningSink, parseClientProperties, readPropertiesFile } from './config/properties.js';
 import type { RpcClient } from './rpc-client.js';
 
-/** Builds the client a configuration names; the failover and load-balancing builders register here. */
-export type ClientBuilder<C extends ClientConfig = ClientConfig> = (config: C) => RpcClient & { connect?(): Promise<void> };
+type ClientType = ClientConfig['clientType'];
 
-const builders = new Map<ClientConfig['clientType'], ClientBuilder>([
-  ['default', (config) => new NettyAvroRpcClient(config as Extract<ClientConfig, { clientType: 'default' }>)],
-]);
-
-export function registerClientType<T extends ClientConfig['clientType']>(type: T, builder: ClientBuilder<Extract<ClientConfig, { clientType: T }>>): void {
-  builders.set(type, builder as ClientBuilder);
-}
+/**
+ * The client each `client.type` builds: Flume's three, known here and nowhere else (no
+ * registration, no import for its effect). The clients never import the factory.
+ */
+const BUILDERS: { readonly [T in ClientType]: (config: Extract<ClientConfig, { clientType: T }>) => RpcClient } = {
+  default: (config) => new NettyAvroRpcClient(config),
+  default_failover: (config) => new FailoverRpcClient(config),
+  default_loadbalance: (config) => new LoadBalancingRpcClient(config),
+};
 
 export interface FactoryOptions {
   /** Where unknown-key warnings go (default: process.emitWarning). */
@@ -46,8 +49,9 @@ export const RpcClientFactory = {
   },
 
   fromConfig(config: ClientConfig): RpcClient {
-    const builder = builders.get(config.clientType);
-    if (!builder) throw new ConfigurationError('client.type', config.clientType, 'has no client implementation loaded');
+    // Own keys only: a clientType such as 'constructor' is not a client type.
+    const builder = Object.hasOwn(BUILDERS, config.clientType) ? (BUILDERS[config.clientType] as (config: ClientConfig) => RpcClient) : undefined;
+    if (!builder) throw new ConfigurationError('client.type', config.clientType, `must be one of ${Object.keys(BUILDERS).join(', ')}`);
     return builder(config);
   },
 };
@@ -56,8 +60,8 @@ function isClientConfig(source: unknown): source is ClientConfig {
   return typeof source === 'object' && source !== null && !(source instanceof Map) && typeof (source as { clientType?: unknown }).clientType === 'string' && typeof (source as { options?: unknown }).options === 'object';
 }
 
-async function connectIfAsked(client: RpcClient & { connect?(): Promise<void> }, options: FactoryOptions): Promise<RpcClient> {
-  if (options.connect === false || !client.connect) return client;
+async function connectIfAsked(client: RpcClient, options: FactoryOptions): Promise<RpcClient> {
+  if (options.connect === false) return client;
   try {
     await client.connect();
   } catch (err) {

@@ -2,7 +2,6 @@ import { EventEmitter } from 'eventemitter3';
 import {
   type ClientWireOptions,
   type FlumeRpcError,
-  type HandshakeMatch,
   HandshakeError,
   HandshakeTimeoutError,
   Transceiver,
@@ -14,24 +13,12 @@ import type { ConnectionOptions, HostAddress } from '../config/config.js';
 import type { ConnectivityState } from './connectivity.js';
 import { ClientClosedError, asFlumeError } from '../errors.js';
 import { resolveWire } from '../config/wire-settings.js';
+import type { ConnectionEventName, RpcClientEvents } from '../rpc-client.js';
 
-export interface RetryInfo {
-  /** 1 for the first retry. */
-  attempt: number;
-  delayMs: number;
-  cause: FlumeRpcError;
-}
+/** The per-connection events of RpcClientEvents: everything but 'error', which is about calls. */
+export type SupervisorEvents = Pick<RpcClientEvents, ConnectionEventName>;
 
-export interface SupervisorEvents {
-  state: (state: ConnectivityState, previous: ConnectivityState) => void;
-  /** TCP connected; the handshake starts. */
-  connect: (address: string) => void;
-  handshake: (match: HandshakeMatch, address: string) => void;
-  ready: (address: string) => void;
-  disconnect: (address: string, cause: FlumeRpcError) => void;
-  retry: (info: RetryInfo) => void;
-}
-
+/** The connection half of ClientCounters. */
 export interface ConnectionCounters {
   connectionsOpened: number;
   /** Connections opened after the first, resets included. */
@@ -143,7 +130,7 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
     let lastError: FlumeRpcError | null = null;
     for (let attempt = 0; attempt <= this.options.maxRetries; attempt += 1) {
       const delayMs = attempt === 0 ? Math.max(0, this.notBefore - Date.now()) : this.backoff.next();
-      if (lastError) this.emit('retry', { attempt, delayMs, cause: lastError });
+      if (lastError) this.emit('retry', { attempt, attempts: this.options.maxRetries + 1, delayMs, cause: lastError }, this.address);
       await this.waitUnlessShutdown(delayMs);
       this.setState('connecting');
       try {
@@ -257,6 +244,6 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
     const previous = this.current;
     if (previous === next || previous === 'shutdown') return;
     this.current = next;
-    this.emit('state', next, previous);
+    this.emit('state', next, previous, this.address);
   }
 }

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
 import {
+  AbortError,
   type AvroFlumeEvent,
   ConnectionClosedError,
-  type FlumeRpcError,
   RequestTimeoutError,
   type Status,
   type Transceiver,
@@ -11,22 +11,14 @@ import { forceCloseWhen, settleWithin } from '../calls/abortable.js';
 import { CallBudget, callBudgetMs } from '../calls/call-budget.js';
 import type { ConnectionOptions, HostAddress } from '../config/config.js';
 import { type ResolvedConnectionOptions, type ResolvedDefaultOptions, resolveDefaultOptions } from '../config/resolve.js';
-import { type ConnectionCounters, ConnectionSupervisor, type SupervisorEvents } from './connection-supervisor.js';
+import { ConnectionSupervisor } from './connection-supervisor.js';
 import type { ConnectivityState } from './connectivity.js';
 import { type Acknowledge, DeliveryLedger, sendInBatches } from '../calls/delivery-ledger.js';
 import { CallTimeoutError, ClientClosedError, StatusError } from '../errors.js';
 import { type Event, toWireEvent, toWireEvents } from '../event.js';
 import { ConcurrencyLimiter } from '../calls/limiter.js';
-import type { CloseOptions, DeliveryCounters, RpcClient, SendOptions } from '../rpc-client.js';
+import { type ClientCounters, type CloseOptions, CONNECTION_EVENTS, type DeliveryCounters, type RpcClient, type RpcClientEvents, type SendOptions } from '../rpc-client.js';
 import { WrittenCalls } from '../calls/written-calls.js';
-
-/** The connection's own events (relayed from its supervisor), plus one per failed call. */
-export interface NettyAvroRpcClientEvents extends SupervisorEvents {
-  /** A call failed; the same error also rejects the call's promise. */
-  error: (error: FlumeRpcError) => void;
-}
-
-export type NettyAvroRpcClientCounters = DeliveryCounters & ConnectionCounters;
 
 export interface NettyAvroRpcClientOptions extends Partial<ConnectionOptions> {
   host: string;
@@ -38,12 +30,20 @@ export interface NettyAvroRpcClientOptions extends Partial<ConnectionOptions> {
  * to max-inflight calls, and heals itself: connect and handshake failures are retried with
  * backoff, call failures are reported, and the next call reconnects. Only close() ends it.
  */
-export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> implements RpcClient {
+export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements RpcClient {
   readonly options: ResolvedConnectionOptions;
   readonly host: HostAddress;
   private readonly supervisor: ConnectionSupervisor;
   private readonly limiter: ConcurrencyLimiter;
-  private readonly ledger = new DeliveryLedger<DeliveryCounters>({ eventsReceived: 0, eventsSent: 0, eventsAcknowledged: 0, eventsFailed: 0 });
+  private readonly ledger = new DeliveryLedger<DeliveryCounters & Pick<ClientCounters, 'eventsRetried' | 'hostFailures'>>({
+    eventsReceived: 0,
+    eventsSent: 0,
+    eventsAcknowledged: 0,
+    eventsFailed: 0,
+    // One host: nothing is ever resent elsewhere.
+    eventsRetried: 0,
+    hostFailures: 0,
+  });
   private readonly written = new WrittenCalls();
   /** Fires when close is forced: written calls are no longer waited for. */
   private readonly forced = new AbortController();
@@ -60,7 +60,7 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
     this.options = resolved.options;
     this.limiter = new ConcurrencyLimiter(this.options.maxInflight, this.options.maxPending);
     this.supervisor = new ConnectionSupervisor(this.host, this.options);
-    for (const name of ['state', 'connect', 'handshake', 'ready', 'disconnect', 'retry'] as const) {
+    for (const name of CONNECTION_EVENTS) {
       this.supervisor.on(name, (...args: unknown[]) => (this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args));
     }
   }
@@ -74,13 +74,18 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
   }
 
   /** Delivery and connection counters, as of now. */
-  get counters(): Readonly<NettyAvroRpcClientCounters> {
+  get counters(): Readonly<ClientCounters> {
     return { ...this.ledger.counters, ...this.supervisor.counters };
   }
 
   /** Connects and handshakes now (with retries), like Java's factory does; rejects if that fails. */
   async connect(signal?: AbortSignal): Promise<void> {
-    await this.supervisor.obtain(signal);
+    try {
+      await this.supervisor.obtain(signal);
+    } catch (err) {
+      this.countFailure(err);
+      throw err;
+    }
   }
 
   getBatchSize(): number {
@@ -146,6 +151,7 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
     } catch (err) {
       const error = budget.explain(err);
       if (this.closing && budget.phase !== 'awaiting-answer') throw this.closedError(error);
+      this.countFailure(error);
       throw error;
     } finally {
       release?.();
@@ -184,6 +190,11 @@ export class NettyAvroRpcClient extends EventEmitter<NettyAvroRpcClientEvents> i
       this.written.end();
     }
     if (status !== 'OK') throw new StatusError(status, this.address, events.length);
+  }
+
+  /** An attempt that failed on the host (hostFailures); aborts and close say nothing about it. */
+  private countFailure(err: unknown): void {
+    if (!this.closing && !(err instanceof AbortError)) this.ledger.counters.hostFailures += 1;
   }
 
   /** Made once, not per call: the budget's error, naming the last connection failure while connecting. */

@@ -6,8 +6,10 @@ import { type HostFailure, HostRouter } from './host-router.js';
 import { type HostState, HostSlot } from './host-slot.js';
 import type { MultiHostOptions } from '../config/multi-host-options.js';
 import { resolveFailoverOptions } from '../config/resolve.js';
+import type { RpcClientEvents } from '../rpc-client.js';
 
-export interface FailoverRpcClientEvents {
+/** The events of every client (RpcClientEvents: 'error', each host's state, retries, ...) and the failover's own. */
+export interface FailoverRpcClientEvents extends RpcClientEvents {
   /** Calls moved from `from` to the lower-priority `to` because `from` failed with `cause`. */
   failover: (from: HostAddress, to: HostAddress, cause: FlumeRpcError) => void;
   /** Calls moved back from `from` to the higher-priority `to`, which works again. */
@@ -68,6 +70,7 @@ export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> 
       connection.batchSize,
       'Failover client',
       connection.callTimeoutMs,
+      this.routerEvents,
     );
   }
 

@@ -12,9 +12,9 @@ import {
 } from '../errors.js';
 import { type Acknowledge, DeliveryLedger, sendInBatches } from '../calls/delivery-ledger.js';
 import { type Event, toWireEvent, toWireEvents } from '../event.js';
-import type { HostSlot } from './host-slot.js';
+import type { HostEventRelay, HostSlot } from './host-slot.js';
 import type { NettyAvroRpcClient } from '../client/netty-avro-client.js';
-import type { CloseOptions, DeliveryCounters, SendOptions } from '../rpc-client.js';
+import type { ClientCounters, CloseOptions, DeliveryCounters, SendOptions } from '../rpc-client.js';
 
 /** What a failover or load-balancing client decides; the router does the sending. */
 export interface RoutingPolicy {
@@ -35,14 +35,15 @@ export interface HostFailure {
   error: FlumeRpcError;
 }
 
-export interface MultiHostCounters extends DeliveryCounters {
-  /**
-   * Events sent to a host after an earlier host failed them in the same call. Those the earlier
-   * host had in fact committed (its answer was lost) arrive twice: an upper bound on duplicates.
-   */
-  eventsRetried: number;
-  /** Attempts that failed on some host (the call may still have succeeded elsewhere). */
-  hostFailures: number;
+/** The router's own counters: the delivery half of ClientCounters and its resends (see ClientCounters). */
+export type MultiHostCounters = DeliveryCounters & Pick<ClientCounters, 'eventsRetried' | 'hostFailures'>;
+
+/** Where the router's events go: the multi-host client that owns it. */
+export interface RouterEvents {
+  /** A call failed on every host it tried (or was refused): the 'error' event. */
+  error(error: FlumeRpcError): void;
+  /** A host's connection event, forwarded. */
+  host: HostEventRelay;
 }
 
 /**
@@ -71,7 +72,10 @@ export class HostRouter {
     private readonly name: string,
     /** One call's budget over every host it tries (call-timeout). */
     private readonly callTimeoutMs: number,
-  ) {}
+    private readonly events: RouterEvents,
+  ) {
+    for (const slot of slots) slot.relay = events.host;
+  }
 
   get closed(): boolean {
     return this.closing !== null;
@@ -117,7 +121,7 @@ export class HostRouter {
 
   private track(events: number, run: (acknowledge: Acknowledge) => Promise<void>): Promise<void> {
     if (this.closing) return Promise.reject(this.closedError());
-    return this.ledger.track(events, run);
+    return this.ledger.track(events, run, this.events.error);
   }
 
   /**

@@ -52,17 +52,21 @@ export class RandomSelector implements HostSelector {
 
 export type HostSelectorFactory = () => HostSelector;
 
-const selectors = new Map<string, HostSelectorFactory>([
-  ['round_robin', () => new RoundRobinSelector()],
-  ['random', () => new RandomSelector()],
-]);
+/** Flume's two selectors, built in: known here, not registered by anyone. */
+const BUILT_IN: Readonly<Record<string, HostSelectorFactory>> = Object.freeze({
+  round_robin: () => new RoundRobinSelector(),
+  random: () => new RandomSelector(),
+});
+
+/** Selectors the application named with registerHostSelector (a name may replace a built-in one). */
+const registered = new Map<string, HostSelectorFactory>();
 
 /**
  * Makes `host-selector = <name>` in properties build this selector (names are case-insensitive),
  * standing in for Flume's custom selector class name.
  */
 export function registerHostSelector(name: string, factory: HostSelectorFactory): void {
-  selectors.set(name.toLowerCase(), factory);
+  registered.set(name.toLowerCase(), factory);
 }
 
 /** The selector `host-selector` names (round_robin, random, or a registered one), or the object given. */
@@ -71,9 +75,11 @@ export function resolveHostSelector(selector: string | HostSelector): HostSelect
     if (typeof selector?.select !== 'function') throw new ConfigurationError('host-selector', String(selector), 'must be a name or an object with select(hosts)');
     return selector;
   }
-  const factory = selectors.get(selector.toLowerCase());
+  const name = selector.toLowerCase();
+  const factory = registered.get(name) ?? (Object.hasOwn(BUILT_IN, name) ? BUILT_IN[name] : undefined);
   if (!factory) {
-    throw new ConfigurationError('host-selector', selector, `must be round_robin, random or a selector registered with registerHostSelector (known: ${[...selectors.keys()].join(', ')})`);
+    const known = new Set([...Object.keys(BUILT_IN), ...registered.keys()]);
+    throw new ConfigurationError('host-selector', selector, `must be round_robin, random or a selector registered with registerHostSelector (known: ${[...known].join(', ')})`);
   }
   return factory();
 }

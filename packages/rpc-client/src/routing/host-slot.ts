@@ -4,8 +4,8 @@ import type { ResolvedDefaultOptions } from '../config/resolve.js';
 import type { ConnectivityState } from '../client/connectivity.js';
 import { ClientClosedError } from '../errors.js';
 import type { HostPenalty } from './host-penalty.js';
-import { NettyAvroRpcClient, type NettyAvroRpcClientCounters } from '../client/netty-avro-client.js';
-import type { CloseOptions } from '../rpc-client.js';
+import { NettyAvroRpcClient } from '../client/netty-avro-client.js';
+import { type ClientCounters, type CloseOptions, CONNECTION_EVENTS, type ConnectionEventName } from '../rpc-client.js';
 
 /** What a failover or load-balancing client knows about one of its hosts, as of now. */
 export interface HostState {
@@ -32,7 +32,7 @@ export interface HostState {
   successes: number;
   failures: number;
   /** Counters of the host's NettyAvroRpcClient, summed over every client it has had. */
-  counters: NettyAvroRpcClientCounters;
+  counters: ClientCounters;
 }
 
 /** Taken when an attempt starts: its outcome counts only if nothing was recorded for the host since. */
@@ -41,12 +41,17 @@ export interface AttemptToken {
   readonly probe: boolean;
 }
 
-function zeroCounters(): NettyAvroRpcClientCounters {
+/** Hands an event of the host's current client on, as the multi-host client's own. */
+export type HostEventRelay = (name: ConnectionEventName, args: unknown[]) => void;
+
+function zeroCounters(): ClientCounters {
   return {
     eventsReceived: 0,
     eventsSent: 0,
     eventsAcknowledged: 0,
     eventsFailed: 0,
+    eventsRetried: 0,
+    hostFailures: 0,
     connectionsOpened: 0,
     reconnects: 0,
     connectionResets: 0,
@@ -55,8 +60,8 @@ function zeroCounters(): NettyAvroRpcClientCounters {
   };
 }
 
-function addCounters(into: NettyAvroRpcClientCounters, from: Readonly<NettyAvroRpcClientCounters>): void {
-  for (const key of Object.keys(into) as Array<keyof NettyAvroRpcClientCounters>) into[key] += from[key];
+function addCounters(into: ClientCounters, from: Readonly<ClientCounters>): void {
+  for (const key of Object.keys(into) as Array<Exclude<keyof ClientCounters, 'hosts'>>) into[key] += from[key];
 }
 
 /**
@@ -75,6 +80,9 @@ export class HostSlot {
   /** The last counted outcome was a failure: the next attempt is a probe. */
   private failing = false;
   private closed = false;
+  /** Set by the multi-host client: where the current client's connection events go. */
+  relay: HostEventRelay | null = null;
+  private readonly forwarders = CONNECTION_EVENTS.map((name) => [name, (...args: unknown[]) => this.relay?.(name, args)] as const);
 
   readonly host: HostAddress;
 
@@ -109,7 +117,10 @@ export class HostSlot {
   /** The current client, created if there is none. */
   obtain(): NettyAvroRpcClient {
     if (this.closed) throw new ClientClosedError(`Client for ${this.address} is closed`);
-    this.client ??= new NettyAvroRpcClient(this.resolved);
+    if (!this.client) {
+      this.client = new NettyAvroRpcClient(this.resolved);
+      for (const [name, forward] of this.forwarders) this.client.on(name, forward);
+    }
     return this.client;
   }
 
@@ -162,6 +173,8 @@ export class HostSlot {
     const client = this.client;
     if (!client) return;
     this.client = null;
+    // A retired client's closing is not the host's news (its next client starts from idle); at close() it is.
+    if (!this.closed) for (const [name, forward] of this.forwarders) client.off(name, forward);
     const closing = client.close(options).then(() => {
       addCounters(this.retired, client.counters);
       this.retiring.delete(client);
@@ -174,7 +187,7 @@ export class HostSlot {
     return this.client?.state ?? 'idle';
   }
 
-  counters(): NettyAvroRpcClientCounters {
+  counters(): ClientCounters {
     const total = zeroCounters();
     addCounters(total, this.retired);
     for (const client of this.retiring.keys()) addCounters(total, client.counters);

@@ -7,8 +7,10 @@ import { type HostSelector, RandomSelector, resolveHostSelector } from './host-s
 import { type HostState, HostSlot } from './host-slot.js';
 import type { MultiHostOptions } from '../config/multi-host-options.js';
 import { resolveLoadBalancingOptions } from '../config/resolve.js';
+import type { RpcClientEvents } from '../rpc-client.js';
 
-export interface LoadBalancingRpcClientEvents {
+/** The events of every client (RpcClientEvents: 'error', each host's state, retries, ...) and the load balancer's own. */
+export interface LoadBalancingRpcClientEvents extends RpcClientEvents {
   /** An attempt on `host` failed; with backoff on, `excludedUntil` ends its new exclusion (else null). */
   hostFailure: (host: HostAddress, error: FlumeRpcError, excludedUntil: number | null) => void;
 }
@@ -74,6 +76,7 @@ export class LoadBalancingRpcClient extends RoutedRpcClient<LoadBalancingRpcClie
       connection.batchSize,
       'Load-balancing client',
       connection.callTimeoutMs,
+      this.routerEvents,
     );
   }
 

@@ -1,17 +1,39 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Event } from '../event.js';
-import type { HostRouter, MultiHostCounters } from './host-router.js';
-import type { CloseOptions, RpcClient, SendOptions } from '../rpc-client.js';
+import type { HostRouter, RouterEvents } from './host-router.js';
+import type { ClientCounters, CloseOptions, RpcClient, RpcClientEvents, SendOptions } from '../rpc-client.js';
 
 /**
  * The RpcClient face of a client that spreads calls over hosts: everything goes through its
  * HostRouter; subclasses only decide the order of hosts and react to their failures.
  */
-export abstract class RoutedRpcClient<Events extends EventEmitter.ValidEventTypes> extends EventEmitter<Events> implements RpcClient {
+export abstract class RoutedRpcClient<Events extends RpcClientEvents> extends EventEmitter<Events> implements RpcClient {
   protected abstract readonly router: HostRouter;
 
-  get counters(): Readonly<MultiHostCounters> {
-    return { ...this.router.counters };
+  /** What the router reports, emitted as this client's own events (for its constructor). */
+  protected readonly routerEvents: RouterEvents = {
+    error: (error) => this.emitShared('error', error),
+    host: (name, args) => this.emitShared(name, ...args),
+  };
+
+  /**
+   * The calls' counters, with the connection counters summed over the hosts and each host's own
+   * counters under `hosts` (by alias).
+   */
+  get counters(): Readonly<ClientCounters> {
+    const total: ClientCounters = { ...this.router.counters, connectionsOpened: 0, reconnects: 0, connectionResets: 0, connectFailures: 0, handshakeFailures: 0 };
+    const hosts: Record<string, ClientCounters> = {};
+    for (const slot of this.router.slots) {
+      const host = slot.counters();
+      hosts[slot.host.alias] = host;
+      total.connectionsOpened += host.connectionsOpened;
+      total.reconnects += host.reconnects;
+      total.connectionResets += host.connectionResets;
+      total.connectFailures += host.connectFailures;
+      total.handshakeFailures += host.handshakeFailures;
+    }
+    total.hosts = hosts;
+    return total;
   }
 
   /** Connects to the first host in this client's order that answers; AllHostsFailedError if none does. */
@@ -38,5 +60,9 @@ export abstract class RoutedRpcClient<Events extends EventEmitter.ValidEventType
   /** Closes every host's client as a single client closes (see RpcClient.close). */
   close(options?: CloseOptions): Promise<void> {
     return this.router.close(options);
+  }
+
+  private emitShared(name: keyof RpcClientEvents, ...args: unknown[]): void {
+    (this.emit as (name: string, ...args: unknown[]) => boolean)(name, ...args);
   }
 }

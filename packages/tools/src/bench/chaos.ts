@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Histogram } from 'hdr-histogram-js';
-import { type ConnectionOptions, type DeliveryCounters, FailoverRpcClient, LoadBalancingRpcClient, NettyAvroRpcClient, type RpcClient } from '@flume-rpc/rpc-client';
+import { type ConnectionOptions, type ClientCounters, FailoverRpcClient, LoadBalancingRpcClient, NettyAvroRpcClient, type RpcClient } from '@flume-rpc/rpc-client';
 import { ChaosLedger, describeReconciliation } from './chaos-ledger.js';
 import { faultMix } from './chaos-faults.js';
 import { ChaosRig } from './chaos-rig.js';
@@ -46,7 +46,7 @@ export const chaosScenario: Scenario = {
   run: runChaos,
 };
 
-type Counted = RpcClient & { counters: Readonly<DeliveryCounters> };
+type Counted = RpcClient & { counters: Readonly<ClientCounters> };
 
 interface ClientRun {
   name: string;

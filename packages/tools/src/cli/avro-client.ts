@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { formatAddress, describe } from '@flume-rpc/netty-compat';
-import { asFlumeError, type ClientConfig, ConfigurationError, type Event, fromSinkSection, parseClientProperties, parsePropertiesText, PartialBatchError, readPropertiesFile, type RpcClient, RpcClientFactory } from '@flume-rpc/rpc-client';
+import { type ClientConfig, ConfigurationError, type Event, fromSinkSection, parseClientProperties, PartialBatchError, readPropertiesFile, type RpcClient, RpcClientFactory } from '@flume-rpc/rpc-client';
+import { parse as parseProperties } from 'dot-properties';
 import { formatRate, formatSeconds, oneLine } from './format.js';
 import { InputError, readLines, resolveSources } from './input.js';
 import { type RetryReport, reportRetries } from './retry-report.js';
@@ -134,17 +135,16 @@ export async function runAvroClient(options: AvroClientOptions, io: AvroClientIo
       throw err;
     }
     retries = reportRetries(client, io.err);
-    const connectable = client as RpcClient & { connect?(signal?: AbortSignal): Promise<void> };
     // Connect before reading, as Flume's avro-client does: a wrong address fails before any input is read.
-    if (connectable.connect) await connectable.connect(stop.signal).catch((err: unknown) => (stop.signal.aborted ? undefined : fail(err)));
+    await client.connect(stop.signal).catch((err: unknown) => (stop.signal.aborted ? undefined : fail(err)));
     const batchSize = client.getBatchSize();
     const send = (events: Event[]): void => {
       const call: Promise<void> = client!.appendBatch(events, { signal: drain.signal }).then(
         () => {
           summary.acknowledged += events.length;
         },
-        (err: unknown) => {
-          const error = asFlumeError(err);
+        (error: unknown) => {
+          // A client's call rejects with a FlumeRpcError (a PartialBatchError says how much got through).
           const acknowledged = error instanceof PartialBatchError ? error.acknowledged : 0;
           summary.acknowledged += acknowledged;
           summary.failed += events.length - acknowledged;
@@ -285,7 +285,7 @@ async function readHeaders(file: string): Promise<Record<string, string>> {
   } catch (err) {
     throw new UsageError(`-R/--headerFile ${file}: ${describe(err)}`);
   }
-  return parsePropertiesText(text);
+  return parseProperties(text) as Record<string, string>;
 }
 
 function describeTarget(config: ClientConfig): string {

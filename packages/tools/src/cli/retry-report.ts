@@ -1,11 +1,12 @@
 import { formatAddress } from '@flume-rpc/netty-compat';
-import { AllHostsFailedError, FailoverRpcClient, LoadBalancingRpcClient, NettyAvroRpcClient, type RpcClient } from '@flume-rpc/rpc-client';
+import { AllHostsFailedError, type ConnectivityState, FailoverRpcClient, LoadBalancingRpcClient, type RpcClient } from '@flume-rpc/rpc-client';
 import { formatSeconds, oneLine } from './format.js';
 
 /**
  * Says what the client is doing while it retries: one stderr line per failed attempt, with its
- * cause and what comes next, from the client's own events ('retry' of a single-host client,
- * 'hostFailure' of a failover or load-balancing one). Nothing here decides anything.
+ * cause and what comes next, from the client's own events: 'retry' and 'state', which every
+ * client emits for each of its hosts, and 'hostFailure' of a failover or load-balancing client.
+ * Nothing here decides anything.
  */
 export interface RetryReport {
   /** The final error's message, prefixed with the attempts made and the time they took when it came after attempts. */
@@ -13,34 +14,45 @@ export interface RetryReport {
 }
 
 export function reportRetries(client: RpcClient, err: (line: string) => void): RetryReport {
-  if (client instanceof NettyAvroRpcClient) return singleHost(client, err);
-  if (client instanceof FailoverRpcClient || client instanceof LoadBalancingRpcClient) return multiHost(client, err);
-  return { explain: (_error, message) => message };
+  const connections = connectionRounds(client, err);
+  const hosts = client instanceof FailoverRpcClient || client instanceof LoadBalancingRpcClient ? hostAttempts(client, err) : null;
+  return {
+    explain: (error, message) => {
+      if (hosts && error instanceof AllHostsFailedError) return hosts.explain(error, message);
+      return connections.explain(error, message);
+    },
+  };
 }
 
-/** Attempts come in rounds: 'connecting' starts one, 'ready' or 'transient_failure' ends it. */
-function singleHost(client: NettyAvroRpcClient, err: (line: string) => void): RetryReport {
-  const total = client.options.maxRetries + 1;
-  let round: { startedAt: number; attempts: number } | null = null;
-  let failedRound: { attempts: number; ms: number } | null = null;
-  client.on('state', (next) => {
-    if (next === 'connecting' && round === null) round = { startedAt: Date.now(), attempts: 1 };
+/**
+ * Connection attempts come in rounds, per host: 'connecting' starts one, 'ready' or
+ * 'transient_failure' ends it. A call that failed with its host's round is explained by it.
+ */
+function connectionRounds(client: RpcClient, err: (line: string) => void): RetryReport {
+  const rounds = new Map<string, { startedAt: number; attempts: number }>();
+  const states = new Map<string, ConnectivityState>();
+  let failedRound: { address: string; attempts: number; ms: number } | null = null;
+  client.on('state', (next, _previous, address) => {
+    states.set(address, next);
+    const round = rounds.get(address);
+    if (next === 'connecting' && round === undefined) rounds.set(address, { startedAt: Date.now(), attempts: 1 });
     if (next === 'ready') {
-      round = null;
-      failedRound = null;
+      rounds.delete(address);
+      if (failedRound?.address === address) failedRound = null;
     }
-    if (next === 'transient_failure' && round !== null) {
-      failedRound = { attempts: round.attempts, ms: Date.now() - round.startedAt };
-      round = null;
+    if (next === 'transient_failure' && round !== undefined) {
+      failedRound = { address, attempts: round.attempts, ms: Date.now() - round.startedAt };
+      rounds.delete(address);
     }
   });
-  client.on('retry', ({ attempt, delayMs, cause }) => {
-    if (round !== null) round.attempts = attempt + 1;
-    err(`connection attempt ${attempt} of ${total} to ${client.address} failed: ${oneLine(cause.message)}; next attempt in ${delayMs} ms`);
+  client.on('retry', ({ attempt, attempts, delayMs, cause }, address) => {
+    const round = rounds.get(address);
+    if (round !== undefined) round.attempts = attempt + 1;
+    err(`connection attempt ${attempt} of ${attempts} to ${address} failed: ${oneLine(cause.message)}; next attempt in ${delayMs} ms`);
   });
   return {
     explain: (_error, message) => {
-      if (failedRound === null || client.state !== 'transient_failure') return message;
+      if (failedRound === null || states.get(failedRound.address) !== 'transient_failure') return message;
       const { attempts, ms } = failedRound;
       return `gave up after ${attempts} connection attempt${attempts === 1 ? '' : 's'} in ${formatSeconds(ms)} s: ${message}`;
     },
@@ -48,7 +60,7 @@ function singleHost(client: NettyAvroRpcClient, err: (line: string) => void): Re
 }
 
 /** One line per failed attempt on a host; the final error counts the attempts of the call that gave up. */
-function multiHost(client: FailoverRpcClient | LoadBalancingRpcClient, err: (line: string) => void): RetryReport {
+function hostAttempts(client: FailoverRpcClient | LoadBalancingRpcClient, err: (line: string) => void): { explain(error: AllHostsFailedError, message: string): string } {
   // When each recent failure happened, to time the attempts of the call that failed last.
   const failures: number[] = [];
   (client as LoadBalancingRpcClient).on('hostFailure', (host, error, until) => {
@@ -60,7 +72,6 @@ function multiHost(client: FailoverRpcClient | LoadBalancingRpcClient, err: (lin
   });
   return {
     explain: (error, message) => {
-      if (!(error instanceof AllHostsFailedError)) return message;
       const attempts = error.causes.length;
       const first = failures.at(-attempts);
       if (attempts === 0 || first === undefined) return message;
