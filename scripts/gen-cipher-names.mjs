@@ -24,9 +24,12 @@ function openssl(args) {
     return execFileSync('openssl', args, { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (error) {
     const stderr = typeof error.stderr === 'string' ? error.stderr.trim() : '';
-    throw new Error(`\`openssl ${args.join(' ')}\` failed (${error.code ?? `status ${error.status}`})${stderr ? `: ${stderr}` : ''}`, {
-      cause: error,
-    });
+    throw new Error(
+      `\`openssl ${args.join(' ')}\` failed (${error.code ?? `status ${error.status}`})${stderr ? `: ${stderr}` : ''}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

@@ -11,7 +11,10 @@ interface Result {
   scenario: string;
   quick: boolean;
   checks: Array<{ name: string; ok: boolean; detail: string }>;
-  data: { reconciliation: { acknowledged: number; stored: number; missing: number }; proxy: { cut: Record<string, number>; garbled: Record<string, number> } };
+  data: {
+    reconciliation: { acknowledged: number; stored: number; missing: number };
+    proxy: { cut: Record<string, number>; garbled: Record<string, number> };
+  };
 }
 
 t.test('flume-rpc bench --scenario chaos --quick: faults played, nothing acknowledged missing', async (t) => {

@@ -43,7 +43,9 @@ t.test('after a run: refused when a scenario was flagged for competing work', as
 });
 
 async function chartDigest(): Promise<string> {
-  return createHash('sha256').update(await readFile(path.join(ROOT, 'docs/benchmarks.svg'))).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path.join(ROOT, 'docs/benchmarks.svg')))
+    .digest('hex');
 }
 
 t.test('flume-rpc bench --update-docs: exit 2, nothing run and docs unchanged when refused', async (t) => {

@@ -19,7 +19,17 @@ t.test('flume-rpc bench --quick runs every scenario and passes its correctness c
   const exit = await runCli(t, ['bench', '--quick', '--out', out], { timeoutMs: 100_000 });
   t.equal(exit.code, 0, `bench exits 0 (stderr: ${exit.stderr.slice(-500)})`);
   const files = (await readdir(out)).filter((f) => f.endsWith('.json')).sort();
-  const scenarios = ['chaos', 'connection-reset', 'failover', 'latency', 'memory', 'recovery', 'throughput', 'throughput-building', 'throughput-wire'];
+  const scenarios = [
+    'chaos',
+    'connection-reset',
+    'failover',
+    'latency',
+    'memory',
+    'recovery',
+    'throughput',
+    'throughput-building',
+    'throughput-wire',
+  ];
   t.same(files, scenarios.map((s) => `${s}-quick.json`).sort(), 'one result file per scenario');
   for (const file of files) {
     const result = JSON.parse(await readFile(path.join(out, file), 'utf8')) as Result;

@@ -8,7 +8,15 @@ import t from 'tap';
 import { LoadBalancingRpcClient, NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import type { GarbageKind } from '../../packages/tools/dist/bench/garbage-server.js';
 import { LOOPBACK } from '../fixtures/index.js';
-import { CHAOS_TIMEOUTS, ChaosLedger, garbageServer, ledgerServer, reconcile, startStream, streamOptions } from './helpers.js';
+import {
+  CHAOS_TIMEOUTS,
+  ChaosLedger,
+  garbageServer,
+  ledgerServer,
+  reconcile,
+  startStream,
+  streamOptions,
+} from './helpers.js';
 
 const KINDS: GarbageKind[] = ['text', 'bad-frames'];
 
@@ -25,7 +33,10 @@ for (const kind of KINDS) {
     t.equal(result.failedCalls, result.calls, 'every call failed');
     t.ok(garbage.stats.answers > 0, `the garbage was sent (${garbage.stats.answers} answers)`);
     t.equal(client.counters.eventsSent, 0, 'no event was written: the handshake never succeeded');
-    t.ok(Object.keys(result.errors).every((name) => ['ProtocolError', 'HandshakeError'].includes(name)), `reported as a protocol failure: ${JSON.stringify(result.errors)}`);
+    t.ok(
+      Object.keys(result.errors).every((name) => ['ProtocolError', 'HandshakeError'].includes(name)),
+      `reported as a protocol failure: ${JSON.stringify(result.errors)}`,
+    );
     reconcile(t, ledger, result, client.counters, false);
     t.equal(ledger.reconcile().stored, 0);
   });
@@ -36,13 +47,22 @@ t.test('load balancing over one good server and two garbage ones: every call suc
   const good = await ledgerServer(t, ledger);
   const garbage = await Promise.all(KINDS.map((kind) => garbageServer(t, kind)));
   const hosts = [good, ...garbage].map((s, i) => ({ alias: `h${i + 1}`, host: LOOPBACK, port: s.port }));
-  const client = new LoadBalancingRpcClient({ hosts, options: CHAOS_TIMEOUTS, backoff: true, backoffBaseMs: 20, maxBackoffMs: 100 });
+  const client = new LoadBalancingRpcClient({
+    hosts,
+    options: CHAOS_TIMEOUTS,
+    backoff: true,
+    backoffBaseMs: 20,
+    maxBackoffMs: 100,
+  });
   t.teardown(() => client.close());
   const result = await startStream(client, ledger, streamOptions({ maxCalls: 150 })).done;
   await client.close();
 
   t.equal(result.failedCalls, 0, 'no call failed');
-  t.ok(garbage.every((g) => g.stats.answers > 0), 'both garbage servers were tried');
+  t.ok(
+    garbage.every((g) => g.stats.answers > 0),
+    'both garbage servers were tried',
+  );
   t.ok(client.counters.hostFailures > 0, `${client.counters.hostFailures} attempt(s) failed on a garbage server`);
   reconcile(t, ledger, result, client.counters);
 });

@@ -31,11 +31,24 @@ export const CHAOS_TIMEOUTS: Readonly<Partial<ConnectionOptions>> = Object.freez
 
 /** A stream bounded by count and by time; tests override what they need. */
 export function streamOptions(changes: Partial<StreamOptions> = {}): StreamOptions {
-  return { maxCalls: 400, maxMs: 6000, settleMs: 3000, concurrency: 4, batchSize: 10, resendFailed: true, pauseAfterFailureMs: 5, ...changes };
+  return {
+    maxCalls: 400,
+    maxMs: 6000,
+    settleMs: 3000,
+    concurrency: 4,
+    batchSize: 10,
+    resendFailed: true,
+    pauseAfterFailureMs: 5,
+    ...changes,
+  };
 }
 
 /** An AvroSourceServer on 127.0.0.1 that stores into `ledger`; closed in teardown. */
-export async function ledgerServer(t: Test, ledger: ChaosLedger, faults: Partial<FaultPlan> = {}): Promise<AvroSourceServer> {
+export async function ledgerServer(
+  t: Test,
+  ledger: ChaosLedger,
+  faults: Partial<FaultPlan> = {},
+): Promise<AvroSourceServer> {
   return startAvroSource(t, { handlers: ledger.handlers(), faults });
 }
 
@@ -62,9 +75,17 @@ export function progress(stream: { readonly settledCalls: number }, calls: numbe
  * acknowledged event missing, nothing stored that was never sent, no call hanging or failing
  * with an untyped error, the client's counters balanced and agreeing with the ledger.
  */
-export function reconcile(t: Test, ledger: ChaosLedger, result: StreamResult, counters: ClientCounters, expectDelivery = true): void {
+export function reconcile(
+  t: Test,
+  ledger: ChaosLedger,
+  result: StreamResult,
+  counters: ClientCounters,
+  expectDelivery = true,
+): void {
   const r = ledger.reconcile();
-  t.comment(`${describeReconciliation(r)}; calls ${result.calls} (${result.acknowledgedCalls} ok, ${result.failedCalls} failed: ${JSON.stringify(result.errors)})`);
+  t.comment(
+    `${describeReconciliation(r)}; calls ${result.calls} (${result.acknowledgedCalls} ok, ${result.failedCalls} failed: ${JSON.stringify(result.errors)})`,
+  );
   t.equal(result.unsettled, 0, 'every call settled');
   t.equal(result.untypedErrors, 0, 'every failure is a typed FlumeRpcError');
   t.equal(r.missing, 0, 'every acknowledged event was stored');
@@ -73,8 +94,19 @@ export function reconcile(t: Test, ledger: ChaosLedger, result: StreamResult, co
   // The totals: a multi-host client's per-host counters (hosts) are not figures themselves.
   const { hosts: _perHost, ...totals } = counters;
   const figures = [...Object.values(r), ...Object.values(totals)];
-  t.ok(figures.every((n) => Number.isInteger(n) && n >= 0), 'no count is negative');
-  t.equal(counters.eventsReceived, counters.eventsAcknowledged + counters.eventsFailed, `client: received ${counters.eventsReceived} = acknowledged ${counters.eventsAcknowledged} + failed ${counters.eventsFailed}`);
-  t.equal(counters.eventsAcknowledged, r.acknowledged, 'the client acknowledged exactly the events the caller was told of');
+  t.ok(
+    figures.every((n) => Number.isInteger(n) && n >= 0),
+    'no count is negative',
+  );
+  t.equal(
+    counters.eventsReceived,
+    counters.eventsAcknowledged + counters.eventsFailed,
+    `client: received ${counters.eventsReceived} = acknowledged ${counters.eventsAcknowledged} + failed ${counters.eventsFailed}`,
+  );
+  t.equal(
+    counters.eventsAcknowledged,
+    r.acknowledged,
+    'the client acknowledged exactly the events the caller was told of',
+  );
   if (expectDelivery) t.ok(result.acknowledgedCalls > 0, 'calls got through');
 }

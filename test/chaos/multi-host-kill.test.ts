@@ -8,11 +8,24 @@ import t, { type Test } from 'tap';
 import type { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { FailoverRpcClient, LoadBalancingRpcClient, type ClientCounters, type RpcClient } from '@flume-rpc/rpc-client';
 import { LOOPBACK } from '../fixtures/index.js';
-import { CHAOS_TIMEOUTS, ChaosLedger, ledgerServer, progress, reconcile, startStream, streamOptions } from './helpers.js';
+import {
+  CHAOS_TIMEOUTS,
+  ChaosLedger,
+  ledgerServer,
+  progress,
+  reconcile,
+  startStream,
+  streamOptions,
+} from './helpers.js';
 
 const SERVERS = 3;
 
-async function killInTurn(t: Test, ledger: ChaosLedger, servers: AvroSourceServer[], client: RpcClient & { counters: ClientCounters }): Promise<void> {
+async function killInTurn(
+  t: Test,
+  ledger: ChaosLedger,
+  servers: AvroSourceServer[],
+  client: RpcClient & { counters: ClientCounters },
+): Promise<void> {
   const stream = startStream(client, ledger, streamOptions({ maxCalls: 800, resendFailed: false }));
   for (const victim of servers) {
     await progress(stream, 30);
@@ -28,10 +41,16 @@ async function killInTurn(t: Test, ledger: ChaosLedger, servers: AvroSourceServe
   await client.close();
   for (const server of servers) await server.close();
 
-  t.ok(client.counters.hostFailures > 0, `the kills were felt: ${client.counters.hostFailures} failed attempt(s), ${client.counters.eventsRetried} event(s) resent to another host`);
+  t.ok(
+    client.counters.hostFailures > 0,
+    `the kills were felt: ${client.counters.hostFailures} failed attempt(s), ${client.counters.eventsRetried} event(s) resent to another host`,
+  );
   t.equal(result.failedCalls, 0, 'no call failed: two servers were always up');
   const r = ledger.reconcile();
-  t.ok(r.extraCopies <= client.counters.eventsRetried, `extra copies (${r.extraCopies}) <= events the client resent (${client.counters.eventsRetried})`);
+  t.ok(
+    r.extraCopies <= client.counters.eventsRetried,
+    `extra copies (${r.extraCopies}) <= events the client resent (${client.counters.eventsRetried})`,
+  );
   reconcile(t, ledger, result, client.counters);
 }
 
@@ -42,12 +61,18 @@ async function ledgerServers(t: Test, ledger: ChaosLedger): Promise<AvroSourceSe
   return servers;
 }
 
-const hosts = (servers: AvroSourceServer[]) => servers.map((s, i) => ({ alias: `h${i + 1}`, host: LOOPBACK, port: s.port }));
+const hosts = (servers: AvroSourceServer[]) =>
+  servers.map((s, i) => ({ alias: `h${i + 1}`, host: LOOPBACK, port: s.port }));
 
 t.test('failover: every server killed and restarted in turn', async (t) => {
   const ledger = new ChaosLedger();
   const servers = await ledgerServers(t, ledger);
-  const client = new FailoverRpcClient({ hosts: hosts(servers), options: CHAOS_TIMEOUTS, penaltyBaseMs: 100, maxPenaltyMs: 400 });
+  const client = new FailoverRpcClient({
+    hosts: hosts(servers),
+    options: CHAOS_TIMEOUTS,
+    penaltyBaseMs: 100,
+    maxPenaltyMs: 400,
+  });
   t.teardown(() => client.close());
   let failovers = 0;
   client.on('failover', () => (failovers += 1));
@@ -58,8 +83,16 @@ t.test('failover: every server killed and restarted in turn', async (t) => {
 t.test('load balancing: every server killed and restarted in turn', async (t) => {
   const ledger = new ChaosLedger();
   const servers = await ledgerServers(t, ledger);
-  const client = new LoadBalancingRpcClient({ hosts: hosts(servers), options: CHAOS_TIMEOUTS, backoff: true, maxBackoffMs: 200 });
+  const client = new LoadBalancingRpcClient({
+    hosts: hosts(servers),
+    options: CHAOS_TIMEOUTS,
+    backoff: true,
+    maxBackoffMs: 200,
+  });
   t.teardown(() => client.close());
   await killInTurn(t, ledger, servers, client);
-  t.ok(servers.every((s) => s.stats.eventsAcknowledged > 0), 'every server took events');
+  t.ok(
+    servers.every((s) => s.stats.eventsAcknowledged > 0),
+    'every server took events',
+  );
 });

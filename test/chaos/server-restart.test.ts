@@ -7,7 +7,15 @@
 import t from 'tap';
 import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import { LOOPBACK, pause } from '../fixtures/index.js';
-import { CHAOS_TIMEOUTS, ChaosLedger, ledgerServer, progress, reconcile, startStream, streamOptions } from './helpers.js';
+import {
+  CHAOS_TIMEOUTS,
+  ChaosLedger,
+  ledgerServer,
+  progress,
+  reconcile,
+  startStream,
+  streamOptions,
+} from './helpers.js';
 
 const KILLS = 3;
 

@@ -8,7 +8,15 @@
 import t from 'tap';
 import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import { LOOPBACK, until } from '../fixtures/index.js';
-import { CHAOS_TIMEOUTS, ChaosLedger, ledgerServer, progress, reconcile, startStream, streamOptions } from './helpers.js';
+import {
+  CHAOS_TIMEOUTS,
+  ChaosLedger,
+  ledgerServer,
+  progress,
+  reconcile,
+  startStream,
+  streamOptions,
+} from './helpers.js';
 
 t.test('handshake stall, then response stall, under a stream', async (t) => {
   const ledger = new ChaosLedger();
@@ -37,11 +45,23 @@ t.test('handshake stall, then response stall, under a stream', async (t) => {
   await server.close();
 
   t.ok(handshakeFailures > 0, `handshakes timed out (${handshakeFailures})`);
-  t.ok((result.errors['HandshakeTimeoutError'] ?? 0) > 0, 'calls in the handshake stall were reported with HandshakeTimeoutError');
-  t.ok((result.errors['RequestTimeoutError'] ?? 0) > 0, 'calls in the answer stall were reported with RequestTimeoutError');
+  t.ok(
+    (result.errors['HandshakeTimeoutError'] ?? 0) > 0,
+    'calls in the handshake stall were reported with HandshakeTimeoutError',
+  );
+  t.ok(
+    (result.errors['RequestTimeoutError'] ?? 0) > 0,
+    'calls in the answer stall were reported with RequestTimeoutError',
+  );
   t.ok(storedDuringStall > 0, `the server stored ${storedDuringStall} event(s) it did not answer`);
   reconcile(t, ledger, result, client.counters);
   const slowest = result.callUs.maxValue / 1000;
-  const bound = (CHAOS_TIMEOUTS.maxRetries! + 1) * (CHAOS_TIMEOUTS.connectTimeoutMs! + CHAOS_TIMEOUTS.handshakeTimeoutMs!) + CHAOS_TIMEOUTS.requestTimeoutMs! + 3 * CHAOS_TIMEOUTS.retryBackoffMaxMs!;
-  t.ok(slowest <= bound + 1000, `the slowest call (${slowest.toFixed(0)} ms) stayed within the documented bound (${bound} ms) plus slack`);
+  const bound =
+    (CHAOS_TIMEOUTS.maxRetries! + 1) * (CHAOS_TIMEOUTS.connectTimeoutMs! + CHAOS_TIMEOUTS.handshakeTimeoutMs!) +
+    CHAOS_TIMEOUTS.requestTimeoutMs! +
+    3 * CHAOS_TIMEOUTS.retryBackoffMaxMs!;
+  t.ok(
+    slowest <= bound + 1000,
+    `the slowest call (${slowest.toFixed(0)} ms) stayed within the documented bound (${bound} ms) plus slack`,
+  );
 });

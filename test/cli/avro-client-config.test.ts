@@ -17,7 +17,11 @@ t.test('-P: a client properties file (default client) and flags that override it
   const first = await runCli(t, ['avro-client', '-P', conf], { input: '1\n2\n3\n4\n5\n' });
   t.equal(first.code, 0, first.stderr);
   t.same(server.sizes(), [3, 2], 'batch-size from the file');
-  t.match(first.stderr, /warning: Specifying the number of workers is no longer supported/, 'a key Flume ignores too is warned about, as Flume does');
+  t.match(
+    first.stderr,
+    /warning: Specifying the number of workers is no longer supported/,
+    'a key Flume ignores too is warned about, as Flume does',
+  );
   const typo = path.join(dir, 'typo.properties');
   fs.writeFileSync(typo, `hosts = h1\nhosts.h1 = ${LOOPBACK}:${server.port}\nbatch-sise = 3\n`);
   const refused = await runCli(t, ['avro-client', '--rpcProps', typo], { input: '1\n' });
@@ -64,10 +68,15 @@ t.test('-P with client.type=default_loadbalance spreads batches over the hosts',
       '',
     ].join('\n'),
   });
-  const result = await runCli(t, ['avro-client', '-P', path.join(dir, 'lb.properties'), '--max-inflight', '1'], { input: '1\n2\n3\n4\n5\n6\n7\n8\n' });
+  const result = await runCli(t, ['avro-client', '-P', path.join(dir, 'lb.properties'), '--max-inflight', '1'], {
+    input: '1\n2\n3\n4\n5\n6\n7\n8\n',
+  });
   t.equal(result.code, 0, result.stderr);
   t.equal(one.events.length + two.events.length, 8, 'every event arrived once');
-  t.ok(one.events.length > 0 && two.events.length > 0, `both hosts got batches (${one.sizes().length} and ${two.sizes().length} calls)`);
+  t.ok(
+    one.events.length > 0 && two.events.length > 0,
+    `both hosts got batches (${one.sizes().length} and ${two.sizes().length} calls)`,
+  );
   t.match(result.stdout, /default_loadbalance/);
 });
 
@@ -99,7 +108,19 @@ t.test('a missing input file exits 2 naming it, before connecting', async (t) =>
 t.test('an unreachable host exits 1 with one line naming the host and the error', async (t) => {
   const port = await closedPort();
   const started = Date.now();
-  const result = await runCli(t, ['avro-client', '-H', LOOPBACK, '-p', String(port), '--connect-timeout', '500', '--max-retries', '0', '-F', SAMPLE]);
+  const result = await runCli(t, [
+    'avro-client',
+    '-H',
+    LOOPBACK,
+    '-p',
+    String(port),
+    '--connect-timeout',
+    '500',
+    '--max-retries',
+    '0',
+    '-F',
+    SAMPLE,
+  ]);
   t.equal(result.code, 1);
   const lines = result.stderr.trim().split('\n');
   t.equal(lines.length, 1, `one line: ${result.stderr}`);
@@ -128,7 +149,12 @@ t.test("-P: an agent's Avro sink section, copied with its prefix, is a client pr
       'a1.sinks.k1.batch-size = 2',
       '',
     ].join('\n'),
-    'agent.properties': ['a1.sinks = k1', `a1.sinks.k1.hostname = ${LOOPBACK}`, `a1.sinks.k1.port = ${server.port}`, ''].join('\n'),
+    'agent.properties': [
+      'a1.sinks = k1',
+      `a1.sinks.k1.hostname = ${LOOPBACK}`,
+      `a1.sinks.k1.port = ${server.port}`,
+      '',
+    ].join('\n'),
   });
   const result = await runCli(t, ['avro-client', '-P', path.join(dir, 'sink.properties')], { input: '1\n2\n3\n' });
   t.equal(result.code, 0, result.stderr);

@@ -10,12 +10,26 @@ import t, { type Test } from 'tap';
 import { LOOPBACK, startRecordingServer, until, within } from '../fixtures/index.js';
 import { CLI, runCli, runCliEach, startNode } from './helpers.js';
 
-const send = (port: number, dir: string, ...more: string[]): string[] => ['avro-client', '-H', LOOPBACK, '-p', String(port), '--dirname', dir, ...more];
+const send = (port: number, dir: string, ...more: string[]): string[] => [
+  'avro-client',
+  '-H',
+  LOOPBACK,
+  '-p',
+  String(port),
+  '--dirname',
+  dir,
+  ...more,
+];
 const names = async (dir: string): Promise<string[]> => (await readdir(dir)).sort();
 
 t.test('hidden files and files already completed are skipped; a second run sends nothing', async (t) => {
   const server = await startRecordingServer(t);
-  const dir = t.testdir({ 'a.log': 'a1\n', '.hidden.log': 'hidden\n', 'old.log.COMPLETED': 'sent before\n', '.flumespool': { 'x.meta': 'meta\n' } });
+  const dir = t.testdir({
+    'a.log': 'a1\n',
+    '.hidden.log': 'hidden\n',
+    'old.log.COMPLETED': 'sent before\n',
+    '.flumespool': { 'x.meta': 'meta\n' },
+  });
   const first = await runCli(t, send(server.port, dir));
   t.equal(first.code, 0, first.stderr);
   t.same(server.bodies(), ['a1']);
@@ -40,7 +54,10 @@ t.test('a completed name already taken: exit 1 before the file is sent, nothing 
   const dir = t.testdir({ 'a.log': 'a1\n', 'a.log.COMPLETED': 'an older a.log\n' });
   const result = await runCli(t, send(server.port, dir));
   t.equal(result.code, 1);
-  t.match(result.stderr, `File name has been re-used with different files. Spooling assumptions violated for ${path.join(dir, 'a.log.COMPLETED')}`);
+  t.match(
+    result.stderr,
+    `File name has been re-used with different files. Spooling assumptions violated for ${path.join(dir, 'a.log.COMPLETED')}`,
+  );
   t.notMatch(result.stderr, /delivery to/, 'not a delivery failure');
   t.same(server.events, [], 'nothing sent');
   t.same(await names(dir), ['a.log', 'a.log.COMPLETED']);
@@ -87,28 +104,38 @@ t.test('a failed delivery leaves the file in place to be sent again', async (t) 
   t.same(await names(dir), ['a.log']);
 });
 
-t.test('usage: --file-suffix without --dirname, an empty suffix, a missing or non-directory --dirname: exit 2', async (t) => {
-  const dir = t.testdir({ 'file.log': 'x\n' });
-  const cases: Array<[string[], RegExp]> = [
-    [['-F', path.join(dir, 'file.log'), '--file-suffix', '.done'], /--file-suffix needs --dirname/],
-    [['--dirname', dir, '--file-suffix', ''], /--file-suffix must be a non-empty file name suffix/],
-    [['--dirname', path.join(dir, 'nope')], /--dirname .*nope: ENOENT/],
-    [['--dirname', path.join(dir, 'file.log')], /--dirname .*file\.log: not a directory/],
-  ];
-  const results = await runCliEach(t, cases.map(([args]) => ['avro-client', '-H', LOOPBACK, '-p', '1', ...args]));
-  results.forEach((result, i) => {
-    t.equal(result.code, 2, cases[i]![0].join(' '));
-    t.match(result.stderr, cases[i]![1]);
-  });
-  t.same(await names(dir), ['file.log'], 'nothing renamed');
-});
+t.test(
+  'usage: --file-suffix without --dirname, an empty suffix, a missing or non-directory --dirname: exit 2',
+  async (t) => {
+    const dir = t.testdir({ 'file.log': 'x\n' });
+    const cases: Array<[string[], RegExp]> = [
+      [['-F', path.join(dir, 'file.log'), '--file-suffix', '.done'], /--file-suffix needs --dirname/],
+      [['--dirname', dir, '--file-suffix', ''], /--file-suffix must be a non-empty file name suffix/],
+      [['--dirname', path.join(dir, 'nope')], /--dirname .*nope: ENOENT/],
+      [['--dirname', path.join(dir, 'file.log')], /--dirname .*file\.log: not a directory/],
+    ];
+    const results = await runCliEach(
+      t,
+      cases.map(([args]) => ['avro-client', '-H', LOOPBACK, '-p', '1', ...args]),
+    );
+    results.forEach((result, i) => {
+      t.equal(result.code, 2, cases[i]![0].join(' '));
+      t.match(result.stderr, cases[i]![1]);
+    });
+    t.same(await names(dir), ['file.log'], 'nothing renamed');
+  },
+);
 
-t.test('a directory whose files cannot be renamed is refused before connecting (exit 2)', { skip: process.getuid?.() === 0 ? 'root may rename in any directory' : false }, async (t) => {
-  const dir = t.testdir({ spool: { 'a.log': 'a1\n' } });
-  const spool = path.join(dir, 'spool');
-  await chmod(spool, 0o555);
-  t.teardown(() => chmod(spool, 0o755));
-  const result = await runCli(t, ['avro-client', '-H', LOOPBACK, '-p', '1', '--dirname', spool]);
-  t.equal(result.code, 2);
-  t.match(result.stderr, /files cannot be read and renamed there/);
-});
+t.test(
+  'a directory whose files cannot be renamed is refused before connecting (exit 2)',
+  { skip: process.getuid?.() === 0 ? 'root may rename in any directory' : false },
+  async (t) => {
+    const dir = t.testdir({ spool: { 'a.log': 'a1\n' } });
+    const spool = path.join(dir, 'spool');
+    await chmod(spool, 0o555);
+    t.teardown(() => chmod(spool, 0o755));
+    const result = await runCli(t, ['avro-client', '-H', LOOPBACK, '-p', '1', '--dirname', spool]);
+    t.equal(result.code, 2);
+    t.match(result.stderr, /files cannot be read and renamed there/);
+  },
+);

@@ -45,10 +45,17 @@ t.test('keeps bytes as they are (no decoding)', async (t) => {
 
 t.test('-R adds the header file to every event', async (t) => {
   const server = await startRecordingServer(t);
-  const dir = t.testdir({ 'headers.properties': '# Flume reads this with java.util.Properties\nhost = web-1\nlogtype=access\nwith\\ space=a b\n' });
-  const result = await runCli(t, ['avro-client', '-H', LOOPBACK, '-p', String(server.port), '-R', path.join(dir, 'headers.properties')], {
-    input: 'a\nb\n',
+  const dir = t.testdir({
+    'headers.properties':
+      '# Flume reads this with java.util.Properties\nhost = web-1\nlogtype=access\nwith\\ space=a b\n',
   });
+  const result = await runCli(
+    t,
+    ['avro-client', '-H', LOOPBACK, '-p', String(server.port), '-R', path.join(dir, 'headers.properties')],
+    {
+      input: 'a\nb\n',
+    },
+  );
   t.equal(result.code, 0, result.stderr);
   t.equal(server.events.length, 2);
   for (const event of server.events) t.same(event.headers, { host: 'web-1', logtype: 'access', 'with space': 'a b' });
@@ -73,16 +80,40 @@ t.test('--dirname sends every regular file of a directory, oldest first, and ren
   await symlink(path.join(dir, 'outside.log'), path.join(logs, 'd-link.log'));
   const result = await runCli(t, ['avro-client', '-H', LOOPBACK, '-p', String(server.port), '--dirname', logs]);
   t.equal(result.code, 0, result.stderr);
-  t.same(server.bodies(), ['b1', 'b2', 'a1', 'a2', 'o1', 'o2'], 'b.log, a.log (its last line alone), the empty c.log, the symlink (newest); not the subdirectory');
+  t.same(
+    server.bodies(),
+    ['b1', 'b2', 'a1', 'a2', 'o1', 'o2'],
+    'b.log, a.log (its last line alone), the empty c.log, the symlink (newest); not the subdirectory',
+  );
   t.same(server.sizes(), [2, 2, 2], 'a batch never spans two files');
-  t.same((await readdir(logs)).sort(), ['a.log.COMPLETED', 'b.log.COMPLETED', 'c.log.COMPLETED', 'd-link.log.COMPLETED', 'sub']);
+  t.same((await readdir(logs)).sort(), [
+    'a.log.COMPLETED',
+    'b.log.COMPLETED',
+    'c.log.COMPLETED',
+    'd-link.log.COMPLETED',
+    'sub',
+  ]);
   t.match(result.stdout, /6 events read, 6 acknowledged, 0 failed, 4 files completed/);
 });
 
 t.test('--help shows the flags and examples', async (t) => {
   const result = await runCli(t, ['avro-client', '--help']);
   t.equal(result.code, 0);
-  for (const flag of ['--host', '--port', '--filename', '--headerFile', '--dirname', '--file-suffix', '--rpcProps', '--conf-file', '--conf <dir>', '--batch-size', '--connect-timeout', '--request-timeout', '--max-retries']) {
+  for (const flag of [
+    '--host',
+    '--port',
+    '--filename',
+    '--headerFile',
+    '--dirname',
+    '--file-suffix',
+    '--rpcProps',
+    '--conf-file',
+    '--conf <dir>',
+    '--batch-size',
+    '--connect-timeout',
+    '--request-timeout',
+    '--max-retries',
+  ]) {
     t.match(result.stdout, flag);
   }
   t.match(result.stdout, /Examples:/);

@@ -36,10 +36,14 @@ t.test('the demo shows the same client recovering from a stalled handshake', asy
   const recovered = out.indexOf('agent: answers handshakes again');
   const firstAck = out.indexOf('client: first batch acknowledged since the recovery, same client instance');
   t.ok(recovered > 0 && firstAck > recovered, 'the first batch after the recovery comes after the agent recovered');
-  t.ok(Number.isFinite(figure('first batch acknowledged after recovery')), 'time to the first batch after recovery printed');
+  t.ok(
+    Number.isFinite(figure('first batch acknowledged after recovery')),
+    'time to the first batch after recovery printed',
+  );
   t.ok(figure('events acknowledged: since the stall began') > 0, 'events delivered after the stall');
   // Nothing lost: the agent acknowledged exactly what the client was told was acknowledged.
-  const clientAcked = figure('events acknowledged: before the stall') + figure('events acknowledged: since the stall began');
+  const clientAcked =
+    figure('events acknowledged: before the stall') + figure('events acknowledged: since the stall began');
   t.equal(figure('events acknowledged by the agent'), clientAcked, 'agent and client agree');
   t.match(out, /OK: the same client recovered \d+ ms after the agent did/);
   // Flume's side is described from its source, and says so.
@@ -73,7 +77,10 @@ function isAlive(pid: number): boolean {
 
 t.test('flume-rpc bench --help and a bad scenario', async (t) => {
   const dir = t.testdir({});
-  const [help, bad] = await Promise.all([runCli(t, ['bench', '--help']), runCli(t, ['bench', '--scenario', 'no-such-scenario', '--out', dir])]);
+  const [help, bad] = await Promise.all([
+    runCli(t, ['bench', '--help']),
+    runCli(t, ['bench', '--scenario', 'no-such-scenario', '--out', dir]),
+  ]);
   t.equal(help.code, 0);
   t.match(help.stdout, /--quick/);
   t.match(help.stdout, /--scenario <name>/);
@@ -87,7 +94,11 @@ t.test('flume-rpc bench --help and a bad scenario', async (t) => {
 });
 
 t.test('top-level --help lists the commands with examples; --version prints one', async (t) => {
-  const [help, version, unknown] = await Promise.all([runCli(t, ['--help']), runCli(t, ['--version']), runCli(t, ['frobnicate'])]);
+  const [help, version, unknown] = await Promise.all([
+    runCli(t, ['--help']),
+    runCli(t, ['--version']),
+    runCli(t, ['frobnicate']),
+  ]);
   t.equal(help.code, 0);
   for (const command of ['avro-client', 'serve', 'bench']) t.match(help.stdout, command);
   t.match(help.stdout, /Examples:/);

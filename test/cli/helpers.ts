@@ -43,7 +43,12 @@ function killQuietly(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** Starts `node <script> ...args`; the child is killed by PID in teardown if still running. */
-export function startNode(t: Test, script: string, args: string[], options: { stdin?: 'pipe' | 'ignore'; ipc?: boolean } = {}): CliProcess {
+export function startNode(
+  t: Test,
+  script: string,
+  args: string[],
+  options: { stdin?: 'pipe' | 'ignore'; ipc?: boolean } = {},
+): CliProcess {
   // Typed as StdioOptions, so spawn returns a plain ChildProcess whose streams may be null (the
   // array literal alone would be string[], which no spawn overload takes).
   const stdio: StdioOptions = [options.stdin ?? 'ignore', 'pipe', 'pipe', ...(options.ipc ? ['ipc' as const] : [])];
@@ -80,7 +85,13 @@ export function startNode(t: Test, script: string, args: string[], options: { st
   t.teardown(async () => {
     if (done) return;
     killQuietly(pid, 'SIGTERM');
-    if (await within(exited, 2000, `pid ${pid} to stop`).then(() => true, () => false)) return;
+    if (
+      await within(exited, 2000, `pid ${pid} to stop`).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     killQuietly(pid, 'SIGKILL');
     await within(exited, 5000, `pid ${pid} to die`).catch(() => undefined);
   });
@@ -114,7 +125,11 @@ export function startNode(t: Test, script: string, args: string[], options: { st
 }
 
 /** Runs `flume-rpc ARGS` to its end (stdin: the given text, or nothing); SIGKILL after `timeoutMs`. */
-export async function runCli(t: Test, args: string[], options: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<Exit> {
+export async function runCli(
+  t: Test,
+  args: string[],
+  options: { input?: string | Buffer; timeoutMs?: number } = {},
+): Promise<Exit> {
   const proc = startNode(t, CLI, args, { stdin: 'pipe' });
   proc.child.stdin!.end(options.input ?? '');
   const timeoutMs = options.timeoutMs ?? 15_000;

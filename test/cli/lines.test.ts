@@ -24,7 +24,11 @@ function split(chunks: Buffer[], max?: number): string[] {
 
 t.test('known cases', async (t) => {
   t.same(split([Buffer.from('a\r'), Buffer.from('\nb')]), ['a', 'b'], '\\r | \\n across chunks is one line end');
-  t.same(split([Buffer.from('a\r'), Buffer.from(''), Buffer.from('\nb')]), ['a', 'b'], 'an empty chunk in between changes nothing');
+  t.same(
+    split([Buffer.from('a\r'), Buffer.from(''), Buffer.from('\nb')]),
+    ['a', 'b'],
+    'an empty chunk in between changes nothing',
+  );
   t.same(split([Buffer.from('a\r\r\nb\n\n')]), ['a', '', 'b', '']);
   t.same(split([Buffer.from('')]), []);
   t.same(split([Buffer.from('\n')]), ['']);
@@ -32,7 +36,9 @@ t.test('known cases', async (t) => {
 });
 
 t.test('any chunking gives the lines of the whole input', async () => {
-  const bytes = fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a.map((b) => [0x0a, 0x0d, 0x61, 0x62, 0x00, 0xff][b % 6]!)));
+  const bytes = fc
+    .uint8Array({ maxLength: 200 })
+    .map((a) => Buffer.from(a.map((b) => [0x0a, 0x0d, 0x61, 0x62, 0x00, 0xff][b % 6]!)));
   fc.assert(
     fc.property(bytes, fc.array(fc.nat(200), { maxLength: 10 }), (input, cuts) => {
       const points = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
@@ -44,14 +50,17 @@ t.test('any chunking gives the lines of the whole input', async () => {
       }
       const expected = reference(input);
       const got = split(chunks);
-      if (JSON.stringify(got) !== JSON.stringify(expected)) throw new Error(`${JSON.stringify(got)} != ${JSON.stringify(expected)}`);
+      if (JSON.stringify(got) !== JSON.stringify(expected))
+        throw new Error(`${JSON.stringify(got)} != ${JSON.stringify(expected)}`);
     }),
     { numRuns: 2000 },
   );
 });
 
 t.test('a line longer than the limit is refused, not buffered without end', async (t) => {
-  t.throws(() => split([Buffer.from('abc'), Buffer.from('def'), Buffer.from('g\n')], 6), { message: /a line is longer than 6 bytes/ });
+  t.throws(() => split([Buffer.from('abc'), Buffer.from('def'), Buffer.from('g\n')], 6), {
+    message: /a line is longer than 6 bytes/,
+  });
   try {
     split([Buffer.from('abcdefgh')], 6);
     t.fail('expected a LineTooLongError');

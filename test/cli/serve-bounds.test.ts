@@ -6,17 +6,11 @@
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import t, { type Test } from 'tap';
-import {
-  type AvroFlumeEvent,
-  FLUME_PROTOCOL,
-  encodeFrame,
-  encodeRequest,
-} from '@flume-rpc/netty-compat';
+import { type AvroFlumeEvent, FLUME_PROTOCOL, encodeFrame, encodeRequest } from '@flume-rpc/netty-compat';
 import { EventBuilder, NettyAvroRpcClient, RemoteError } from '@flume-rpc/rpc-client';
 import { EVENTS_PER_WRITE, writeEvents } from '../../packages/tools/dist/cli/event-writer.js';
 import { LOOPBACK, PING_FRAME, RawClient, frames, within } from '../fixtures/index.js';
 import { CLI, type CliProcess, runCli, startNode } from './helpers.js';
-
 
 async function startServe(t: Test, args: string[]): Promise<{ cli: CliProcess; port: number }> {
   const cli = startNode(t, CLI, ['serve', '--port', '0', ...args]);
@@ -25,7 +19,14 @@ async function startServe(t: Test, args: string[]): Promise<{ cli: CliProcess; p
 }
 
 function client(t: Test, port: number, batchSize = 100): NettyAvroRpcClient {
-  const c = new NettyAvroRpcClient({ host: LOOPBACK, port, connectTimeoutMs: 5000, requestTimeoutMs: 5000, maxRetries: 0, batchSize });
+  const c = new NettyAvroRpcClient({
+    host: LOOPBACK,
+    port,
+    connectTimeoutMs: 5000,
+    requestTimeoutMs: 5000,
+    maxRetries: 0,
+    batchSize,
+  });
   t.teardown(() => c.close());
   return c;
 }
@@ -50,7 +51,11 @@ t.test('a bad bound is a usage error naming the flag', { jobs: 4 }, async (t) =>
     t.test(`${flag} ${JSON.stringify(value)}`, async (t) => {
       const exit = await runCli(t, ['serve', '--port', '0', flag, value]);
       t.equal(exit.code, 2, 'exit code 2');
-      t.match(exit.stderr, new RegExp(`option '${flag} <[a-z]+>' argument '${value.replace('.', '\\.')}' is invalid`), 'names the flag and the value');
+      t.match(
+        exit.stderr,
+        new RegExp(`option '${flag} <[a-z]+>' argument '${value.replace('.', '\\.')}' is invalid`),
+        'names the flag and the value',
+      );
       t.notMatch(exit.stdout, /listening/, 'never listened');
     });
   }
@@ -68,7 +73,10 @@ t.test('the flags take effect', { jobs: 4 }, async (t) => {
     // The client's connection goes idle and the server lets go of it.
     await cli.waitFor(/sent no frame within the idle timeout \(400 ms\)/, 5000);
     await c.close();
-    t.match(await stop(cli), /^bounds: connections refused 0, timed out 2, closed over --max-buffered-bytes 0; batches refused 0$/m);
+    t.match(
+      await stop(cli),
+      /^bounds: connections refused 0, timed out 2, closed over --max-buffered-bytes 0; batches refused 0$/m,
+    );
   });
 
   t.test('--frame-read-timeout closes a byte-at-a-time sender', async (t) => {
@@ -76,7 +84,17 @@ t.test('the flags take effect', { jobs: 4 }, async (t) => {
     const loris = await RawClient.connect(t, port);
     loris.write(PING_FRAME);
     await loris.collect(frames(1), 5000);
-    const call = Buffer.concat(encodeFrame(2, encodeRequest('append', FLUME_PROTOCOL.messages.get('append')!.request.toBuffer({ event: { headers: {}, body: Buffer.from('slow') } }))));
+    const call = Buffer.concat(
+      encodeFrame(
+        2,
+        encodeRequest(
+          'append',
+          FLUME_PROTOCOL.messages
+            .get('append')!
+            .request.toBuffer({ event: { headers: {}, body: Buffer.from('slow') } }),
+        ),
+      ),
+    );
     let sent = 0;
     const drip = setInterval(() => {
       if (sent < call.length) loris.write(call.subarray(sent, ++sent));
@@ -98,7 +116,14 @@ t.test('the flags take effect', { jobs: 4 }, async (t) => {
     holder.socket.destroy();
     await holder.waitClosed(5000);
     // The slot frees once the server saw the close; the client retries until then.
-    const c = new NettyAvroRpcClient({ host: LOOPBACK, port, connectTimeoutMs: 5000, requestTimeoutMs: 5000, maxRetries: 5, retryBackoffInitialMs: 20 });
+    const c = new NettyAvroRpcClient({
+      host: LOOPBACK,
+      port,
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 5000,
+      maxRetries: 5,
+      retryBackoffInitialMs: 20,
+    });
     t.teardown(() => c.close());
     await c.append(EventBuilder.withBody('in'));
     await c.close();
@@ -124,7 +149,10 @@ t.test('the flags take effect', { jobs: 4 }, async (t) => {
     const { cli, port } = await startServe(t, ['--max-batch-events', '10', '--jsonl', path.join(dir, 'events.jsonl')]);
     const c = client(t, port, 1000);
     const batch = (n: number) => Array.from({ length: n }, (_, i) => EventBuilder.withBody(`e${i}`));
-    const error = await c.appendBatch(batch(11)).then(() => null, (err: unknown) => err);
+    const error = await c.appendBatch(batch(11)).then(
+      () => null,
+      (err: unknown) => err,
+    );
     t.ok(error instanceof RemoteError, String(error));
     t.match(String((error as Error).message), /over maxBatchEvents \(10\)/);
     await c.appendBatch(batch(10));
@@ -143,7 +171,10 @@ t.test('writeEvents formats and writes a slice at a time, giving the event loop 
       callback();
     },
   });
-  const events: AvroFlumeEvent[] = Array.from({ length: EVENTS_PER_WRITE * 2 + 5 }, () => ({ headers: {}, body: Buffer.from('x') }));
+  const events: AvroFlumeEvent[] = Array.from({ length: EVENTS_PER_WRITE * 2 + 5 }, () => ({
+    headers: {},
+    body: Buffer.from('x'),
+  }));
   const done = writeEvents(sink, events, () => 'line\n');
   setImmediate(() => log.push('other work'));
   await done;

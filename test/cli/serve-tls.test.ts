@@ -17,7 +17,14 @@ async function startServe(t: Test, args: string[]) {
 }
 
 function client(t: Test, port: number, options: Partial<NettyAvroRpcClientOptions>): NettyAvroRpcClient {
-  const c = new NettyAvroRpcClient({ host: LOOPBACK, port, connectTimeoutMs: 5000, requestTimeoutMs: 5000, maxRetries: 0, ...options });
+  const c = new NettyAvroRpcClient({
+    host: LOOPBACK,
+    port,
+    connectTimeoutMs: 5000,
+    requestTimeoutMs: 5000,
+    maxRetries: 0,
+    ...options,
+  });
   t.teardown(() => c.close());
   return c;
 }
@@ -25,9 +32,21 @@ function client(t: Test, port: number, options: Partial<NettyAvroRpcClientOption
 const batch = Array.from({ length: 10 }, (_, i) => EventBuilder.withBody(`event ${i}`));
 
 t.test('--keystore (JKS) with --compression-type deflate: an ssl + deflate agent', async (t) => {
-  const { cli, port } = await startServe(t, ['--keystore', certs.javaStores().keystoreJks, '--keystore-password', certs.password, '--compression-type', 'deflate']);
+  const { cli, port } = await startServe(t, [
+    '--keystore',
+    certs.javaStores().keystoreJks,
+    '--keystore-password',
+    certs.password,
+    '--compression-type',
+    'deflate',
+  ]);
   await cli.waitFor(/speaking zlib\+tls/, 5000);
-  const c = client(t, port, { ssl: true, truststore: certs.truststorePem, truststoreType: 'PEM', compressionType: 'deflate' });
+  const c = client(t, port, {
+    ssl: true,
+    truststore: certs.truststorePem,
+    truststoreType: 'PEM',
+    compressionType: 'deflate',
+  });
   await c.appendBatch(batch);
   const plain = client(t, port, {});
   await t.rejects(plain.appendBatch(batch), 'a plaintext client is refused');
@@ -39,15 +58,37 @@ t.test('--keystore (JKS) with --compression-type deflate: an ssl + deflate agent
 });
 
 t.test('--ssl-key/--ssl-cert (PEM) with --wire-layer-order tls-outside', async (t) => {
-  const { port } = await startServe(t, ['--ssl-key', certs.server.keyPath, '--ssl-cert', certs.server.certPath, '--compression-type', 'deflate', '--wire-layer-order', 'tls-outside']);
-  const c = client(t, port, { ssl: true, truststore: certs.truststorePem, truststoreType: 'PEM', compressionType: 'deflate', wireLayerOrder: 'tls-outside' });
+  const { port } = await startServe(t, [
+    '--ssl-key',
+    certs.server.keyPath,
+    '--ssl-cert',
+    certs.server.certPath,
+    '--compression-type',
+    'deflate',
+    '--wire-layer-order',
+    'tls-outside',
+  ]);
+  const c = client(t, port, {
+    ssl: true,
+    truststore: certs.truststorePem,
+    truststoreType: 'PEM',
+    compressionType: 'deflate',
+    wireLayerOrder: 'tls-outside',
+  });
   await c.appendBatch(batch);
   const wrongCa = client(t, port, { ssl: true, compressionType: 'deflate', wireLayerOrder: 'tls-outside' });
   await t.rejects(wrongCa.appendBatch(batch), TlsError);
 });
 
 t.test('--keystore-type PKCS12: a PKCS#12 keystore', async (t) => {
-  const { port } = await startServe(t, ['--keystore', certs.serverP12, '--keystore-type', 'PKCS12', '--keystore-password', certs.password]);
+  const { port } = await startServe(t, [
+    '--keystore',
+    certs.serverP12,
+    '--keystore-type',
+    'PKCS12',
+    '--keystore-password',
+    certs.password,
+  ]);
   const c = client(t, port, { ssl: true, truststore: certs.truststorePem, truststoreType: 'PEM' });
   await c.appendBatch(batch);
   t.pass('delivered over TLS with the PKCS#12 key');

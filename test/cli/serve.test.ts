@@ -17,12 +17,19 @@ async function startServe(t: Test, args: string[], ipc = false): Promise<{ cli: 
 }
 
 function client(t: Test, port: number, options: Partial<NettyAvroRpcClientOptions> = {}): NettyAvroRpcClient {
-  const c = new NettyAvroRpcClient({ host: LOOPBACK, port, connectTimeoutMs: 5000, requestTimeoutMs: 5000, maxRetries: 0, ...options });
+  const c = new NettyAvroRpcClient({
+    host: LOOPBACK,
+    port,
+    connectTimeoutMs: 5000,
+    requestTimeoutMs: 5000,
+    maxRetries: 0,
+    ...options,
+  });
   t.teardown(() => c.close());
   return c;
 }
 
-t.test('--print shows each event as Flume\'s logger sink; SIGTERM prints totals', async (t) => {
+t.test("--print shows each event as Flume's logger sink; SIGTERM prints totals", async (t) => {
   const { cli, port } = await startServe(t, ['--print']);
   const c = client(t, port);
   await c.append(EventBuilder.withBody('hello flume', { host: 'web-1', type: 'greeting' }));
@@ -34,7 +41,10 @@ t.test('--print shows each event as Flume\'s logger sink; SIGTERM prints totals'
   t.equal(exit.code, 0, exit.stderr);
   const lines = exit.stdout.split('\n');
   t.equal(lines[0], `listening on ${LOOPBACK}:${port}`);
-  t.equal(lines[1], `Event: { headers:{host=web-1, type=greeting} body: 68 65 6C 6C 6F 20 66 6C 75 6D 65                hello flume }`);
+  t.equal(
+    lines[1],
+    `Event: { headers:{host=web-1, type=greeting} body: 68 65 6C 6C 6F 20 66 6C 75 6D 65                hello flume }`,
+  );
   t.equal(lines[2], `Event: { headers:{} body: 00 41 FF                                        .A. }`);
   t.equal(lines[3], 'Event: { headers:{} body: }');
   t.match(exit.stdout, /^total: 3 events received, 3 acknowledged, 0 refused; 2 calls, 0 refused; 1 connection$/m);
@@ -58,9 +68,15 @@ t.test('--jsonl appends events as JSON lines (utf8 text or base64); SIGINT stops
   const file = path.join(dir, 'events.jsonl');
   const { cli, port } = await startServe(t, ['--jsonl', file, '--count', '--interval', '1']);
   const c = client(t, port);
-  await c.appendBatch([EventBuilder.withBody('café au lait', { k: 'v' }), EventBuilder.withBody(Buffer.from([0xc3, 0x28, 0x00]))]);
+  await c.appendBatch([
+    EventBuilder.withBody('café au lait', { k: 'v' }),
+    EventBuilder.withBody(Buffer.from([0xc3, 0x28, 0x00])),
+  ]);
   // Acknowledged means written: the file already holds both.
-  const written = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as unknown);
+  const written = (await readFile(file, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as unknown);
   t.same(written, [
     { existing: true },
     { headers: { k: 'v' }, body: 'café au lait', bodyEncoding: 'utf8' },
@@ -81,7 +97,9 @@ t.test('fault flags: --fail, --delay, --stall-handshake, --drop-every', { jobs: 
     const error = await c.append(EventBuilder.withBody('x')).catch((err: unknown) => err);
     t.type(error, StatusError);
     t.equal((error as StatusError).status, 'FAILED');
-    const batch = await c.appendBatch([EventBuilder.withBody('a'), EventBuilder.withBody('b'), EventBuilder.withBody('c')]).catch((err: unknown) => err);
+    const batch = await c
+      .appendBatch([EventBuilder.withBody('a'), EventBuilder.withBody('b'), EventBuilder.withBody('c')])
+      .catch((err: unknown) => err);
     t.type(batch, StatusError);
     await c.close();
     cli.kill('SIGTERM');
@@ -109,14 +127,18 @@ t.test('fault flags: --fail, --delay, --stall-handshake, --drop-every', { jobs: 
   });
   t.test('--stall-handshake inf never answers the handshake', async (t) => {
     const { port } = await startServe(t, ['--stall-handshake', 'inf']);
-    const error = await client(t, port, { connectTimeoutMs: 300 }).connect().catch((err: unknown) => err);
+    const error = await client(t, port, { connectTimeoutMs: 300 })
+      .connect()
+      .catch((err: unknown) => err);
     t.match(String(error), /Handshake with .* timed out/);
   });
   t.test('--drop-every 2 closes every second connection', async (t) => {
     const { cli, port } = await startServe(t, ['--drop-every', '2']);
     const first = client(t, port);
     await first.append(EventBuilder.withBody('1'));
-    const second = await client(t, port).connect().catch((err: unknown) => err);
+    const second = await client(t, port)
+      .connect()
+      .catch((err: unknown) => err);
     t.type(second, Error, 'the second connection is dropped');
     const third = client(t, port);
     await third.append(EventBuilder.withBody('3'));
@@ -128,7 +150,10 @@ t.test('fault flags: --fail, --delay, --stall-handshake, --drop-every', { jobs: 
 });
 
 t.test('bad usage exits 2; a port in use exits 1 naming it', async (t) => {
-  const [both, badFlag] = await Promise.all([runCli(t, ['serve', '--print', '--count']), runCli(t, ['serve', '--delay', 'soon'])]);
+  const [both, badFlag] = await Promise.all([
+    runCli(t, ['serve', '--print', '--count']),
+    runCli(t, ['serve', '--delay', 'soon']),
+  ]);
   t.equal(both.code, 2);
   t.match(both.stderr, /--print or --count, not both/);
   t.equal(badFlag.code, 2);

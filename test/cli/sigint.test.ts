@@ -26,16 +26,19 @@ t.test('SIGINT mid-file against a slow server: exit 130, acknowledged = what the
   const acknowledged = Number(match?.[2]);
   t.ok(acknowledged > 0 && acknowledged < 100_000, `some but not all acknowledged (${acknowledged})`);
   t.equal(Number(match?.[3]), 0, 'batches in flight were waited for, not failed');
-  t.equal(acknowledged, server.server.stats.eventsAcknowledged, 'the client counted exactly what the server acknowledged');
-  t.same(
-    server.bodies().slice(0, 3),
-    ['line 0', 'line 1', 'line 2'],
+  t.equal(
+    acknowledged,
+    server.server.stats.eventsAcknowledged,
+    'the client counted exactly what the server acknowledged',
   );
+  t.same(server.bodies().slice(0, 3), ['line 0', 'line 1', 'line 2']);
 });
 
 t.test('SIGINT while stdin is open but idle: lines already read are sent, then exit 130', async (t) => {
   const server = await startRecordingServer(t);
-  const cli = startNode(t, CLI, ['avro-client', '-H', LOOPBACK, '-p', String(server.port), '-b', '10'], { stdin: 'pipe' });
+  const cli = startNode(t, CLI, ['avro-client', '-H', LOOPBACK, '-p', String(server.port), '-b', '10'], {
+    stdin: 'pipe',
+  });
   // 25 lines: two full batches go at once, the last 5 wait for more input (stdin stays open).
   cli.child.stdin!.write(Array.from({ length: 25 }, (_, i) => `event ${i}\n`).join(''));
   await until(() => server.events.length >= 20, 'the full batches to arrive', 15_000);

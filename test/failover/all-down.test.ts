@@ -9,9 +9,19 @@ import { SLACK_MS, failure, startAvroSources, within } from '../fixtures/index.j
 import { FAST, acked, event, hostsOf } from './helpers.js';
 
 const kinds = [
-  ['failover', (hosts: ReturnType<typeof hostsOf>) => new FailoverRpcClient({ hosts, options: FAST, penaltyBaseMs: 60_000 })],
-  ['load balancing with backoff', (hosts: ReturnType<typeof hostsOf>) => new LoadBalancingRpcClient({ hosts, options: FAST, backoff: true, backoffBaseMs: 60_000 })],
-  ['load balancing without backoff', (hosts: ReturnType<typeof hostsOf>) => new LoadBalancingRpcClient({ hosts, options: FAST })],
+  [
+    'failover',
+    (hosts: ReturnType<typeof hostsOf>) => new FailoverRpcClient({ hosts, options: FAST, penaltyBaseMs: 60_000 }),
+  ],
+  [
+    'load balancing with backoff',
+    (hosts: ReturnType<typeof hostsOf>) =>
+      new LoadBalancingRpcClient({ hosts, options: FAST, backoff: true, backoffBaseMs: 60_000 }),
+  ],
+  [
+    'load balancing without backoff',
+    (hosts: ReturnType<typeof hostsOf>) => new LoadBalancingRpcClient({ hosts, options: FAST }),
+  ],
 ] as const;
 
 for (const [kind, make] of kinds) {
@@ -38,7 +48,11 @@ for (const [kind, make] of kinds) {
     // Again, while every host is in cool-down: still a real attempt per host, still bounded.
     const again = await failure(within(client.append(event(2)), SLACK_MS, 'the second failing call'));
     t.equal((again as AllHostsFailedError).causes.length, 3);
-    t.same(client.hostStates().map((h) => h.counters.connectFailures), [2, 2, 2], 'no spinning: one connect attempt per host per call');
+    t.same(
+      client.hostStates().map((h) => h.counters.connectFailures),
+      [2, 2, 2],
+      'no spinning: one connect attempt per host per call',
+    );
 
     await servers[1]!.listen();
     await within(client.append(event(3)), SLACK_MS, 'the first call after h2 came back');

@@ -31,7 +31,14 @@ t.test('default_failover from properties', async (t) => {
   t.type(client, FailoverRpcClient);
   const failover = client as FailoverRpcClient;
   t.equal(failover.maxAttempts, 2);
-  t.same(failover.hostStates().map((h) => [h.alias, h.priority]), [['h3', 10], ['h1', 0], ['h2', -1]]);
+  t.same(
+    failover.hostStates().map((h) => [h.alias, h.priority]),
+    [
+      ['h3', 10],
+      ['h1', 0],
+      ['h2', -1],
+    ],
+  );
   await client.append(event(1));
   t.same(acked(servers), [0, 0, 1], 'the highest priority first');
 });
@@ -47,9 +54,18 @@ t.test('default_loadbalance from properties; getInstance connects eagerly', asyn
   t.teardown(() => client.close());
   t.type(client, LoadBalancingRpcClient);
   t.equal((client as LoadBalancingRpcClient).backoff, true);
-  t.equal(servers.reduce((n, s) => n + s.stats.connectionsAccepted, 0), 1, 'connected one host before returning');
+  t.equal(
+    servers.reduce((n, s) => n + s.stats.connectionsAccepted, 0),
+    1,
+    'connected one host before returning',
+  );
 
-  const down = { hosts: 'a b', 'hosts.a': `${LOOPBACK}:${await closedPort()}`, 'hosts.b': `${LOOPBACK}:${await closedPort()}`, 'client.type': 'default_failover' };
+  const down = {
+    hosts: 'a b',
+    'hosts.a': `${LOOPBACK}:${await closedPort()}`,
+    'hosts.b': `${LOOPBACK}:${await closedPort()}`,
+    'client.type': 'default_failover',
+  };
   const error = await failure(within(RpcClientFactory.getInstance(down), SLACK_MS, 'getInstance with every host down'));
   t.type(error, AllHostsFailedError, 'no host reachable: getInstance rejects, naming both');
   t.equal((error as AllHostsFailedError).causes.length, 2);
@@ -63,7 +79,11 @@ t.test('typed forms: defaults and checks', async (t) => {
   const failover = new FailoverRpcClient({ hosts });
   t.equal(failover.maxAttempts, 2, 'max-attempts defaults to the number of hosts');
   t.equal(failover.getBatchSize(), 100);
-  t.same(failover.hostStates().map((h) => h.priority), [0, -1], 'priorities follow hosts order');
+  t.same(
+    failover.hostStates().map((h) => h.priority),
+    [0, -1],
+    'priorities follow hosts order',
+  );
   await failover.close();
   const lb = new LoadBalancingRpcClient({ hosts });
   t.equal(lb.backoff, false);
@@ -71,9 +91,17 @@ t.test('typed forms: defaults and checks', async (t) => {
 
   t.throws(() => new FailoverRpcClient({ hosts: [] }), ConfigurationError);
   t.throws(() => new FailoverRpcClient({ hosts: [hosts[0]!, hosts[0]!] }), ConfigurationError, 'aliases are unique');
-  t.throws(() => new FailoverRpcClient({ hosts, priorities: { a: 3, b: 3 } }), ConfigurationError, 'priorities are unique');
+  t.throws(
+    () => new FailoverRpcClient({ hosts, priorities: { a: 3, b: 3 } }),
+    ConfigurationError,
+    'priorities are unique',
+  );
   t.throws(() => new FailoverRpcClient({ hosts, maxAttempts: 0 }), ConfigurationError);
-  t.throws(() => new LoadBalancingRpcClient({ hosts, hostSelector: 'nope' }), ConfigurationError, 'unknown selector name');
+  t.throws(
+    () => new LoadBalancingRpcClient({ hosts, hostSelector: 'nope' }),
+    ConfigurationError,
+    'unknown selector name',
+  );
   t.throws(() => new LoadBalancingRpcClient({ hosts, options: { batchSize: 0 } }), ConfigurationError);
 });
 
@@ -96,7 +124,11 @@ t.test('a custom selector object: it orders, and hears of failures and successes
 t.test('a custom selector by name (case-insensitive), as host-selector in properties', async (t) => {
   const servers = await startAvroSources(t, 2);
   registerHostSelector('SecondOnly', () => ({ select: (hosts) => hosts.slice(1, 2) }));
-  const client = RpcClientFactory.create({ ...hostProperties(servers), 'client.type': 'default_loadbalance', 'host-selector': 'secondonly' });
+  const client = RpcClientFactory.create({
+    ...hostProperties(servers),
+    'client.type': 'default_loadbalance',
+    'host-selector': 'secondonly',
+  });
   t.teardown(() => client.close());
   for (let i = 0; i < 3; i += 1) await client.append(event(i));
   t.same(acked(servers), [0, 3]);
@@ -106,10 +138,16 @@ t.test('close() closes every host client; later calls are refused', async (t) =>
   const servers = await startAvroSources(t, 3);
   const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST });
   for (let i = 0; i < 3; i += 1) await client.append(event(i));
-  t.same(servers.map((s) => s.stats.connectionsOpen), [1, 1, 1]);
+  t.same(
+    servers.map((s) => s.stats.connectionsOpen),
+    [1, 1, 1],
+  );
   await client.close();
   t.equal(client.isActive(), false);
-  t.same(client.hostStates().map((h) => h.connectivity), ['shutdown', 'shutdown', 'shutdown']);
+  t.same(
+    client.hostStates().map((h) => h.connectivity),
+    ['shutdown', 'shutdown', 'shutdown'],
+  );
   await within(
     (async () => {
       while (servers.some((s) => s.stats.connectionsOpen > 0)) await new Promise((r) => setTimeout(r, 5));

@@ -12,7 +12,13 @@ t.test('failover to the secondary, failback to the primary after its cool-down (
   const clock = new FakeClock();
   const servers = await startAvroSources(t, 2);
   const [primary, secondary] = servers as [(typeof servers)[0], (typeof servers)[0]];
-  const client = new FailoverRpcClient({ hosts: hostsOf(servers), options: FAST, penaltyBaseMs: 20, maxPenaltyMs: 1000, now: clock.now });
+  const client = new FailoverRpcClient({
+    hosts: hostsOf(servers),
+    options: FAST,
+    penaltyBaseMs: 20,
+    maxPenaltyMs: 1000,
+    now: clock.now,
+  });
   t.teardown(() => client.close());
   const h1 = () => client.hostStates()[0]!;
 
@@ -69,7 +75,12 @@ t.test('failover to the secondary, failback to the primary after its cool-down (
 t.test('the same in real time, with 20 ms cool-downs', async (t) => {
   const servers = await startAvroSources(t, 2);
   const [primary] = servers as [(typeof servers)[0]];
-  const client = new FailoverRpcClient({ hosts: hostsOf(servers), options: FAST, penaltyBaseMs: 20, maxPenaltyMs: 200 });
+  const client = new FailoverRpcClient({
+    hosts: hostsOf(servers),
+    options: FAST,
+    penaltyBaseMs: 20,
+    maxPenaltyMs: 200,
+  });
   t.teardown(() => client.close());
   const seen: string[] = [];
   client.on('failover', (from, to) => seen.push(`failover ${from.alias}->${to.alias}`));
@@ -95,10 +106,14 @@ t.test('calls already in flight on the primary when it failed do not bring traff
   let calls = 0;
   // The primary refuses its first call at once and answers the next ones OK, but late.
   const slowOk = (): Promise<'OK' | 'FAILED'> =>
-    (calls++ === 0 ? Promise.resolve('FAILED' as const) : new Promise((resolve) => setTimeout(() => resolve('OK'), 50)));
+    calls++ === 0 ? Promise.resolve('FAILED' as const) : new Promise((resolve) => setTimeout(() => resolve('OK'), 50));
   const [primary] = await startAvroSources(t, 1, { handlers: { append: slowOk } });
   const [secondary] = await startAvroSources(t, 1);
-  const client = new FailoverRpcClient({ hosts: hostsOf([primary!, secondary!]), options: FAST, penaltyBaseMs: 60_000 });
+  const client = new FailoverRpcClient({
+    hosts: hostsOf([primary!, secondary!]),
+    options: FAST,
+    penaltyBaseMs: 60_000,
+  });
   t.teardown(() => client.close());
   await client.connect();
   const events: string[] = [];

@@ -7,7 +7,11 @@ import { AllHostsFailedError, FailoverRpcClient, type HostAddress, PartialBatchE
 import { failure, startAvroSources } from '../fixtures/index.js';
 import { FAST, acked, batch, event, hostsOf } from './helpers.js';
 
-function makeClient(t: Test, hosts: HostAddress[], extra: Partial<ConstructorParameters<typeof FailoverRpcClient>[0]> = {}): FailoverRpcClient {
+function makeClient(
+  t: Test,
+  hosts: HostAddress[],
+  extra: Partial<ConstructorParameters<typeof FailoverRpcClient>[0]> = {},
+): FailoverRpcClient {
   const client = new FailoverRpcClient({ hosts, options: FAST, penaltyBaseMs: 10_000, ...extra });
   t.teardown(() => client.close());
   return client;
@@ -20,7 +24,14 @@ t.test('all calls go to the first host while it works', async (t) => {
   await client.appendBatch(batch(10));
   t.same(acked(servers), [15, 0, 0]);
   t.equal(client.activeHost?.alias, 'h1');
-  t.same(client.hostStates().map((h) => [h.alias, h.active]), [['h1', true], ['h2', false], ['h3', false]]);
+  t.same(
+    client.hostStates().map((h) => [h.alias, h.active]),
+    [
+      ['h1', true],
+      ['h2', false],
+      ['h3', false],
+    ],
+  );
 });
 
 t.test('a failed host is closed and the next one in hosts order takes the call', async (t) => {
@@ -51,7 +62,11 @@ t.test('max-attempts bounds the hosts one call tries; the error names each one t
   const error = await failure(client.append(event(1)));
   t.type(error, AllHostsFailedError);
   const causes = (error as AllHostsFailedError).causes;
-  t.same(causes.map((c) => c.host.split(' ')[0]), ['h1', 'h2'], 'h3 was not tried');
+  t.same(
+    causes.map((c) => c.host.split(' ')[0]),
+    ['h1', 'h2'],
+    'h3 was not tried',
+  );
   t.same(acked(servers), [0, 0, 0]);
   t.equal(client.hostStates()[2]!.attempts, 0);
   t.equal(client.counters.eventsFailed, 1);
@@ -62,7 +77,11 @@ t.test('priorities order the hosts, higher first', async (t) => {
   const client = makeClient(t, hostsOf(servers), { priorities: { h1: 1, h2: 5, h3: 10 } });
   await client.append(event(1));
   t.same(acked(servers), [0, 0, 1]);
-  t.same(client.hostStates().map((h) => h.alias), ['h3', 'h2', 'h1'], 'hostStates lists hosts by priority');
+  t.same(
+    client.hostStates().map((h) => h.alias),
+    ['h3', 'h2', 'h1'],
+    'hostStates lists hosts by priority',
+  );
   await servers[2]!.close();
   await client.append(event(2));
   t.same(acked(servers), [0, 1, 1], 'then the next priority');

@@ -14,7 +14,12 @@ const BATCHES = 240;
 const BATCH_SIZE = 10;
 const WORKERS = 6;
 
-async function stream(t: Test, client: RpcClient & { counters: { eventsAcknowledged: number; eventsRetried: number } }, servers: AvroSourceServer[], victim: number): Promise<void> {
+async function stream(
+  t: Test,
+  client: RpcClient & { counters: { eventsAcknowledged: number; eventsRetried: number } },
+  servers: AvroSourceServer[],
+  victim: number,
+): Promise<void> {
   let next = 0;
   let done = 0;
   // A holder, not a `let`: the worker closures assign it, which TypeScript's narrowing of a local
@@ -36,21 +41,34 @@ async function stream(t: Test, client: RpcClient & { counters: { eventsAcknowled
   await within(Promise.all(Array.from({ length: WORKERS }, worker)), 10 * SLACK_MS, 'the stream');
   t.ok(victimClose.done, 'the server was killed mid-stream');
   await victimClose.done;
-  t.same(failures.map((e) => e.message), [], 'every call succeeded');
+  t.same(
+    failures.map((e) => e.message),
+    [],
+    'every call succeeded',
+  );
   const clientAcked = client.counters.eventsAcknowledged;
   const serverAcked = sum(acked(servers));
   t.equal(clientAcked, BATCHES * BATCH_SIZE);
   t.ok(serverAcked >= clientAcked, `no acknowledged event lost: servers ${serverAcked} >= client ${clientAcked}`);
   const duplicates = serverAcked - clientAcked;
-  t.ok(duplicates <= client.counters.eventsRetried, `duplicates (${duplicates}) <= events resent after a failure (${client.counters.eventsRetried})`);
-  t.comment(`per server ${acked(servers).join(' / ')}; client acknowledged ${clientAcked}; duplicates ${duplicates}; resent ${client.counters.eventsRetried}`);
+  t.ok(
+    duplicates <= client.counters.eventsRetried,
+    `duplicates (${duplicates}) <= events resent after a failure (${client.counters.eventsRetried})`,
+  );
+  t.comment(
+    `per server ${acked(servers).join(' / ')}; client acknowledged ${clientAcked}; duplicates ${duplicates}; resent ${client.counters.eventsRetried}`,
+  );
 }
 
 t.test('load balancing: one of three servers killed mid-stream', async (t) => {
   const servers = await startAvroSources(t, 3);
   // Answers held a little, so calls are in flight on the victim when it dies.
   for (const server of servers) server.setFaults({ responseDelayMs: 3 });
-  const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: { ...FAST, batchSize: BATCH_SIZE }, backoff: true });
+  const client = new LoadBalancingRpcClient({
+    hosts: hostsOf(servers),
+    options: { ...FAST, batchSize: BATCH_SIZE },
+    backoff: true,
+  });
   t.teardown(() => client.close());
   await stream(t, client, servers, 1);
   t.ok(client.hostStates()[1]!.failures > 0, 'the victim failed calls');

@@ -11,7 +11,13 @@ import { FAST, acked, event, hostsOf } from './helpers.js';
 t.test('a failed host is excluded, then restored when its backoff has passed', async (t) => {
   const clock = new FakeClock();
   const servers = await startAvroSources(t, 3);
-  const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST, backoff: true, maxBackoffMs: 3000, now: clock.now });
+  const client = new LoadBalancingRpcClient({
+    hosts: hostsOf(servers),
+    options: FAST,
+    backoff: true,
+    maxBackoffMs: 3000,
+    now: clock.now,
+  });
   t.teardown(() => client.close());
   const h1 = () => client.hostStates()[0]!;
   await servers[0]!.close();
@@ -49,34 +55,46 @@ t.test('a failed host is excluded, then restored when its backoff has passed', a
   t.equal(client.counters.eventsFailed, 0, 'no call failed throughout');
 });
 
-t.test("Flume's window (FLUME-2229): a host failing every 10 s keeps growing exclusions; an hour of quiet starts again", async (t) => {
-  const clock = new FakeClock();
-  const servers = await startAvroSources(t, 2);
-  const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST, backoff: true, now: clock.now });
-  t.teardown(() => client.close());
-  const h1 = () => client.hostStates()[0]!;
-  servers[0]!.setFaults({ forceStatus: 'FAILED' });
-  const earned: number[] = [];
-  for (let round = 0; round < 7; round += 1) {
-    // Two calls: round robin gives h1 one of them whenever it is in the rotation.
-    await client.append(event(`a${round}`));
-    await client.append(event(`b${round}`));
-    earned.push(h1().penaltyMs);
-    t.equal(h1().excludedUntil, clock.time + h1().penaltyMs, `round ${round}: excluded from this failure on`);
-    // A flapping agent: it fails again 10 s after its exclusion ended, well within Flume's hour.
-    clock.advance(h1().penaltyMs + 10_000);
-  }
-  t.same(earned, [2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000], "OrderSelector's 1000 << n, capped at maxBackoff's 30 s");
-  t.equal(h1().consecutiveFailures, 7);
+t.test(
+  "Flume's window (FLUME-2229): a host failing every 10 s keeps growing exclusions; an hour of quiet starts again",
+  async (t) => {
+    const clock = new FakeClock();
+    const servers = await startAvroSources(t, 2);
+    const client = new LoadBalancingRpcClient({
+      hosts: hostsOf(servers),
+      options: FAST,
+      backoff: true,
+      now: clock.now,
+    });
+    t.teardown(() => client.close());
+    const h1 = () => client.hostStates()[0]!;
+    servers[0]!.setFaults({ forceStatus: 'FAILED' });
+    const earned: number[] = [];
+    for (let round = 0; round < 7; round += 1) {
+      // Two calls: round robin gives h1 one of them whenever it is in the rotation.
+      await client.append(event(`a${round}`));
+      await client.append(event(`b${round}`));
+      earned.push(h1().penaltyMs);
+      t.equal(h1().excludedUntil, clock.time + h1().penaltyMs, `round ${round}: excluded from this failure on`);
+      // A flapping agent: it fails again 10 s after its exclusion ended, well within Flume's hour.
+      clock.advance(h1().penaltyMs + 10_000);
+    }
+    t.same(
+      earned,
+      [2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000],
+      "OrderSelector's 1000 << n, capped at maxBackoff's 30 s",
+    );
+    t.equal(h1().consecutiveFailures, 7);
 
-  // Quiet for longer than the last exclusion + 1 h: the next failure is a first failure again.
-  clock.advance(60 * 60 * 1000 + 30_000 - 10_000 + 1);
-  await client.append(event('after an hour'));
-  await client.append(event('after an hour, 2'));
-  t.equal(h1().consecutiveFailures, 1, 'the count started again');
-  t.equal(h1().penaltyMs, 2000);
-  t.equal(client.counters.eventsFailed, 0, 'h2 took every call h1 failed');
-});
+    // Quiet for longer than the last exclusion + 1 h: the next failure is a first failure again.
+    clock.advance(60 * 60 * 1000 + 30_000 - 10_000 + 1);
+    await client.append(event('after an hour'));
+    await client.append(event('after an hour, 2'));
+    t.equal(h1().consecutiveFailures, 1, 'the count started again');
+    t.equal(h1().penaltyMs, 2000);
+    t.equal(client.counters.eventsFailed, 0, 'h2 took every call h1 failed');
+  },
+);
 
 t.test('without backoff (the default) a failed host is never excluded', async (t) => {
   const clock = new FakeClock();

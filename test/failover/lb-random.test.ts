@@ -20,7 +20,12 @@ t.test('random selection uses every host', async (t) => {
 t.test('an injected random source makes the order predictable', async (t) => {
   const servers = await startAvroSources(t, 3);
   // Always 0: the Fisher-Yates shuffle of [h1, h2, h3] gives [h2, h3, h1].
-  const client = new LoadBalancingRpcClient({ hosts: hostsOf(servers), options: FAST, hostSelector: 'Random', random: () => 0 });
+  const client = new LoadBalancingRpcClient({
+    hosts: hostsOf(servers),
+    options: FAST,
+    hostSelector: 'Random',
+    random: () => 0,
+  });
   t.teardown(() => client.close());
   for (let i = 0; i < 4; i += 1) await client.append(event(i));
   t.same(acked(servers), [0, 4, 0]);
@@ -28,7 +33,11 @@ t.test('an injected random source makes the order predictable', async (t) => {
 
 t.test('host-selector = RANDOM from properties', async (t) => {
   const servers = await startAvroSources(t, 2);
-  const client = RpcClientFactory.create({ ...hostProperties(servers), 'client.type': 'default_loadbalance', 'host-selector': 'RANDOM' });
+  const client = RpcClientFactory.create({
+    ...hostProperties(servers),
+    'client.type': 'default_loadbalance',
+    'host-selector': 'RANDOM',
+  });
   t.teardown(() => client.close());
   t.type(client, LoadBalancingRpcClient);
   t.type((client as LoadBalancingRpcClient).selector, RandomSelector);

@@ -18,7 +18,10 @@ t.test('sequential calls: an even spread, in hosts order', async (t) => {
   t.same(acked(servers), [10, 10, 10]);
   for (let i = 0; i < 6; i += 1) await client.appendBatch(batch(5));
   t.same(acked(servers), [20, 20, 20], 'batches too, each whole on one host');
-  t.same(client.hostStates().map((h) => h.successes), [12, 12, 12]);
+  t.same(
+    client.hostStates().map((h) => h.successes),
+    [12, 12, 12],
+  );
 });
 
 t.test('concurrent calls: spread evenly and pipelined across hosts', async (t) => {

@@ -63,7 +63,13 @@ t.test('failover: the cool-down of a host that keeps failing grows to maxpenalty
     { alias: 'dead', host: LOOPBACK, port: await closedPort() },
     { alias: 'backup', host: LOOPBACK, port: backup!.port },
   ];
-  const client = new FailoverRpcClient({ hosts, options: FAST, penaltyBaseMs: 1000, maxPenaltyMs: 10_000, now: clock.now });
+  const client = new FailoverRpcClient({
+    hosts,
+    options: FAST,
+    penaltyBaseMs: 1000,
+    maxPenaltyMs: 10_000,
+    now: clock.now,
+  });
   t.teardown(() => client.close());
   const dead = () => client.hostStates()[0]!;
 
@@ -95,7 +101,10 @@ t.test('failover: the cool-down of a host that keeps failing grows to maxpenalty
 
 t.test("HostPenalty: OrderSelector's counter stops at 16, and its window is exact", async (t) => {
   const clock = new FakeClock();
-  const penalty = new HostPenalty({ baseMs: 2000, maxMs: Number.MAX_SAFE_INTEGER, graceMs: 3_600_000, resetOnSuccess: false }, clock.now);
+  const penalty = new HostPenalty(
+    { baseMs: 2000, maxMs: Number.MAX_SAFE_INTEGER, graceMs: 3_600_000, resetOnSuccess: false },
+    clock.now,
+  );
   for (let i = 0; i < 20; i += 1) penalty.recordFailure();
   t.equal(penalty.consecutiveFailures, 16, 'EXP_BACKOFF_COUNTER_LIMIT');
   t.equal(penalty.lastPenalty, 1000 * (1 << 16), 'the longest exclusion Flume can give: 1000 << 16 ms');
@@ -105,5 +114,9 @@ t.test("HostPenalty: OrderSelector's counter stops at 16, and its window is exac
   clock.advance(2000 + 3_600_000 - 1);
   t.equal(hour.recordFailure(), 4000, 'one ms inside the previous exclusion + 1 h: consecutive');
   clock.advance(4000 + 3_600_000);
-  t.equal(hour.recordFailure(), 2000, 'exactly the previous exclusion + 1 h later: a first failure (Flume: allowableDiff > delta)');
+  t.equal(
+    hour.recordFailure(),
+    2000,
+    'exactly the previous exclusion + 1 h later: a first failure (Flume: allowableDiff > delta)',
+  );
 });

@@ -6,9 +6,23 @@
 import t, { type Test } from 'tap';
 import net from 'node:net';
 import avro from 'avsc';
-import { type AvroFlumeEvent, FLUME_PROTOCOL_MD5, type HandshakeMatch, type ProtocolCache, Transceiver } from '@flume-rpc/netty-compat';
+import {
+  type AvroFlumeEvent,
+  FLUME_PROTOCOL_MD5,
+  type HandshakeMatch,
+  type ProtocolCache,
+  Transceiver,
+} from '@flume-rpc/netty-compat';
 import { appendEvent, batchEvents, javaProtocolText, plainEvents } from '../fixtures/vectors.js';
-import { LOOPBACK, SLACK_MS, freshCache, openTransceiver, startAvroSource, startRawServer, within } from '../fixtures/index.js';
+import {
+  LOOPBACK,
+  SLACK_MS,
+  freshCache,
+  openTransceiver,
+  startAvroSource,
+  startRawServer,
+  within,
+} from '../fixtures/index.js';
 
 /** An Avro protocol declaration, as JSON. */
 interface ProtocolJson {
@@ -73,7 +87,11 @@ interface AvscServer {
 }
 
 /** An avsc stateful server for `protocol` on 127.0.0.1, answering `status(event)` (default OK). */
-async function startAvscServer(t: Test, protocol: object, status: (event: AvscEvent) => string = () => 'OK'): Promise<AvscServer> {
+async function startAvscServer(
+  t: Test,
+  protocol: object,
+  status: (event: AvscEvent) => string = () => 'OK',
+): Promise<AvscServer> {
   const service = avro.Service.forProtocol(protocol);
   // `silent` (no logging of channel errors) is an avsc server option its type declarations lack.
   const server = service.createServer({ silent: true } as Partial<avro.Service.ServerOptions>);
@@ -104,44 +122,54 @@ function recordedTransceiver(t: Test, port: number, cache: ProtocolCache = fresh
   return { transceiver, matches };
 }
 
-t.test('our Transceiver -> avsc server with the Java protocol text: BOTH at once, append and appendBatch OK', async (t) => {
-  const avsc = await startAvscServer(t, javaProtocol());
-  t.equal(avsc.service.hash.toString('hex'), FLUME_PROTOCOL_MD5, 'avsc hashes the same text to the same MD5');
-  const { transceiver, matches } = recordedTransceiver(t, avsc.port);
-  t.equal(await within(transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
-  t.equal(await within(transceiver.appendBatch(batchEvents()), SLACK_MS, 'appendBatch'), 'OK');
-  t.same(matches, ['BOTH']);
-  t.same(avsc.answered, ['BOTH']);
-  t.same(plainEvents(avsc.seen.append), plainEvents([appendEvent()]));
-  t.same(avsc.seen.appendBatch.map(plainEvents), [plainEvents(batchEvents())]);
-});
+t.test(
+  'our Transceiver -> avsc server with the Java protocol text: BOTH at once, append and appendBatch OK',
+  async (t) => {
+    const avsc = await startAvscServer(t, javaProtocol());
+    t.equal(avsc.service.hash.toString('hex'), FLUME_PROTOCOL_MD5, 'avsc hashes the same text to the same MD5');
+    const { transceiver, matches } = recordedTransceiver(t, avsc.port);
+    t.equal(await within(transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
+    t.equal(await within(transceiver.appendBatch(batchEvents()), SLACK_MS, 'appendBatch'), 'OK');
+    t.same(matches, ['BOTH']);
+    t.same(avsc.answered, ['BOTH']);
+    t.same(plainEvents(avsc.seen.append), plainEvents([appendEvent()]));
+    t.same(avsc.seen.appendBatch.map(plainEvents), [plainEvents(batchEvents())]);
+  },
+);
 
-t.test('our Transceiver -> avsc server with another protocol text: NONE, then BOTH; later connections skip NONE', async (t) => {
-  const avsc = await startAvscServer(t, protocolWithoutDoc());
-  t.not(avsc.service.hash.toString('hex'), FLUME_PROTOCOL_MD5, 'the server hash differs from ours');
-  const cache = freshCache();
-  const address = `${LOOPBACK}:${avsc.port}`;
+t.test(
+  'our Transceiver -> avsc server with another protocol text: NONE, then BOTH; later connections skip NONE',
+  async (t) => {
+    const avsc = await startAvscServer(t, protocolWithoutDoc());
+    t.not(avsc.service.hash.toString('hex'), FLUME_PROTOCOL_MD5, 'the server hash differs from ours');
+    const cache = freshCache();
+    const address = `${LOOPBACK}:${avsc.port}`;
 
-  const first = recordedTransceiver(t, avsc.port, cache);
-  t.equal(await within(first.transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
-  t.equal(await within(first.transceiver.appendBatch(batchEvents()), SLACK_MS, 'appendBatch'), 'OK');
-  t.same(first.matches, ['NONE', 'BOTH'], 'unknown to the server: NONE, then our text makes it BOTH');
-  t.equal(cache.serverHashFor(address).toString('hex'), avsc.service.hash.toString('hex'), 'the server hash is remembered');
-  t.same(plainEvents(avsc.seen.append), plainEvents([appendEvent()]), 'the call carried by the handshake ran once');
-  t.same(avsc.seen.appendBatch.map(plainEvents), [plainEvents(batchEvents())]);
+    const first = recordedTransceiver(t, avsc.port, cache);
+    t.equal(await within(first.transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
+    t.equal(await within(first.transceiver.appendBatch(batchEvents()), SLACK_MS, 'appendBatch'), 'OK');
+    t.same(first.matches, ['NONE', 'BOTH'], 'unknown to the server: NONE, then our text makes it BOTH');
+    t.equal(
+      cache.serverHashFor(address).toString('hex'),
+      avsc.service.hash.toString('hex'),
+      'the server hash is remembered',
+    );
+    t.same(plainEvents(avsc.seen.append), plainEvents([appendEvent()]), 'the call carried by the handshake ran once');
+    t.same(avsc.seen.appendBatch.map(plainEvents), [plainEvents(batchEvents())]);
 
-  // Same cache: we guess the server's hash and it knows ours now.
-  const second = recordedTransceiver(t, avsc.port, cache);
-  t.equal(await within(second.transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
-  t.same(second.matches, ['BOTH'], 'a second connection with the shared cache gets BOTH on the first try');
+    // Same cache: we guess the server's hash and it knows ours now.
+    const second = recordedTransceiver(t, avsc.port, cache);
+    t.equal(await within(second.transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
+    t.same(second.matches, ['BOTH'], 'a second connection with the shared cache gets BOTH on the first try');
 
-  // A fresh cache guesses our own hash: the server knows our protocol, so CLIENT on the first try.
-  const third = recordedTransceiver(t, avsc.port, freshCache());
-  t.equal(await within(third.transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
-  t.same(third.matches, ['CLIENT'], 'first try answered CLIENT, no NONE');
-  t.same(avsc.answered, ['NONE', 'BOTH', 'BOTH', 'CLIENT']);
-  t.equal(avsc.seen.append.length, 3);
-});
+    // A fresh cache guesses our own hash: the server knows our protocol, so CLIENT on the first try.
+    const third = recordedTransceiver(t, avsc.port, freshCache());
+    t.equal(await within(third.transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
+    t.same(third.matches, ['CLIENT'], 'first try answered CLIENT, no NONE');
+    t.same(avsc.answered, ['NONE', 'BOTH', 'BOTH', 'CLIENT']);
+    t.equal(avsc.seen.append.length, 3);
+  },
+);
 
 t.test('the process-wide default cache is shared by Transceivers built without one', async (t) => {
   const avsc = await startAvscServer(t, protocolWithoutDoc());
@@ -169,10 +197,15 @@ t.test('the process-wide default cache is shared by Transceivers built without o
 t.test('schema resolution against an avsc server with a divergent protocol', async (t) => {
   // Status symbols reordered: reading the server's 'OK' (index 2 there) as index 2 of ours would
   // give 'UNKNOWN'; only resolution by name gives back what the server meant.
-  const avsc = await startAvscServer(t, divergentProtocol(), (event) => (String(event.body) === 'fail me' ? 'FAILED' : 'OK'));
+  const avsc = await startAvscServer(t, divergentProtocol(), (event) =>
+    String(event.body) === 'fail me' ? 'FAILED' : 'OK',
+  );
   const { transceiver, matches } = recordedTransceiver(t, avsc.port);
   t.equal(await within(transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
-  t.equal(await within(transceiver.append({ headers: {}, body: Buffer.from('fail me') }), SLACK_MS, 'append'), 'FAILED');
+  t.equal(
+    await within(transceiver.append({ headers: {}, body: Buffer.from('fail me') }), SLACK_MS, 'append'),
+    'FAILED',
+  );
   t.equal(await within(transceiver.appendBatch(batchEvents()), SLACK_MS, 'appendBatch'), 'OK');
   t.same(matches, ['NONE', 'BOTH']);
   t.equal(avsc.seen.append[0]?.priority, 5, 'the server filled its extra field from the default (it had our schema)');
@@ -204,7 +237,9 @@ function avscClient(t: Test, protocol: object, port: number): AvscClient {
   const call = (name: string, request: Record<string, unknown>) =>
     within(
       new Promise<unknown>((resolve, reject) => {
-        client.emitMessage(name, request, { timeout: SLACK_MS }, (err: unknown, res: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err), { cause: err })) : resolve(res)));
+        client.emitMessage(name, request, { timeout: SLACK_MS }, (err: unknown, res: unknown) =>
+          err ? reject(err instanceof Error ? err : new Error(String(err), { cause: err })) : resolve(res),
+        );
       }),
       SLACK_MS * 2,
       `avsc ${name}`,
@@ -230,17 +265,20 @@ async function recordingServer(t: Test, status: (event: AvroFlumeEvent) => 'OK' 
   return { server, seen };
 }
 
-t.test('avsc client with the Java protocol text -> our AvroSourceServer: BOTH, append and appendBatch OK', async (t) => {
-  const { server, seen } = await recordingServer(t);
-  const client = avscClient(t, javaProtocol(), server.port);
-  t.equal(await client.call('append', { event: appendEvent() }), 'OK');
-  t.equal(await client.call('appendBatch', { events: batchEvents() }), 'OK');
-  t.same(client.matches, ['BOTH']);
-  t.same(plainEvents(seen.append), plainEvents([appendEvent()]));
-  t.same(seen.appendBatch.map(plainEvents), [plainEvents(batchEvents())]);
-  t.same(seen.errors, []);
-  t.equal(server.stats.eventsAcknowledged, 4);
-});
+t.test(
+  'avsc client with the Java protocol text -> our AvroSourceServer: BOTH, append and appendBatch OK',
+  async (t) => {
+    const { server, seen } = await recordingServer(t);
+    const client = avscClient(t, javaProtocol(), server.port);
+    t.equal(await client.call('append', { event: appendEvent() }), 'OK');
+    t.equal(await client.call('appendBatch', { events: batchEvents() }), 'OK');
+    t.same(client.matches, ['BOTH']);
+    t.same(plainEvents(seen.append), plainEvents([appendEvent()]));
+    t.same(seen.appendBatch.map(plainEvents), [plainEvents(batchEvents())]);
+    t.same(seen.errors, []);
+    t.equal(server.stats.eventsAcknowledged, 4);
+  },
+);
 
 t.test('avsc client with another protocol text -> our server answers NONE first, then completes', async (t) => {
   const { server, seen } = await recordingServer(t);
@@ -259,18 +297,27 @@ t.test('avsc client with another protocol text -> our server answers NONE first,
   t.same(again.matches, ['CLIENT']);
 });
 
-t.test('avsc client with a divergent protocol -> our server resolves its events and it resolves our statuses', async (t) => {
-  const { server, seen } = await recordingServer(t, (event) => (event.body.toString() === 'fail me' ? 'FAILED' : 'OK'));
-  const client = avscClient(t, divergentProtocol({ extraMessage: false }), server.port);
-  t.equal(await client.call('append', { event: { ...appendEvent(), priority: 9 } }), 'OK');
-  t.equal(await client.call('append', { event: { headers: {}, body: Buffer.from('fail me'), priority: 1 } }), 'FAILED');
-  t.equal(
-    await client.call('appendBatch', { events: batchEvents().map((e) => ({ ...e, priority: 1 })) }),
-    'OK',
-  );
-  t.same(client.matches, ['NONE', 'BOTH']);
-  t.same(plainEvents(seen.append.slice(0, 1)), plainEvents([appendEvent()]), 'the extra field is skipped, headers and body intact');
-  t.notOk('priority' in seen.append[0]!, 'our handler sees our record shape');
-  t.same(seen.appendBatch.map(plainEvents), [plainEvents(batchEvents())]);
-  t.same(seen.errors, []);
-});
+t.test(
+  'avsc client with a divergent protocol -> our server resolves its events and it resolves our statuses',
+  async (t) => {
+    const { server, seen } = await recordingServer(t, (event) =>
+      event.body.toString() === 'fail me' ? 'FAILED' : 'OK',
+    );
+    const client = avscClient(t, divergentProtocol({ extraMessage: false }), server.port);
+    t.equal(await client.call('append', { event: { ...appendEvent(), priority: 9 } }), 'OK');
+    t.equal(
+      await client.call('append', { event: { headers: {}, body: Buffer.from('fail me'), priority: 1 } }),
+      'FAILED',
+    );
+    t.equal(await client.call('appendBatch', { events: batchEvents().map((e) => ({ ...e, priority: 1 })) }), 'OK');
+    t.same(client.matches, ['NONE', 'BOTH']);
+    t.same(
+      plainEvents(seen.append.slice(0, 1)),
+      plainEvents([appendEvent()]),
+      'the extra field is skipped, headers and body intact',
+    );
+    t.notOk('priority' in seen.append[0]!, 'our handler sees our record shape');
+    t.same(seen.appendBatch.map(plainEvents), [plainEvents(batchEvents())]);
+    t.same(seen.errors, []);
+  },
+);

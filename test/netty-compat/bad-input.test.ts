@@ -19,7 +19,18 @@ import {
   frameBody,
 } from '@flume-rpc/netty-compat';
 import { appendEvent, readVector } from '../fixtures/vectors.js';
-import { FLUME_HANDSHAKE, RawClient, SLACK_MS, decodeFrames, frames, nextEvent, openTransceiver, startAvroSource, startRawServer, within } from '../fixtures/index.js';
+import {
+  FLUME_HANDSHAKE,
+  RawClient,
+  SLACK_MS,
+  decodeFrames,
+  frames,
+  nextEvent,
+  openTransceiver,
+  startAvroSource,
+  startRawServer,
+  within,
+} from '../fixtures/index.js';
 import { appendInWorker, startIsolatedServer } from '../fixtures/isolated-server.js';
 
 const LONG = avro.Type.forSchema('long');
@@ -71,7 +82,11 @@ async function misbehave(t: Test, scenario: Scenario): Promise<RawClient> {
   const errors: Array<[FlumeRpcError, string]> = [];
   server.on('connectionError', (error, address) => errors.push([error, address]));
   const bystander = openTransceiver(t, server.port);
-  t.equal(await within(bystander.append(appendEvent()), SLACK_MS, 'bystander append'), 'OK', 'healthy connection first');
+  t.equal(
+    await within(bystander.append(appendEvent()), SLACK_MS, 'bystander append'),
+    'OK',
+    'healthy connection first',
+  );
 
   const client = await RawClient.connect(t, server.port);
   const reported = nextEvent<[FlumeRpcError, string]>(server, 'connectionError');
@@ -154,7 +169,10 @@ t.test('garbage in the same segment as a good frame', async (t) => {
     send: (c) => c.write(Buffer.concat([good, Buffer.from('GET / HTTP/1.1\r\n\r\n')])),
     message: /790644820 buffers/,
   });
-  t.ok(decodeFrames(client.received).every((f) => f.serial === 1), 'nothing but (at most) the good frame\'s answer');
+  t.ok(
+    decodeFrames(client.received).every((f) => f.serial === 1),
+    "nothing but (at most) the good frame's answer",
+  );
 });
 
 t.test('random bytes as the handshake', async (t) => {
@@ -188,7 +206,10 @@ t.test('an unknown message name: an error response first, then the connection fa
   t.equal(replies[0]!.serial, 5);
   t.equal(head.handshake!.match, 'BOTH');
   t.equal(head.isError, true, 'an error response');
-  t.equal(decodeValue(FLUME_PROTOCOL.messages.get('append')!.errors, body, head.valueOffset, 'error'), 'No such message: nope');
+  t.equal(
+    decodeValue(FLUME_PROTOCOL.messages.get('append')!.errors, body, head.valueOffset, 'error'),
+    'No such message: nope',
+  );
 });
 
 t.test('an unknown message after the handshake completed', async (t) => {
@@ -200,11 +221,17 @@ t.test('an unknown message after the handshake completed', async (t) => {
     message: /Unknown message "nope"/,
   });
   const replies = decodeFrames(client.received);
-  t.same(replies.map((f) => f.serial), [1, 2]);
+  t.same(
+    replies.map((f) => f.serial),
+    [1, 2],
+  );
   const body = frameBody(replies[1]!);
   const head = decodeResponseHead(body, false);
   t.equal(head.isError, true);
-  t.equal(decodeValue(FLUME_PROTOCOL.messages.get('append')!.errors, body, head.valueOffset, 'error'), 'No such message: nope');
+  t.equal(
+    decodeValue(FLUME_PROTOCOL.messages.get('append')!.errors, body, head.valueOffset, 'error'),
+    'No such message: nope',
+  );
 });
 
 // Regression test: bug found on d116995, fixed in 939ff59 (ServerConnection.fail() destroys the socket while earlier answers are still being produced).
@@ -217,12 +244,21 @@ t.test(
     const server = await startAvroSource(t);
     const client = await RawClient.connect(t, server.port);
     client.write(
-      Buffer.concat([frame(1, encodeRequest('append', appendParams(appendEvent()), FLUME_HANDSHAKE)), frame(2, encodeRequest('nope', null))]),
+      Buffer.concat([
+        frame(1, encodeRequest('append', appendParams(appendEvent()), FLUME_HANDSHAKE)),
+        frame(2, encodeRequest('nope', null)),
+      ]),
     );
     await client.waitClosed();
     t.equal(server.stats.eventsAcknowledged, 1, 'the server took the event');
     // Answers may come in any order (serials match them).
-    t.same(decodeFrames(client.received).map((f) => f.serial).sort(), [1, 2], 'and answered it before closing');
+    t.same(
+      decodeFrames(client.received)
+        .map((f) => f.serial)
+        .sort(),
+      [1, 2],
+      'and answered it before closing',
+    );
   },
 );
 
@@ -261,17 +297,23 @@ for (const [mode, handlers] of PARAMETER_MODES) {
       message: /append parameters/,
       handlers,
     });
-    t.same(decodeFrames(client.received).map((f) => f.serial), [1], 'serial 1 answered, serial 2 not');
+    t.same(
+      decodeFrames(client.received).map((f) => f.serial),
+      [1],
+      'serial 1 answered, serial 2 not',
+    );
   });
 }
 
-t.test('a frame above the server\'s configured limits', async (t) => {
+t.test("a frame above the server's configured limits", async (t) => {
   const server = await startAvroSource(t, { limits: { maxFrameBytes: 1024 } });
   const bystander = openTransceiver(t, server.port);
   t.equal(await within(bystander.append(appendEvent()), SLACK_MS, 'append'), 'OK');
   const client = await RawClient.connect(t, server.port);
   const reported = nextEvent<[FlumeRpcError, string]>(server, 'connectionError');
-  client.write(frame(1, encodeRequest('append', appendParams({ headers: {}, body: Buffer.alloc(2000) }), FLUME_HANDSHAKE)));
+  client.write(
+    frame(1, encodeRequest('append', appendParams({ headers: {}, body: Buffer.alloc(2000) }), FLUME_HANDSHAKE)),
+  );
   const [error] = await reported;
   t.ok(error instanceof ProtocolError);
   t.match(error.message, /exceeds 1024 bytes/);
@@ -283,7 +325,11 @@ t.test('a frame above the server\'s configured limits', async (t) => {
   );
   t.ok(refused instanceof Error, 'an oversized event fails the call');
   const fresh = openTransceiver(t, server.port);
-  t.equal(await within(fresh.append(appendEvent()), SLACK_MS, 'append'), 'OK', 'the server still serves new connections');
+  t.equal(
+    await within(fresh.append(appendEvent()), SLACK_MS, 'append'),
+    'OK',
+    'the server still serves new connections',
+  );
 });
 
 t.test('many bad connections in a row do not disturb a good one', async (t) => {
@@ -292,12 +338,18 @@ t.test('many bad connections in a row do not disturb a good one', async (t) => {
   server.on('connectionError', () => (reported += 1));
   const good = openTransceiver(t, server.port);
   await within(good.ready(), SLACK_MS, 'ready');
-  const inputs = [header(1, -1), Buffer.concat([header(1, 1), int32(-1)]), frame(1, [noise(10, 1)]), frame(1, [noise(40, 2)])];
+  const inputs = [
+    header(1, -1),
+    Buffer.concat([header(1, 1), int32(-1)]),
+    frame(1, [noise(10, 1)]),
+    frame(1, [noise(40, 2)]),
+  ];
   for (let i = 0; i < 20; i += 1) {
     const bad = await RawClient.connect(t, server.port);
     bad.write(inputs[i % inputs.length]!);
     await bad.waitClosed();
-    if (i % 5 === 4) t.equal(await within(good.append(appendEvent()), SLACK_MS, 'append'), 'OK', `after ${i + 1} bad connections`);
+    if (i % 5 === 4)
+      t.equal(await within(good.append(appendEvent()), SLACK_MS, 'append'), 'OK', `after ${i + 1} bad connections`);
   }
   t.equal(await within(good.append(appendEvent()), SLACK_MS, 'append'), 'OK');
   t.equal(reported, 20, 'every bad connection reported');
@@ -327,31 +379,33 @@ async function staysResponsive(t: Test, bad: Buffer, message: RegExp) {
 }
 
 // Regression test: bug found on d116995, fixed in 939ff59 (avsc map decoding loops once per declared entry; a 6-byte block count blocks the event loop).
-t.test(
-  'call metadata declaring 2^40 map entries is rejected without blocking the server',
-  async (t) => {
-    // A valid handshake, then call metadata: a map declaring 2^40 entries, and nothing more.
-    await staysResponsive(t, frame(1, [Buffer.concat([encodeHandshakeRequest(FLUME_HANDSHAKE), HUGE_BLOCK])]), /request metadata/);
-  },
-);
+t.test('call metadata declaring 2^40 map entries is rejected without blocking the server', async (t) => {
+  // A valid handshake, then call metadata: a map declaring 2^40 entries, and nothing more.
+  await staysResponsive(
+    t,
+    frame(1, [Buffer.concat([encodeHandshakeRequest(FLUME_HANDSHAKE), HUGE_BLOCK])]),
+    /request metadata/,
+  );
+});
 
 // Regression test: bug found on d116995, fixed in 939ff59 (avsc array decoding allocates one item per declared entry before noticing the buffer ended).
 t.test(
   'appendBatch parameters declaring 2^30 events are rejected without blocking (or exhausting) the server',
   async (t) => {
     // 2^30, not 2^40: avsc allocates `new Array(n)` first, which throws at once above 2^32 - 1.
-    await staysResponsive(t, frame(1, encodeRequest('appendBatch', LONG.toBuffer(2 ** 30), FLUME_HANDSHAKE)), /appendBatch parameters/);
+    await staysResponsive(
+      t,
+      frame(1, encodeRequest('appendBatch', LONG.toBuffer(2 ** 30), FLUME_HANDSHAKE)),
+      /appendBatch parameters/,
+    );
   },
 );
 
 // Regression test: bug found on d116995, fixed in 939ff59 (the handshake meta map is decoded by avsc without a bound on its block count).
-t.test(
-  'a handshake whose meta declares 2^40 entries is rejected without blocking the server',
-  async (t) => {
-    const hs = Buffer.concat([FLUME_PROTOCOL.hash, Buffer.from([0]), FLUME_PROTOCOL.hash, Buffer.from([2]), HUGE_BLOCK]);
-    await staysResponsive(t, frame(1, [hs]), /handshake request/);
-  },
-);
+t.test('a handshake whose meta declares 2^40 entries is rejected without blocking the server', async (t) => {
+  const hs = Buffer.concat([FLUME_PROTOCOL.hash, Buffer.from([0]), FLUME_PROTOCOL.hash, Buffer.from([2]), HUGE_BLOCK]);
+  await staysResponsive(t, frame(1, [hs]), /handshake request/);
+});
 
 // Regression test: bug found on d116995, fixed in 939ff59 (decodeHandshakeResponse blocks the client event loop, so no Transceiver timeout can fire).
 t.test(

@@ -53,8 +53,15 @@ t.test('pipelined batches of changing sizes arrive intact', async (t) => {
   const transceiver = openTransceiver(t, server.port);
   const batches = Array.from({ length: 200 }, (_, n) => batch(n, 64, true));
   // 200 calls at once: many writes in flight, buffers handed back and taken again throughout.
-  const statuses = await within(Promise.all(batches.map((events) => transceiver.appendBatch(events))), 10 * SLACK_MS, 'all batches');
-  t.ok(statuses.every((s) => s === 'OK'), 'every batch acknowledged');
+  const statuses = await within(
+    Promise.all(batches.map((events) => transceiver.appendBatch(events))),
+    10 * SLACK_MS,
+    'all batches',
+  );
+  t.ok(
+    statuses.every((s) => s === 'OK'),
+    'every batch acknowledged',
+  );
   checkAll(t, batches, received);
 });
 
@@ -76,7 +83,9 @@ t.test('batches written while the peer stops reading arrive intact once it reads
     for (const socket of sockets) socket.destroy();
     proxy.close();
   });
-  const transceiver = openTransceiver(t, (proxy.address() as net.AddressInfo).port, { requestTimeoutMs: 10 * SLACK_MS });
+  const transceiver = openTransceiver(t, (proxy.address() as net.AddressInfo).port, {
+    requestTimeoutMs: 10 * SLACK_MS,
+  });
   await within(transceiver.ready(), SLACK_MS, 'handshake through the proxy');
   inbound!.unpipe(upstream!);
   inbound!.pause();
@@ -93,6 +102,9 @@ t.test('batches written while the peer stops reading arrive intact once it reads
   t.ok(received.size < 1200, `the peer stopped reading before all was sent (${received.size} events in)`);
   inbound!.pipe(upstream!);
   const statuses = await within(Promise.all(calls), 20 * SLACK_MS, 'all batches');
-  t.ok(statuses.every((s) => s === 'OK'), 'every batch acknowledged');
+  t.ok(
+    statuses.every((s) => s === 'OK'),
+    'every batch acknowledged',
+  );
   checkAll(t, batches, received);
 });

@@ -46,10 +46,22 @@ t.test('a request framed in place is byte for byte the frame encodeFrame builds 
   const events = [appendEvent(), { headers: {}, body: Buffer.alloc(700, 7) }];
   const params = FLUME_PROTOCOL.messages.get('appendBatch')!.request.toBuffer({ events });
   for (const serial of [1, 2 ** 31 + 5, 2 ** 32 - 1]) {
-    const inPlace = frameRequestInPlace(encodeEventArrayAfter(events, requestHeadroom('appendBatch')), serial, 'appendBatch');
-    t.equal(inPlace.toString('hex'), Buffer.concat(encodeFrame(serial, encodeRequest('appendBatch', params))).toString('hex'), `serial ${serial}`);
+    const inPlace = frameRequestInPlace(
+      encodeEventArrayAfter(events, requestHeadroom('appendBatch')),
+      serial,
+      'appendBatch',
+    );
+    t.equal(
+      inPlace.toString('hex'),
+      Buffer.concat(encodeFrame(serial, encodeRequest('appendBatch', params))).toString('hex'),
+      `serial ${serial}`,
+    );
   }
-  t.throws(() => frameRequestInPlace(encodeEventArrayAfter(events, 3), 1, 'appendBatch'), /headroom/, 'too little headroom is refused');
+  t.throws(
+    () => frameRequestInPlace(encodeEventArrayAfter(events, 3), 1, 'appendBatch'),
+    /headroom/,
+    'too little headroom is refused',
+  );
 });
 
 t.test('decodeRequestFrame reads the parameters where they arrived, whatever the split', async (t) => {
@@ -58,17 +70,33 @@ t.test('decodeRequestFrame reads the parameters where they arrived, whatever the
   const whole = Buffer.concat([head, rest]);
   const read = (buffers: Buffer[]) => {
     const frame = decodeRequestFrame(buffers, true);
-    return { name: frame.messageName, hs: frame.handshake, value: decodeValue(APPEND.request, frame.params, frame.paramsOffset, 'params') };
+    return {
+      name: frame.messageName,
+      hs: frame.handshake,
+      value: decodeValue(APPEND.request, frame.params, frame.paramsOffset, 'params'),
+    };
   };
   const expected = { name: 'append', hs: FLUME_HANDSHAKE, value: { event: appendEvent() } };
   const asJava = decodeRequestFrame([head, rest], true);
   t.equal(asJava.params, rest, 'head in its own buffer (Java, ours): the parameters buffer itself, not a copy');
   t.equal(asJava.paramsOffset, 0);
   t.same(read([whole]), expected, 'one buffer (avsc)');
-  t.same(read([head, rest.subarray(0, 5), Buffer.alloc(0), rest.subarray(5)]), expected, 'parameters in several buffers (Java\'s 8 KiB pieces)');
+  t.same(
+    read([head, rest.subarray(0, 5), Buffer.alloc(0), rest.subarray(5)]),
+    expected,
+    "parameters in several buffers (Java's 8 KiB pieces)",
+  );
   t.same(read([whole.subarray(0, 10), whole.subarray(10)]), expected, 'the head itself split');
-  t.same(read([whole.subarray(0, head.length + 3), whole.subarray(head.length + 3)]), expected, 'split inside the parameters');
-  t.throws(() => decodeRequestFrame([head.subarray(0, 10)], true), ProtocolError, 'a head cut short is still a ProtocolError');
+  t.same(
+    read([whole.subarray(0, head.length + 3), whole.subarray(head.length + 3)]),
+    expected,
+    'split inside the parameters',
+  );
+  t.throws(
+    () => decodeRequestFrame([head.subarray(0, 10)], true),
+    ProtocolError,
+    'a head cut short is still a ProtocolError',
+  );
 });
 
 t.test('a ping is the handshake with an empty message name and no parameters', async (t) => {
@@ -81,7 +109,11 @@ t.test('a ping is the handshake with an empty message name and no parameters', a
 
 t.test('request metadata entries are skipped; the name follows them', async (t) => {
   // A metadata map with one entry {"k": bytes "v"}, then the name.
-  const body = Buffer.concat([Buffer.from([0x02, 0x02, 0x6b, 0x02, 0x76, 0x00]), Buffer.from([0x0c]), Buffer.from('append')]);
+  const body = Buffer.concat([
+    Buffer.from([0x02, 0x02, 0x6b, 0x02, 0x76, 0x00]),
+    Buffer.from([0x0c]),
+    Buffer.from('append'),
+  ]);
   t.equal(decodeRequestHead(body, false).messageName, 'append');
 });
 
@@ -92,12 +124,19 @@ t.test('responses: handshake prefix only when due; ok and error outcomes', async
   t.same([head.handshake, head.hasCall, head.isError], [null, true, false]);
   t.equal(decodeValue(APPEND.response, ok, head.valueOffset, 'status'), 'FAILED');
 
-  const err = Buffer.concat(encodeResponse({ match: 'BOTH', serverProtocol: null, serverHash: null, meta: null }, { error: true, value: APPEND.errors.toBuffer('disk full') }));
+  const err = Buffer.concat(
+    encodeResponse(
+      { match: 'BOTH', serverProtocol: null, serverHash: null, meta: null },
+      { error: true, value: APPEND.errors.toBuffer('disk full') },
+    ),
+  );
   const errHead = decodeResponseHead(err, true);
   t.same([errHead.handshake!.match, errHead.hasCall, errHead.isError], ['BOTH', true, true]);
   t.equal(decodeValue(APPEND.errors, err, errHead.valueOffset, 'error'), 'disk full');
 
-  const pingAnswer = Buffer.concat(encodeResponse({ match: 'BOTH', serverProtocol: null, serverHash: null, meta: null }, null));
+  const pingAnswer = Buffer.concat(
+    encodeResponse({ match: 'BOTH', serverProtocol: null, serverHash: null, meta: null }, null),
+  );
   t.same(decodeResponseHead(pingAnswer, true).hasCall, false, 'a ping answer ends after the handshake');
 
   const none = Buffer.concat(
@@ -110,8 +149,14 @@ t.test('responses: handshake prefix only when due; ok and error outcomes', async
 });
 
 t.test('malformed calls are ProtocolErrors', async (t) => {
-  t.throws(() => decodeResponseHead(Buffer.alloc(0), false), { name: 'ProtocolError', message: /ends before its call metadata/ });
-  t.throws(() => decodeRequestHead(Buffer.from([0x00, 0x0c, 0x61]), false), { name: 'ProtocolError', message: /message name/ });
+  t.throws(() => decodeResponseHead(Buffer.alloc(0), false), {
+    name: 'ProtocolError',
+    message: /ends before its call metadata/,
+  });
+  t.throws(() => decodeRequestHead(Buffer.from([0x00, 0x0c, 0x61]), false), {
+    name: 'ProtocolError',
+    message: /message name/,
+  });
   t.throws(() => decodeRequestHead(Buffer.from([0x03]), false), ProtocolError, 'a map block size cut short');
   const status = APPEND.response.toBuffer('OK');
   t.throws(() => decodeValue(APPEND.response, Buffer.concat([status, Buffer.from([1, 2])]), 0, 'append response'), {
@@ -133,11 +178,19 @@ t.test('request heads read the same with and without metadata, for any message n
       const withMeta = Buffer.concat([META.toBuffer({ trace: Buffer.from('x') }), STRING.toBuffer(name), params]);
       const a = decodeRequestHead(plain, false);
       const b = decodeRequestHead(withMeta, false);
-      return a.messageName === name && b.messageName === name && a.paramsOffset === plain.length - params.length && b.paramsOffset === withMeta.length - params.length;
+      return (
+        a.messageName === name &&
+        b.messageName === name &&
+        a.paramsOffset === plain.length - params.length &&
+        b.paramsOffset === withMeta.length - params.length
+      );
     }),
     { numRuns: 500 },
   );
   // Cut short after the name's length: the general path names the problem.
-  t.throws(() => decodeRequestHead(Buffer.from([0x00, 0x16, 0x61, 0x70]), false), { name: 'ProtocolError', message: /message name/ });
+  t.throws(() => decodeRequestHead(Buffer.from([0x00, 0x16, 0x61, 0x70]), false), {
+    name: 'ProtocolError',
+    message: /message name/,
+  });
   t.pass('500 names, plain and with metadata');
 });

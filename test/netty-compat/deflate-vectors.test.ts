@@ -5,7 +5,15 @@
  */
 import t from 'tap';
 import zlib from 'node:zlib';
-import { type AvroFlumeEvent, FLUME_PROTOCOL, type Frame, FrameDecoder, decodeResponseHead, decodeValue, frameBody } from '@flume-rpc/netty-compat';
+import {
+  type AvroFlumeEvent,
+  FLUME_PROTOCOL,
+  type Frame,
+  FrameDecoder,
+  decodeResponseHead,
+  decodeValue,
+  frameBody,
+} from '@flume-rpc/netty-compat';
 import { appendEvent, batchEvents, plainEvents, readVector } from '../fixtures/vectors.js';
 import { RawClient, SLACK_MS, openTransceiver, startAvroSource, startRawServer, within } from '../fixtures/index.js';
 
@@ -34,23 +42,45 @@ function decodeAll(bytes: Buffer): Frame[] {
   return frames;
 }
 
-function replyValue(frame: Frame, handshake: boolean, messageName: string): { match: string | undefined; value: unknown } {
+function replyValue(
+  frame: Frame,
+  handshake: boolean,
+  messageName: string,
+): { match: string | undefined; value: unknown } {
   const body = frameBody(frame);
   const head = decodeResponseHead(body, handshake);
   const message = FLUME_PROTOCOL.messages.get(messageName)!;
-  return { match: head.handshake?.match, value: decodeValue(head.isError ? message.errors : message.response, body, head.valueOffset, 'reply') };
+  return {
+    match: head.handshake?.match,
+    value: decodeValue(head.isError ? message.errors : message.response, body, head.valueOffset, 'reply'),
+  };
 }
 
-t.test('the recorded streams are zlib streams, sync-flushed after every frame, holding the plain exchange', async (t) => {
-  for (const direction of ['c2s', 's2c']) {
-    const compressed = readVector(`java-deflate.${direction}.bin`);
-    t.equal(compressed.subarray(0, 2).toString('hex'), '789c', `${direction}: a zlib header (level 6), not raw deflate`);
-    t.same(inflatePartial(compressed), readVector(`java-plain.${direction}.bin`), `${direction}: inflates to java-plain`);
-    const pieces = flushedPieces(compressed);
-    t.equal(pieces.length, 2, `${direction}: one sync flush per frame`);
-    t.equal(decodeAll(inflatePartial(pieces[0]!)).length, 1, `${direction}: the first flush holds exactly the first frame`);
-  }
-});
+t.test(
+  'the recorded streams are zlib streams, sync-flushed after every frame, holding the plain exchange',
+  async (t) => {
+    for (const direction of ['c2s', 's2c']) {
+      const compressed = readVector(`java-deflate.${direction}.bin`);
+      t.equal(
+        compressed.subarray(0, 2).toString('hex'),
+        '789c',
+        `${direction}: a zlib header (level 6), not raw deflate`,
+      );
+      t.same(
+        inflatePartial(compressed),
+        readVector(`java-plain.${direction}.bin`),
+        `${direction}: inflates to java-plain`,
+      );
+      const pieces = flushedPieces(compressed);
+      t.equal(pieces.length, 2, `${direction}: one sync flush per frame`);
+      t.equal(
+        decodeAll(inflatePartial(pieces[0]!)).length,
+        1,
+        `${direction}: the first flush holds exactly the first frame`,
+      );
+    }
+  },
+);
 
 t.test('our deflate server answers the raw java-deflate.c2s.bin bytes as the Java server did', async (t) => {
   const seen: { append: AvroFlumeEvent[]; appendBatch: AvroFlumeEvent[][] } = { append: [], appendBatch: [] };
@@ -67,15 +97,25 @@ t.test('our deflate server answers the raw java-deflate.c2s.bin bytes as the Jav
   // Everything the Java client sent, including the end of its zlib stream when it closed.
   client.write(readVector('java-deflate.c2s.bin'));
   // Answers to requests read together may share one flush (Java flushes each): wait for two frames.
-  const inflatedFrames = (received: Buffer): number => (flushedPieces(received).length > 0 ? decodeAll(inflatePartial(received.subarray(0, received.lastIndexOf(SYNC_FLUSH_MARK) + 4))).length : 0);
+  const inflatedFrames = (received: Buffer): number =>
+    flushedPieces(received).length > 0
+      ? decodeAll(inflatePartial(received.subarray(0, received.lastIndexOf(SYNC_FLUSH_MARK) + 4))).length
+      : 0;
   const { bytes } = await client.collect((received) => inflatedFrames(received) >= 2);
   t.equal(bytes.subarray(0, 2).toString('hex'), '789c', 'the answer is a zlib stream at the level asked for');
   const replies = decodeAll(inflatePartial(bytes));
-  t.same(replies.map((f) => f.serial), [1, 2]);
+  t.same(
+    replies.map((f) => f.serial),
+    [1, 2],
+  );
   t.same(replyValue(replies[0]!, true, 'append'), { match: 'BOTH', value: 'OK' });
   t.same(replyValue(replies[1]!, false, 'appendBatch'), { match: undefined, value: 'OK' });
   const java = decodeAll(readVector('java-plain.s2c.bin'));
-  t.same(replies.map((f) => frameBody(f).toString('hex')), java.map((f) => frameBody(f).toString('hex')), 'same bodies as the Java server');
+  t.same(
+    replies.map((f) => frameBody(f).toString('hex')),
+    java.map((f) => frameBody(f).toString('hex')),
+    'same bodies as the Java server',
+  );
   t.same(plainEvents(seen.append), plainEvents([appendEvent()]));
   t.same(seen.appendBatch.map(plainEvents), [plainEvents(batchEvents())]);
   t.same(errors, []);
@@ -101,7 +141,9 @@ t.test('our deflate client accepts the recorded Java server stream, and sends wh
     });
     inflater.on('error', () => socket.destroy());
   });
-  const transceiver = openTransceiver(t, raw.port, { wire: { compressionLevel: 6, tls: null, layerOrder: 'zlib-outside' } });
+  const transceiver = openTransceiver(t, raw.port, {
+    wire: { compressionLevel: 6, tls: null, layerOrder: 'zlib-outside' },
+  });
   const matches: string[] = [];
   transceiver.on('handshake', (match) => matches.push(match));
   t.equal(await within(transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
@@ -110,5 +152,9 @@ t.test('our deflate client accepts the recorded Java server stream, and sends wh
   const sent = Buffer.concat(received);
   t.equal(sent.subarray(0, 2).toString('hex'), '789c', 'our client opens a zlib stream at level 6, as Java does');
   t.equal(flushedPieces(sent).length, 2, 'and flushes it once per request frame');
-  t.same(inflatePartial(sent), readVector('java-plain.c2s.bin'), 'the frames inside are the Java client\'s, byte for byte');
+  t.same(
+    inflatePartial(sent),
+    readVector('java-plain.c2s.bin'),
+    "the frames inside are the Java client's, byte for byte",
+  );
 });

@@ -17,7 +17,10 @@ import {
 const batchType = FLUME_PROTOCOL.messages.get('appendBatch')!.request;
 const appendType = FLUME_PROTOCOL.messages.get('append')!.request;
 
-const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 80 }), fc.string({ unit: 'grapheme-ascii', maxLength: 200 }));
+const text = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 80 }),
+  fc.string({ unit: 'grapheme-ascii', maxLength: 200 }),
+);
 // avsc decodes maps into plain objects, where a "__proto__" key is lost on read; it is left out here.
 const key = text.filter((k) => k !== '__proto__');
 const event: fc.Arbitrary<AvroFlumeEvent> = fc.record({
@@ -42,7 +45,11 @@ t.test('encodeEvent writes the bytes avsc writes for append parameters, and avsc
     fc.property(event, (e) => {
       const ours = encodeEvent(e);
       const back = appendType.fromBuffer(ours) as { event: AvroFlumeEvent };
-      return ours.equals(appendType.toBuffer({ event: e })) && back.event.body.equals(e.body) && JSON.stringify(back.event.headers) === JSON.stringify(e.headers);
+      return (
+        ours.equals(appendType.toBuffer({ event: e })) &&
+        back.event.body.equals(e.body) &&
+        JSON.stringify(back.event.headers) === JSON.stringify(e.headers)
+      );
     }),
     { numRuns: 400 },
   );
@@ -50,7 +57,10 @@ t.test('encodeEvent writes the bytes avsc writes for append parameters, and avsc
 });
 
 t.test('large counts and lengths use multi-byte varints', async (t) => {
-  const events = Array.from({ length: 300 }, (_, i) => ({ headers: { seq: String(i) }, body: Buffer.alloc(i * 50, 1) }));
+  const events = Array.from({ length: 300 }, (_, i) => ({
+    headers: { seq: String(i) },
+    body: Buffer.alloc(i * 50, 1),
+  }));
   t.ok(encodeEventArray(events).equals(batchType.toBuffer({ events })));
   // Header counts around the one-byte varint limit (63), including an event with none.
   const headerCounts = [0, 1, 63, 64, 65, 200, 9000];
@@ -59,7 +69,11 @@ t.test('large counts and lengths use multi-byte varints', async (t) => {
     body: Buffer.from([e]),
   }));
   t.ok(encodeEventArray(wide).equals(batchType.toBuffer({ events: wide })), `header counts ${headerCounts.join(', ')}`);
-  for (const e of wide) t.ok(encodeEvent(e).equals(appendType.toBuffer({ event: e })), `one event with ${Object.keys(e.headers).length} headers`);
+  for (const e of wide)
+    t.ok(
+      encodeEvent(e).equals(appendType.toBuffer({ event: e })),
+      `one event with ${Object.keys(e.headers).length} headers`,
+    );
 });
 
 t.test('events that cannot be encoded are ProtocolErrors naming the event', async (t) => {
@@ -86,7 +100,11 @@ t.test('decodeEventArray reads back what avsc wrote, __proto__ headers included'
       return (
         decoded.offset === bytes.length &&
         decoded.value.length === events.length &&
-        decoded.value.every((e, i) => e.body.equals(events[i]!.body) && JSON.stringify(Object.entries(e.headers)) === JSON.stringify(Object.entries(events[i]!.headers)))
+        decoded.value.every(
+          (e, i) =>
+            e.body.equals(events[i]!.body) &&
+            JSON.stringify(Object.entries(e.headers)) === JSON.stringify(Object.entries(events[i]!.headers)),
+        )
       );
     }),
     { numRuns: 300 },
@@ -120,31 +138,42 @@ t.test('decodeEventArray refuses truncated and hostile input with ProtocolError,
   );
 });
 
-t.test('countEventArray accepts and refuses exactly what decodeEventArray does, and counts what it builds', async (t) => {
-  const outcome = (read: () => { value: unknown; offset: number }): string => {
-    try {
-      const { value, offset } = read();
-      const count = typeof value === 'number' ? value : Array.isArray(value) ? value.length : 1;
-      return `ok ${count} events, ends at ${offset}`;
-    } catch (err) {
-      return err instanceof ProtocolError ? 'ProtocolError' : `unexpected ${String(err)}`;
-    }
-  };
-  const valid = fc.array(event, { maxLength: 12 }).map((events) => batchType.toBuffer({ events }));
-  const anyBytes = fc.oneof(valid, fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)), valid.map((b) => b.subarray(0, b.length >> 1)));
-  fc.assert(
-    fc.property(anyBytes, (bytes) => outcome(() => countEventArray(bytes, 0, 'batch')) === outcome(() => decodeEventArray(bytes, 0, 'batch'))),
-    { numRuns: 2000 },
-  );
-  fc.assert(
-    fc.property(event, (e) => {
-      const bytes = appendType.toBuffer({ event: e });
-      return outcome(() => countEvent(bytes, 0, 'event')) === outcome(() => decodeEvent(bytes, 0, 'event'));
-    }),
-    { numRuns: 300 },
-  );
-  t.pass('same verdict, count and end offset on 2300 inputs');
-});
+t.test(
+  'countEventArray accepts and refuses exactly what decodeEventArray does, and counts what it builds',
+  async (t) => {
+    const outcome = (read: () => { value: unknown; offset: number }): string => {
+      try {
+        const { value, offset } = read();
+        const count = typeof value === 'number' ? value : Array.isArray(value) ? value.length : 1;
+        return `ok ${count} events, ends at ${offset}`;
+      } catch (err) {
+        return err instanceof ProtocolError ? 'ProtocolError' : `unexpected ${String(err)}`;
+      }
+    };
+    const valid = fc.array(event, { maxLength: 12 }).map((events) => batchType.toBuffer({ events }));
+    const anyBytes = fc.oneof(
+      valid,
+      fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+      valid.map((b) => b.subarray(0, b.length >> 1)),
+    );
+    fc.assert(
+      fc.property(
+        anyBytes,
+        (bytes) =>
+          outcome(() => countEventArray(bytes, 0, 'batch')) === outcome(() => decodeEventArray(bytes, 0, 'batch')),
+      ),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(event, (e) => {
+        const bytes = appendType.toBuffer({ event: e });
+        return outcome(() => countEvent(bytes, 0, 'event')) === outcome(() => decodeEvent(bytes, 0, 'event'));
+      }),
+      { numRuns: 300 },
+    );
+    t.pass('same verdict, count and end offset on 2300 inputs');
+  },
+);
 
 t.test('encodeEventArrayAfter leaves the asked headroom free and writes the same parameters after it', async (t) => {
   fc.assert(
@@ -170,7 +199,7 @@ t.test('header keys the decoder caches: colliding hashes, more keys than the cac
   let x = 12345;
   const letter = (): string => {
     x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    return String.fromCharCode(97 + (x >>> 16) % 26);
+    return String.fromCharCode(97 + ((x >>> 16) % 26));
   };
   for (let i = 0; i < 400_000 && pair === null; i += 1) {
     const key = Array.from({ length: 10 }, letter).join('');
@@ -182,13 +211,27 @@ t.test('header keys the decoder caches: colliding hashes, more keys than the cac
   const [a, b] = pair!;
   const events = [a, b, a, b].map((key, i) => ({ headers: { [key]: String(i) }, body: Buffer.from([i]) }));
   const decoded = decodeEventArray(batchType.toBuffer({ events }), 0, 'batch').value;
-  t.same(decoded.map((e) => Object.keys(e.headers)[0]), [a, b, a, b], 'each key decodes as itself');
+  t.same(
+    decoded.map((e) => Object.keys(e.headers)[0]),
+    [a, b, a, b],
+    'each key decodes as itself',
+  );
   // 3000 distinct keys, then a non-ASCII key whose bytes, read as Latin-1, would equal a cached one.
-  const many = Array.from({ length: 3000 }, (_, i) => ({ headers: { [`key-${i}`]: 'v', host: 'h' }, body: Buffer.alloc(0) }));
+  const many = Array.from({ length: 3000 }, (_, i) => ({
+    headers: { [`key-${i}`]: 'v', host: 'h' },
+    body: Buffer.alloc(0),
+  }));
   const back = decodeEventArray(batchType.toBuffer({ events: many }), 0, 'batch').value;
-  t.ok(back.every((e, i) => Object.keys(e.headers).join() === `key-${i},host`), 'more distinct keys than the cache holds');
+  t.ok(
+    back.every((e, i) => Object.keys(e.headers).join() === `key-${i},host`),
+    'more distinct keys than the cache holds',
+  );
   const latin = { headers: { 'Ã©': 'x' }, body: Buffer.alloc(0) }; // Latin-1 reading of é's UTF-8 bytes
   const accented = { headers: { é: 'y' }, body: Buffer.alloc(0) };
   const mixed = decodeEventArray(batchType.toBuffer({ events: [latin, accented, latin] }), 0, 'batch').value;
-  t.same(mixed.map((e) => e.headers), [latin.headers, accented.headers, latin.headers], 'UTF-8 keys are never confused with cached ones');
+  t.same(
+    mixed.map((e) => e.headers),
+    [latin.headers, accented.headers, latin.headers],
+    'UTF-8 keys are never confused with cached ones',
+  );
 });

@@ -70,9 +70,17 @@ const SAMPLE: Frame[] = [
 t.test('encodeFrame writes Netty framing: serial, count, then length-prefixed buffers', async (t) => {
   const bytes = Buffer.concat(encodeFrame(7, [Buffer.from('ab'), Buffer.alloc(0)]));
   t.equal(bytes.toString('hex'), '00000007' + '00000002' + '00000002' + '6162' + '00000000');
-  t.equal(Buffer.concat(encodeFrame(5, [])).toString('hex'), '00000005' + '00000000', 'a frame without buffers is just its header');
+  t.equal(
+    Buffer.concat(encodeFrame(5, [])).toString('hex'),
+    '00000005' + '00000000',
+    'a frame without buffers is just its header',
+  );
   for (const frame of SAMPLE) {
-    t.same(Buffer.concat(encodeFrame(frame.serial, frame.buffers)), referenceEncode(frame.serial, frame.buffers), `frame ${frame.serial} matches the reference encoding`);
+    t.same(
+      Buffer.concat(encodeFrame(frame.serial, frame.buffers)),
+      referenceEncode(frame.serial, frame.buffers),
+      `frame ${frame.serial} matches the reference encoding`,
+    );
   }
 });
 
@@ -142,7 +150,11 @@ t.test('FrameDecoder accepts empty chunks anywhere, and zero-length buffers and 
   }
   t.same(comparable(out), comparable(SAMPLE.slice(0, 3)));
   t.same(out[1]!.buffers, [], 'a frame with zero buffers decodes to none');
-  t.same(out[2]!.buffers.map((b) => b.length), [0, 1, 0], 'zero-length buffers are kept');
+  t.same(
+    out[2]!.buffers.map((b) => b.length),
+    [0, 1, 0],
+    'zero-length buffers are kept',
+  );
   t.equal(frameBody(out[2]!).toString(), 'x', 'frameBody skips the empty buffers');
 });
 
@@ -154,30 +166,36 @@ t.test('bufferedBytes reports what a partial frame holds', async (t) => {
   t.notOk(decoder.atFrameBoundary);
   decoder.push(stream.subarray(6, 12 + 3));
   t.equal(decoder.bufferedBytes, 3, '3 body bytes held while the buffer is incomplete');
-  t.same(comparable(decoder.push(stream.subarray(15))), comparable([{ serial: 4, buffers: [Buffer.from('0123456789')] }]));
+  t.same(
+    comparable(decoder.push(stream.subarray(15))),
+    comparable([{ serial: 4, buffers: [Buffer.from('0123456789')] }]),
+  );
   t.equal(decoder.bufferedBytes, 0);
 });
 
 t.test('property: any frames, encoded and split anywhere, decode to the same frames', async (t) => {
   const frameArb = fc.record({
     serial: fc.integer({ min: 0, max: 0xffffffff }),
-    buffers: fc.array(
-      fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ minLength: 500, maxLength: 1500 })),
-      { maxLength: 6 },
-    ),
+    buffers: fc.array(fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ minLength: 500, maxLength: 1500 })), {
+      maxLength: 6,
+    }),
   });
-  const arb = fc
-    .array(frameArb, { minLength: 1, maxLength: 8 })
-    .chain((frames) => {
-      const length = encodeAll(frames.map((f) => ({ serial: f.serial, buffers: f.buffers.map((b) => Buffer.from(b)) }))).length;
-      return fc.tuple(fc.constant(frames), fc.uniqueArray(fc.integer({ min: 0, max: length }), { maxLength: 30 }));
-    });
+  const arb = fc.array(frameArb, { minLength: 1, maxLength: 8 }).chain((frames) => {
+    const length = encodeAll(
+      frames.map((f) => ({ serial: f.serial, buffers: f.buffers.map((b) => Buffer.from(b)) })),
+    ).length;
+    return fc.tuple(fc.constant(frames), fc.uniqueArray(fc.integer({ min: 0, max: length }), { maxLength: 30 }));
+  });
   fc.assert(
     fc.property(arb, ([frames, cuts]) => {
       const asFrames = frames.map((f) => ({ serial: f.serial, buffers: f.buffers.map((b) => Buffer.from(b)) }));
       const stream = encodeAll(asFrames);
       const decoder = new FrameDecoder();
-      const decoded = decodeSplit(stream, [...cuts].sort((a, b) => a - b), decoder);
+      const decoded = decodeSplit(
+        stream,
+        [...cuts].sort((a, b) => a - b),
+        decoder,
+      );
       return (
         JSON.stringify(comparable(decoded)) === JSON.stringify(comparable(asFrames)) &&
         decoder.bufferedBytes === 0 &&
@@ -193,7 +211,9 @@ t.test('property: encodeFrame writes exactly the reference bytes for any 32-bit 
   fc.assert(
     fc.property(
       fc.oneof(fc.integer({ min: -0x80000000, max: 0x7fffffff }), fc.integer({ min: 0, max: 0xffffffff })),
-      fc.array(fc.oneof(fc.uint8Array({ maxLength: 30 }), fc.uint8Array({ minLength: 510, maxLength: 900 })), { maxLength: 6 }),
+      fc.array(fc.oneof(fc.uint8Array({ maxLength: 30 }), fc.uint8Array({ minLength: 510, maxLength: 900 })), {
+        maxLength: 6,
+      }),
       (serial, buffers) => {
         const bytes = Buffer.concat(encodeFrame(serial, buffers));
         const decoded = new FrameDecoder().push(bytes);
@@ -214,14 +234,18 @@ t.test('property: arbitrary bytes yield frames or a ProtocolError, and memory st
   const limits: FrameLimits = { maxBufferCount: 8, maxBufferBytes: 64, maxFrameBytes: 100 };
   // Random bytes, and valid streams with corrupted bytes (which get further into a frame).
   const validish = fc
-    .array(
-      fc.record({ serial: fc.nat(), buffers: fc.array(fc.uint8Array({ maxLength: 50 }), { maxLength: 4 }) }),
-      { minLength: 1, maxLength: 4 },
-    )
+    .array(fc.record({ serial: fc.nat(), buffers: fc.array(fc.uint8Array({ maxLength: 50 }), { maxLength: 4 }) }), {
+      minLength: 1,
+      maxLength: 4,
+    })
     .chain((frames) => {
-      const stream = encodeAll(frames.map((f) => ({ serial: f.serial, buffers: f.buffers.map((b) => Buffer.from(b)) })));
+      const stream = encodeAll(
+        frames.map((f) => ({ serial: f.serial, buffers: f.buffers.map((b) => Buffer.from(b)) })),
+      );
       return fc
-        .array(fc.tuple(fc.nat({ max: Math.max(0, stream.length - 1) }), fc.integer({ min: 0, max: 255 })), { maxLength: 3 })
+        .array(fc.tuple(fc.nat({ max: Math.max(0, stream.length - 1) }), fc.integer({ min: 0, max: 255 })), {
+          maxLength: 3,
+        })
         .map((flips) => {
           const copy = Buffer.from(stream);
           for (const [at, value] of flips) if (at < copy.length) copy[at] = value;
@@ -274,7 +298,11 @@ t.test('limits: each violation is a ProtocolError naming the problem, raised fro
     ['negative count', header(9, -1), /Frame 9 .*-1 buffers/],
     ['count above maxBufferCount', header(9, 5), /Frame 9 .*5 buffers.*\b4\b/],
     ['negative length', Buffer.concat([header(9, 1), int32(-2)]), /Frame 9 .*buffer of -2 bytes/],
-    ['length above maxBufferBytes', Buffer.concat([header(9, 1), int32(101)]), /Frame 9 .*buffer of 101 bytes.*\b100\b/],
+    [
+      'length above maxBufferBytes',
+      Buffer.concat([header(9, 1), int32(101)]),
+      /Frame 9 .*buffer of 101 bytes.*\b100\b/,
+    ],
     [
       'frame total above maxFrameBytes',
       Buffer.concat([header(9, 2), int32(100), Buffer.alloc(100), int32(51)]),
@@ -302,9 +330,15 @@ t.test('limits: a frame exactly at the limits is accepted; the default limits ar
   const limits: FrameLimits = { maxBufferCount: 2, maxBufferBytes: 100, maxFrameBytes: 150 };
   const frame = { serial: 1, buffers: [Buffer.alloc(100, 1), Buffer.alloc(50, 2)] };
   t.same(comparable(new FrameDecoder(limits).push(referenceEncode(frame.serial, frame.buffers))), comparable([frame]));
-  t.same({ ...DEFAULT_FRAME_LIMITS }, { maxBufferCount: 10_000, maxBufferBytes: 64 * 1024 * 1024, maxFrameBytes: 64 * 1024 * 1024 });
+  t.same(
+    { ...DEFAULT_FRAME_LIMITS },
+    { maxBufferCount: 10_000, maxBufferBytes: 64 * 1024 * 1024, maxFrameBytes: 64 * 1024 * 1024 },
+  );
   // A count of 2^31-1 is refused by the default limits without waiting for (or allocating) anything.
-  t.throws(() => new FrameDecoder().push(header(1, 0x7fffffff)), { name: 'ProtocolError', message: /2147483647 buffers/ });
+  t.throws(() => new FrameDecoder().push(header(1, 0x7fffffff)), {
+    name: 'ProtocolError',
+    message: /2147483647 buffers/,
+  });
 });
 
 t.test('resolveLimits fills defaults and rejects non-positive or non-integer limits', async (t) => {
@@ -315,13 +349,10 @@ t.test('resolveLimits fills defaults and rejects non-positive or non-integer lim
 });
 
 // Regression test: bug found on d116995, fixed in 939ff59 (encodeFrame omits the 8-byte header when serial < 0).
-t.test(
-  'encodeFrame writes the header for any 32-bit serial, including negative Java ints',
-  async (t) => {
-    // Java's serial is an int and Avro Java's AtomicInteger wraps to negative; avsc writes ids with
-    // writeInt32BE. encodeFrame uses serial -1 internally as "no header", so a negative serial
-    // silently yields a frame with no serial and no count.
-    const bytes = Buffer.concat(encodeFrame(-1, [Buffer.from('x')]));
-    t.equal(bytes.toString('hex'), 'ffffffff' + '00000001' + '00000001' + '78');
-  },
-);
+t.test('encodeFrame writes the header for any 32-bit serial, including negative Java ints', async (t) => {
+  // Java's serial is an int and Avro Java's AtomicInteger wraps to negative; avsc writes ids with
+  // writeInt32BE. encodeFrame uses serial -1 internally as "no header", so a negative serial
+  // silently yields a frame with no serial and no count.
+  const bytes = Buffer.concat(encodeFrame(-1, [Buffer.from('x')]));
+  t.equal(bytes.toString('hex'), 'ffffffff' + '00000001' + '00000001' + '78');
+});

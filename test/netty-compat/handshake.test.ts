@@ -39,7 +39,12 @@ t.test('HandshakeRequest encodes as the Java client writes it', async (t) => {
 t.test('HandshakeRequest round trips with text, null meta and meta entries', async (t) => {
   const cases: HandshakeRequest[] = [
     { clientHash: OTHER_HASH, clientProtocol: OTHER_TEXT, serverHash: UNKNOWN_HASH, meta: null },
-    { clientHash: LOCAL.hash, clientProtocol: '', serverHash: LOCAL.hash, meta: { trace: Buffer.from([1, 2, 3]), empty: Buffer.alloc(0) } },
+    {
+      clientHash: LOCAL.hash,
+      clientProtocol: '',
+      serverHash: LOCAL.hash,
+      meta: { trace: Buffer.from([1, 2, 3]), empty: Buffer.alloc(0) },
+    },
   ];
   for (const request of cases) {
     const bytes = Buffer.concat([Buffer.from([9, 9]), encodeHandshakeRequest(request), Buffer.from('tail')]);
@@ -63,44 +68,99 @@ t.test('HandshakeResponse round trips for BOTH, CLIENT and NONE', async (t) => {
 });
 
 t.test('undecodable handshakes are ProtocolErrors naming the record', async (t) => {
-  const good = encodeHandshakeRequest({ clientHash: LOCAL.hash, clientProtocol: 'x', serverHash: LOCAL.hash, meta: null });
+  const good = encodeHandshakeRequest({
+    clientHash: LOCAL.hash,
+    clientProtocol: 'x',
+    serverHash: LOCAL.hash,
+    meta: null,
+  });
   for (let cut = 0; cut < good.length; cut += 1) {
-    t.throws(() => decodeHandshakeRequest(good.subarray(0, cut)), { name: 'ProtocolError', message: /handshake request/ }, `cut at ${cut}`);
+    t.throws(
+      () => decodeHandshakeRequest(good.subarray(0, cut)),
+      { name: 'ProtocolError', message: /handshake request/ },
+      `cut at ${cut}`,
+    );
   }
-  t.throws(() => decodeHandshakeRequest(Buffer.concat([Buffer.alloc(16), Buffer.from([0x05])])), {
-    name: 'ProtocolError',
-    message: /handshake request/,
-  }, 'union index -3');
-  t.throws(() => decodeHandshakeResponse(Buffer.from([0x06, 0, 0, 0])), { name: 'ProtocolError', message: /handshake response/ }, 'match index 3');
+  t.throws(
+    () => decodeHandshakeRequest(Buffer.concat([Buffer.alloc(16), Buffer.from([0x05])])),
+    {
+      name: 'ProtocolError',
+      message: /handshake request/,
+    },
+    'union index -3',
+  );
+  t.throws(
+    () => decodeHandshakeResponse(Buffer.from([0x06, 0, 0, 0])),
+    { name: 'ProtocolError', message: /handshake response/ },
+    'match index 3',
+  );
   t.throws(() => decodeHandshakeResponse(Buffer.alloc(0)), ProtocolError, 'empty');
 });
 
 t.test('server half: BOTH, CLIENT and NONE as Avro Java answers them', async (t) => {
   const cache = new ProtocolCache(LOCAL);
-  const both = answerHandshake(cache, { clientHash: LOCAL.hash, clientProtocol: null, serverHash: LOCAL.hash, meta: {} });
-  t.same(both.response, { match: 'BOTH', serverProtocol: null, serverHash: null, meta: null }, 'known client, right guess: BOTH');
+  const both = answerHandshake(cache, {
+    clientHash: LOCAL.hash,
+    clientProtocol: null,
+    serverHash: LOCAL.hash,
+    meta: {},
+  });
+  t.same(
+    both.response,
+    { match: 'BOTH', serverProtocol: null, serverHash: null, meta: null },
+    'known client, right guess: BOTH',
+  );
   t.ok(both.remote?.identical);
 
-  const client = answerHandshake(cache, { clientHash: LOCAL.hash, clientProtocol: null, serverHash: UNKNOWN_HASH, meta: {} });
-  t.same(client.response, { match: 'CLIENT', serverProtocol: LOCAL.text, serverHash: LOCAL.hash, meta: null }, 'wrong guess: CLIENT with our protocol');
+  const client = answerHandshake(cache, {
+    clientHash: LOCAL.hash,
+    clientProtocol: null,
+    serverHash: UNKNOWN_HASH,
+    meta: {},
+  });
+  t.same(
+    client.response,
+    { match: 'CLIENT', serverProtocol: LOCAL.text, serverHash: LOCAL.hash, meta: null },
+    'wrong guess: CLIENT with our protocol',
+  );
   t.ok(client.remote);
 
-  const none = answerHandshake(cache, { clientHash: OTHER_HASH, clientProtocol: null, serverHash: LOCAL.hash, meta: {} });
-  t.same(none.response, { match: 'NONE', serverProtocol: LOCAL.text, serverHash: LOCAL.hash, meta: null }, 'unknown client: NONE');
+  const none = answerHandshake(cache, {
+    clientHash: OTHER_HASH,
+    clientProtocol: null,
+    serverHash: LOCAL.hash,
+    meta: {},
+  });
+  t.same(
+    none.response,
+    { match: 'NONE', serverProtocol: LOCAL.text, serverHash: LOCAL.hash, meta: null },
+    'unknown client: NONE',
+  );
   t.equal(none.remote, null);
 
-  const learnt = answerHandshake(cache, { clientHash: OTHER_HASH, clientProtocol: OTHER_TEXT, serverHash: LOCAL.hash, meta: {} });
+  const learnt = answerHandshake(cache, {
+    clientHash: OTHER_HASH,
+    clientProtocol: OTHER_TEXT,
+    serverHash: LOCAL.hash,
+    meta: {},
+  });
   t.equal(learnt.response.match, 'BOTH', 'the text makes it known');
   t.equal(learnt.remote?.remote.text, OTHER_TEXT);
   t.notOk(learnt.remote?.identical);
-  const later = answerHandshake(cache, { clientHash: OTHER_HASH, clientProtocol: null, serverHash: UNKNOWN_HASH, meta: {} });
+  const later = answerHandshake(cache, {
+    clientHash: OTHER_HASH,
+    clientProtocol: null,
+    serverHash: UNKNOWN_HASH,
+    meta: {},
+  });
   t.equal(later.response.match, 'CLIENT', 'remembered by hash afterwards');
 });
 
 t.test('server half: a client text that is not a protocol is a ProtocolError', async (t) => {
   const cache = new ProtocolCache(LOCAL);
   t.throws(
-    () => answerHandshake(cache, { clientHash: OTHER_HASH, clientProtocol: 'not json', serverHash: LOCAL.hash, meta: {} }),
+    () =>
+      answerHandshake(cache, { clientHash: OTHER_HASH, clientProtocol: 'not json', serverHash: LOCAL.hash, meta: {} }),
     { name: 'ProtocolError', message: /Protocol text is not JSON/ },
   );
   t.equal(cache.get(OTHER_HASH), undefined, 'nothing learnt');
@@ -110,8 +170,16 @@ t.test('client half: guess, NONE, resend with text and the server hash, BOTH', a
   const cache = new ProtocolCache(LOCAL);
   const handshake = new ClientHandshake(cache, 'srv:1');
   const first = handshake.nextRequest();
-  t.same(first, { clientHash: LOCAL.hash, clientProtocol: null, serverHash: LOCAL.hash, meta: {} }, 'first: our hash as the guess, no text');
-  t.equal(handshake.accept({ match: 'NONE', serverProtocol: OTHER_TEXT, serverHash: OTHER_HASH, meta: null }), false, 'NONE: resend');
+  t.same(
+    first,
+    { clientHash: LOCAL.hash, clientProtocol: null, serverHash: LOCAL.hash, meta: {} },
+    'first: our hash as the guess, no text',
+  );
+  t.equal(
+    handshake.accept({ match: 'NONE', serverProtocol: OTHER_TEXT, serverHash: OTHER_HASH, meta: null }),
+    false,
+    'NONE: resend',
+  );
   const second = handshake.nextRequest();
   t.equal(second.clientProtocol, LOCAL.text, 'second: with our text');
   t.same(second.serverHash, OTHER_HASH, 'and the hash the server announced');
@@ -149,7 +217,11 @@ t.test('client half: answers the protocol does not allow are HandshakeErrors', a
   });
   const bare = new ClientHandshake(cache, 'y:1');
   bare.nextRequest();
-  t.throws(() => bare.accept({ match: 'NONE', serverProtocol: null, serverHash: null, meta: null }), HandshakeError, 'NONE without a protocol');
+  t.throws(
+    () => bare.accept({ match: 'NONE', serverProtocol: null, serverHash: null, meta: null }),
+    HandshakeError,
+    'NONE without a protocol',
+  );
   // BOTH although we guessed a hash whose protocol we do not have.
   const stale = new ProtocolCache(LOCAL);
   stale.rememberServer('z:1', UNKNOWN_HASH);
@@ -160,7 +232,13 @@ t.test('client half: answers the protocol does not allow are HandshakeErrors', a
     message: /matched a protocol hash we do not know/,
   });
   t.throws(
-    () => new ClientHandshake(cache, 'w:1').accept({ match: 'MAYBE' as never, serverProtocol: OTHER_TEXT, serverHash: OTHER_HASH, meta: null }),
+    () =>
+      new ClientHandshake(cache, 'w:1').accept({
+        match: 'MAYBE' as never,
+        serverProtocol: OTHER_TEXT,
+        serverHash: OTHER_HASH,
+        meta: null,
+      }),
     HandshakeError,
   );
 });
@@ -173,8 +251,15 @@ t.test('protocol cache: local protocol always known, bounded, and resolving sche
   t.ok(cache.get(LOCAL.hash), 'the local protocol is never evicted');
   t.equal(cache.get(md5(texts[0]!)), undefined, 'the oldest learnt one is');
   t.ok(cache.get(md5(texts[3]!)), 'the newest is kept');
-  t.equal(cache.learn(md5(texts[3]!), 'ignored: already known').remote.text, texts[3], 'learning a known hash keeps the first text');
-  t.throws(() => cache.learn(UNKNOWN_HASH, '{"no":"protocol"}'), { name: 'ProtocolError', message: /no "protocol" name/ });
+  t.equal(
+    cache.learn(md5(texts[3]!), 'ignored: already known').remote.text,
+    texts[3],
+    'learning a known hash keeps the first text',
+  );
+  t.throws(() => cache.learn(UNKNOWN_HASH, '{"no":"protocol"}'), {
+    name: 'ProtocolError',
+    message: /no "protocol" name/,
+  });
 
   for (let i = 0; i < 10; i += 1) cache.rememberServer(`h:${i}`, UNKNOWN_HASH);
   t.same(cache.serverHashFor('h:0'), LOCAL.hash, 'the oldest server address is forgotten');
@@ -189,7 +274,10 @@ t.test('protocol cache: local protocol always known, bounded, and resolving sche
   const written = remote.remote.messages.get('append')!.response.toBuffer('OK'); // index 2 on their side
   t.equal(LOCAL.messages.get('append')!.response.fromBuffer(written, resolvers.response), 'OK');
   t.same(cache.get(LOCAL.hash)!.resolversFor('append'), {}, 'identical protocols need no resolvers');
-  t.throws(() => remote.resolversFor('nope'), { name: 'ProtocolError', message: /Message nope is not in local protocol/ });
+  t.throws(() => remote.resolversFor('nope'), {
+    name: 'ProtocolError',
+    message: /Message nope is not in local protocol/,
+  });
 });
 
 t.test('a remote protocol with an incompatible schema is a ProtocolError on first use of the message', async (t) => {
@@ -197,7 +285,10 @@ t.test('a remote protocol with an incompatible schema is a ProtocolError on firs
   broken.messages.append.response = 'string';
   const text = JSON.stringify(broken);
   const remote = new ProtocolCache(LOCAL).learn(md5(text), text);
-  t.throws(() => remote.resolversFor('append'), { name: 'ProtocolError', message: /Message append: remote schema is incompatible/ });
+  t.throws(() => remote.resolversFor('append'), {
+    name: 'ProtocolError',
+    message: /Message append: remote schema is incompatible/,
+  });
   t.same(remote.resolversFor('appendBatch').response, undefined, 'other messages still resolve');
 });
 
@@ -211,7 +302,10 @@ t.test('parseProtocol keeps the text and hashes it as given', async (t) => {
     ['nope', /not JSON/],
     ['[]', /no "protocol" name/],
     ['{"protocol":"P","messages":{"m":{"response":"null"}}}', /Message m has no request parameter list/],
-    ['{"protocol":"P","types":[{"type":"record","name":"R","fields":[{"name":"x","type":"Nope"}]}]}', /Protocol P is not valid Avro/],
+    [
+      '{"protocol":"P","types":[{"type":"record","name":"R","fields":[{"name":"x","type":"Nope"}]}]}',
+      /Protocol P is not valid Avro/,
+    ],
   ] as const) {
     t.throws(() => parseProtocol(text), { name: 'ProtocolError', message }, text);
   }

@@ -19,7 +19,17 @@ import {
   type Status,
 } from '@flume-rpc/netty-compat';
 import { appendEvent } from '../fixtures/vectors.js';
-import { LOOPBACK, SLACK_MS, closedPort, nextEvent, openTransceiver, outcome, startAvroSource, startRawServer, within } from '../fixtures/index.js';
+import {
+  LOOPBACK,
+  SLACK_MS,
+  closedPort,
+  nextEvent,
+  openTransceiver,
+  outcome,
+  startAvroSource,
+  startRawServer,
+  within,
+} from '../fixtures/index.js';
 
 function event(body: string): AvroFlumeEvent {
   return { headers: {}, body: Buffer.from(body) };
@@ -123,48 +133,55 @@ t.test('ConnectError on a refused connect (a port just closed)', async (t) => {
   t.equal(transceiver.state, 'closed');
 });
 
-t.test('a request timeout fails only that request; the late answer is ignored and the connection stays ready', async (t) => {
-  const fixture = await stallingServer(t);
-  const transceiver = openTransceiver(t, fixture.server.port, { requestTimeoutMs: 250 });
-  let closes = 0;
-  transceiver.on('close', () => (closes += 1));
-  await within(transceiver.ready(), SLACK_MS, 'ready');
+t.test(
+  'a request timeout fails only that request; the late answer is ignored and the connection stays ready',
+  async (t) => {
+    const fixture = await stallingServer(t);
+    const transceiver = openTransceiver(t, fixture.server.port, { requestTimeoutMs: 250 });
+    let closes = 0;
+    transceiver.on('close', () => (closes += 1));
+    await within(transceiver.ready(), SLACK_MS, 'ready');
 
-  const started = performance.now();
-  const first = outcome(transceiver.append(event('stall')));
-  const second = outcome(transceiver.append(event('a')));
-  const third = outcome(transceiver.append(event('b')));
-  const [r2, r3] = await within(Promise.all([second, third]), SLACK_MS, 'the unstalled calls');
-  t.same([r2.ok && r2.value, r3.ok && r3.value], ['OK', 'OK'], 'the later calls are answered');
-  t.equal(transceiver.pendingCount, 1, 'only the stalled call is pending');
-  const r1 = await within(first, SLACK_MS, 'the stalled call');
-  const elapsed = performance.now() - started;
-  t.notOk(r1.ok);
-  const error = !r1.ok ? r1.error : null;
-  t.ok(error instanceof RequestTimeoutError, 'the stalled call rejects with RequestTimeoutError');
-  t.equal((error as RequestTimeoutError).messageName, 'append');
-  t.equal((error as RequestTimeoutError).timeoutMs, 250);
-  t.ok(elapsed >= 240 && elapsed < 250 + SLACK_MS, `after about 250ms (${elapsed.toFixed(1)}ms)`);
-  t.ok(r2.at <= r1.at && r3.at <= r1.at, 'the others did not wait for it');
-  t.equal(transceiver.state, 'ready');
-  t.equal(transceiver.pendingCount, 0);
+    const started = performance.now();
+    const first = outcome(transceiver.append(event('stall')));
+    const second = outcome(transceiver.append(event('a')));
+    const third = outcome(transceiver.append(event('b')));
+    const [r2, r3] = await within(Promise.all([second, third]), SLACK_MS, 'the unstalled calls');
+    t.same([r2.ok && r2.value, r3.ok && r3.value], ['OK', 'OK'], 'the later calls are answered');
+    t.equal(transceiver.pendingCount, 1, 'only the stalled call is pending');
+    const r1 = await within(first, SLACK_MS, 'the stalled call');
+    const elapsed = performance.now() - started;
+    t.notOk(r1.ok);
+    const error = !r1.ok ? r1.error : null;
+    t.ok(error instanceof RequestTimeoutError, 'the stalled call rejects with RequestTimeoutError');
+    t.equal((error as RequestTimeoutError).messageName, 'append');
+    t.equal((error as RequestTimeoutError).timeoutMs, 250);
+    t.ok(elapsed >= 240 && elapsed < 250 + SLACK_MS, `after about 250ms (${elapsed.toFixed(1)}ms)`);
+    t.ok(r2.at <= r1.at && r3.at <= r1.at, 'the others did not wait for it');
+    t.equal(transceiver.state, 'ready');
+    t.equal(transceiver.pendingCount, 0);
 
-  // Now the server answers the abandoned call; the answer reaches the client before the next one.
-  t.equal(fixture.stalled, 1);
-  const answeredBefore = fixture.server.stats.callsAnswered;
-  fixture.release('FAILED');
-  t.equal(await within(transceiver.append(event('c')), SLACK_MS, 'append after the late answer'), 'OK');
-  t.equal(fixture.server.stats.callsAnswered, answeredBefore + 2, 'the late answer was sent');
-  t.equal(transceiver.state, 'ready', 'the late answer did not break the connection');
-  t.equal(closes, 0, "no 'close' event");
-});
+    // Now the server answers the abandoned call; the answer reaches the client before the next one.
+    t.equal(fixture.stalled, 1);
+    const answeredBefore = fixture.server.stats.callsAnswered;
+    fixture.release('FAILED');
+    t.equal(await within(transceiver.append(event('c')), SLACK_MS, 'append after the late answer'), 'OK');
+    t.equal(fixture.server.stats.callsAnswered, answeredBefore + 2, 'the late answer was sent');
+    t.equal(transceiver.state, 'ready', 'the late answer did not break the connection');
+    t.equal(closes, 0, "no 'close' event");
+  },
+);
 
 t.test('a per-call timeoutMs overrides the transceiver request timeout', async (t) => {
   const fixture = await stallingServer(t);
   const transceiver = openTransceiver(t, fixture.server.port, { requestTimeoutMs: SLACK_MS * 5 });
   await within(transceiver.ready(), SLACK_MS, 'ready');
   const started = performance.now();
-  const result = await within(outcome(transceiver.append(event('stall'), { timeoutMs: 60 })), SLACK_MS, 'the stalled call');
+  const result = await within(
+    outcome(transceiver.append(event('stall'), { timeoutMs: 60 })),
+    SLACK_MS,
+    'the stalled call',
+  );
   const elapsed = performance.now() - started;
   t.ok(!result.ok && result.error instanceof RequestTimeoutError);
   t.equal(!result.ok && (result.error as RequestTimeoutError).timeoutMs, 60);
@@ -198,19 +215,25 @@ t.test('server close mid-request: every pending call rejects with ConnectionClos
   t.ok(!after.ok && after.error === closeError, 'a later call gets the same error at once');
 });
 
-t.test('server drops the connection on a call (closeOnNextCalls): the call and those queued behind it fail', async (t) => {
-  const server = await startAvroSource(t);
-  const transceiver = openTransceiver(t, server.port);
-  await within(transceiver.ready(), SLACK_MS, 'ready');
-  server.faults.closeOnNextCalls = 1;
-  const results = await within(
-    Promise.all([outcome(transceiver.append(appendEvent())), outcome(transceiver.appendBatch([appendEvent()]))]),
-    SLACK_MS,
-    'the calls',
-  );
-  t.ok(results.every((r) => !r.ok && r.error instanceof ConnectionClosedError), 'both reject with ConnectionClosedError');
-  t.equal(transceiver.state, 'closed');
-});
+t.test(
+  'server drops the connection on a call (closeOnNextCalls): the call and those queued behind it fail',
+  async (t) => {
+    const server = await startAvroSource(t);
+    const transceiver = openTransceiver(t, server.port);
+    await within(transceiver.ready(), SLACK_MS, 'ready');
+    server.faults.closeOnNextCalls = 1;
+    const results = await within(
+      Promise.all([outcome(transceiver.append(appendEvent())), outcome(transceiver.appendBatch([appendEvent()]))]),
+      SLACK_MS,
+      'the calls',
+    );
+    t.ok(
+      results.every((r) => !r.ok && r.error instanceof ConnectionClosedError),
+      'both reject with ConnectionClosedError',
+    );
+    t.equal(transceiver.state, 'closed');
+  },
+);
 
 t.test('server closes while the handshake is pending: the carried call and ready() fail', async (t) => {
   const raw = await startRawServer(t, (socket) => socket.once('data', () => socket.destroy()));
@@ -244,7 +267,7 @@ t.test('AbortSignal: an aborted call rejects with AbortError; the connection goe
   controller.abort(new Error('user gave up'));
   const mid = await within(inFlight, SLACK_MS, 'the aborted call');
   t.ok(!mid.ok && mid.error instanceof AbortError, 'in flight: AbortError');
-  t.match(!mid.ok && (mid.error).message, /user gave up/);
+  t.match(!mid.ok && mid.error.message, /user gave up/);
   t.ok(mid.at - abortedAt < 100, 'at once');
   t.equal(transceiver.state, 'ready');
   t.equal(transceiver.pendingCount, 0);
@@ -282,8 +305,11 @@ t.test('after close(): calls reject at once, ready() rejects, close() is idempot
     outcome(transceiver.ready()),
   ]);
   t.ok(performance.now() - started < 50, 'at once');
-  t.ok(results.every((r) => !r.ok && r.error instanceof ConnectionClosedError), 'ConnectionClosedError for each');
-  t.match(!results[0].ok && (results[0].error).message, /closed by the client/);
+  t.ok(
+    results.every((r) => !r.ok && r.error instanceof ConnectionClosedError),
+    'ConnectionClosedError for each',
+  );
+  t.match(!results[0].ok && results[0].error.message, /closed by the client/);
   transceiver.close();
   t.equal(closes, 1, "one 'close' event");
   t.equal(server.stats.callsAnswered, 0, 'nothing was sent');
@@ -298,6 +324,6 @@ t.test('close() while calls are queued behind the handshake rejects them all', a
   transceiver.close('for the test');
   const results = await within(Promise.all(calls), SLACK_MS, 'the calls');
   t.ok(results.every((r) => !r.ok && r.error instanceof ConnectionClosedError));
-  t.match(!results[1]!.ok && (results[1]!.error).message, /for the test/);
+  t.match(!results[1]!.ok && results[1]!.error.message, /for the test/);
   t.equal(transceiver.pendingCount, 0);
 });

@@ -22,7 +22,16 @@ import {
   parseProtocol,
 } from '@flume-rpc/netty-compat';
 import { appendEvent, batchEvents } from '../fixtures/vectors.js';
-import { SLACK_MS, freshCache, nextEvent, openTransceiver, outcome, startAvroSource, startRawServer, within } from '../fixtures/index.js';
+import {
+  SLACK_MS,
+  freshCache,
+  nextEvent,
+  openTransceiver,
+  outcome,
+  startAvroSource,
+  startRawServer,
+  within,
+} from '../fixtures/index.js';
 
 function event(body: string, headers: Record<string, string> = {}): AvroFlumeEvent {
   return { headers, body: Buffer.from(body) };
@@ -31,7 +40,10 @@ function event(body: string, headers: Record<string, string> = {}): AvroFlumeEve
 const STATUS = FLUME_PROTOCOL.messages.get('append')!.response;
 
 const BOTH_OK = () =>
-  encodeResponse({ match: 'BOTH', serverProtocol: null, serverHash: null, meta: null }, { error: false, value: STATUS.toBuffer('OK') });
+  encodeResponse(
+    { match: 'BOTH', serverProtocol: null, serverHash: null, meta: null },
+    { error: false, value: STATUS.toBuffer('OK') },
+  );
 
 /**
  * A raw server speaking just enough of the protocol: requests are answered by `handshake` (the
@@ -60,7 +72,9 @@ async function scriptedServer(
         }
         const reply = script.call
           ? script.call(frame.serial)
-          : Buffer.concat(encodeFrame(frame.serial, encodeResponse(null, { error: false, value: STATUS.toBuffer('OK') })));
+          : Buffer.concat(
+              encodeFrame(frame.serial, encodeResponse(null, { error: false, value: STATUS.toBuffer('OK') })),
+            );
         if (reply) socket.write(reply);
       }
     });
@@ -124,10 +138,13 @@ t.test('pipelined calls are matched by serial even when answers overtake each ot
       append: (e) => {
         const i = Number(e.headers['i']);
         return new Promise<Status>((resolve) =>
-          setTimeout(() => {
-            order.push(i);
-            resolve(i % 2 === 1 ? 'FAILED' : 'OK');
-          }, (N - i) * 3),
+          setTimeout(
+            () => {
+              order.push(i);
+              resolve(i % 2 === 1 ? 'FAILED' : 'OK');
+            },
+            (N - i) * 3,
+          ),
         );
       },
     },
@@ -137,7 +154,11 @@ t.test('pipelined calls are matched by serial even when answers overtake each ot
   const calls = Array.from({ length: N }, (_, i) => transceiver.append(event(`e${i}`, { i: String(i) })));
   t.equal(transceiver.pendingCount, N);
   const statuses = await within(Promise.all(calls), SLACK_MS, 'all calls');
-  t.same(statuses, Array.from({ length: N }, (_, i) => (i % 2 === 1 ? 'FAILED' : 'OK')), 'each call got its own answer');
+  t.same(
+    statuses,
+    Array.from({ length: N }, (_, i) => (i % 2 === 1 ? 'FAILED' : 'OK')),
+    'each call got its own answer',
+  );
   t.not(order.join(','), [...order].sort((a, b) => a - b).join(','), 'answers really came back out of order');
   t.equal(transceiver.pendingCount, 0);
 });
@@ -162,7 +183,10 @@ t.test('a handler error comes back as RemoteError; the connection stays ready', 
   t.equal(error?.messageName, 'append');
   t.equal(error?.remoteMessage, 'disk full');
   const batch = await within(outcome(transceiver.appendBatch(batchEvents())), SLACK_MS, 'appendBatch');
-  t.ok(!batch.ok && batch.error instanceof RemoteError && batch.error.remoteMessage === 'channel closed', 'async handler rejection too');
+  t.ok(
+    !batch.ok && batch.error instanceof RemoteError && batch.error.remoteMessage === 'channel closed',
+    'async handler rejection too',
+  );
   t.equal(transceiver.state, 'ready');
   t.equal(await within(transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
 });
@@ -191,11 +215,13 @@ t.test('calls the local protocol cannot encode fail before reaching the wire', a
   await within(transceiver.ready(), SLACK_MS, 'ready');
   const unknown = await outcome(transceiver.request('nope', {}));
   t.ok(!unknown.ok && unknown.error instanceof ProtocolError, 'unknown message: ProtocolError');
-  t.match(!unknown.ok && (unknown.error).message, /Message nope is not in protocol AvroSourceProtocol/);
+  t.match(!unknown.ok && unknown.error.message, /Message nope is not in protocol AvroSourceProtocol/);
   const bad = await outcome(transceiver.append({ headers: {}, body: 'not bytes' as unknown as Buffer }));
   t.ok(!bad.ok && bad.error instanceof ProtocolError, 'bad parameters: ProtocolError');
-  t.match(!bad.ok && (bad.error).message, /Cannot encode append parameters/);
-  const badHeaders = await outcome(transceiver.append({ headers: { n: 1 as unknown as string }, body: Buffer.alloc(0) }));
+  t.match(!bad.ok && bad.error.message, /Cannot encode append parameters/);
+  const badHeaders = await outcome(
+    transceiver.append({ headers: { n: 1 as unknown as string }, body: Buffer.alloc(0) }),
+  );
   t.ok(!badHeaders.ok && badHeaders.error instanceof ProtocolError, 'a non-string header: ProtocolError');
   t.equal(transceiver.pendingCount, 0);
   t.equal(transceiver.state, 'ready');
@@ -213,7 +239,7 @@ t.test('events survive the trip: binary bodies, unicode headers, empty batch, a 
     },
   });
   const transceiver = openTransceiver(t, server.port);
-  const binary = { headers: { 'clé': 'välue ✓', empty: '' }, body: Buffer.from([0, 255, 10, 13, 0]) };
+  const binary = { headers: { clé: 'välue ✓', empty: '' }, body: Buffer.from([0, 255, 10, 13, 0]) };
   const big = { headers: {}, body: Buffer.alloc(1024 * 1024, 0x5a) };
   t.equal(await within(transceiver.append(binary), SLACK_MS, 'append'), 'OK');
   t.equal(await within(transceiver.append(big), SLACK_MS, 'big append'), 'OK');
@@ -233,7 +259,7 @@ t.test('a response whose serial matches no request fails the connection with Pro
   const closeEvent = nextEvent<[FlumeRpcError]>(transceiver, 'close');
   const result = await within(outcome(transceiver.append(appendEvent())), SLACK_MS, 'append');
   t.ok(!result.ok && result.error instanceof ProtocolError, 'the pending call rejects with ProtocolError');
-  t.match(!result.ok && (result.error).message, /serial 999 matches no request/);
+  t.match(!result.ok && result.error.message, /serial 999 matches no request/);
   const [error] = await closeEvent;
   t.equal(error, !result.ok ? result.error : null);
   t.equal(transceiver.state, 'closed');
@@ -245,7 +271,7 @@ t.test('garbage from the server fails the connection with ProtocolError', async 
   t.equal(await within(transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
   const result = await within(outcome(transceiver.append(appendEvent())), SLACK_MS, 'append');
   t.ok(!result.ok && result.error instanceof ProtocolError);
-  t.match(!result.ok && (result.error).message, /declares \d+ buffers/);
+  t.match(!result.ok && result.error.message, /declares \d+ buffers/);
   t.equal(transceiver.state, 'closed');
 });
 
@@ -257,7 +283,7 @@ t.test('a reply above the client limits fails the connection with ProtocolError'
   t.equal(await within(transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
   const result = await within(outcome(transceiver.append(appendEvent())), SLACK_MS, 'append');
   t.ok(!result.ok && result.error instanceof ProtocolError);
-  t.match(!result.ok && (result.error).message, /exceeds 1024 bytes/);
+  t.match(!result.ok && result.error.message, /exceeds 1024 bytes/);
 });
 
 /** A server that answers calls after the handshake with Status index 7, which does not exist. */
@@ -277,21 +303,23 @@ t.test('a reply whose value does not decode closes the connection with ProtocolE
 });
 
 // Regression test: bug found on d116995, fixed in 939ff59 (onFrame deletes the call from inFlight before decoding, so fail() cannot reject it).
-t.test(
-  'a reply whose value does not decode rejects its call at once with the ProtocolError',
-  async (t) => {
-    const server = await scriptedServer(t, { call: BAD_STATUS });
-    const transceiver = openTransceiver(t, server.port, { requestTimeoutMs: 30_000 });
-    t.equal(await within(transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
-    const closeEvent = nextEvent<[FlumeRpcError]>(transceiver, 'close');
-    const pending = outcome(transceiver.append(appendEvent()));
-    const [error] = await closeEvent;
-    // Before the fix the call was only rejected by its own request timeout (RequestTimeoutError, 30 s later).
-    const result = await within(pending, 500, 'the call to be rejected').catch(() => 'still pending after 500ms' as const);
-    t.ok(typeof result === 'object' && !result.ok && result.error === error, "rejected at once with the connection's ProtocolError");
-    if (typeof result !== 'object') t.comment(result);
-  },
-);
+t.test('a reply whose value does not decode rejects its call at once with the ProtocolError', async (t) => {
+  const server = await scriptedServer(t, { call: BAD_STATUS });
+  const transceiver = openTransceiver(t, server.port, { requestTimeoutMs: 30_000 });
+  t.equal(await within(transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
+  const closeEvent = nextEvent<[FlumeRpcError]>(transceiver, 'close');
+  const pending = outcome(transceiver.append(appendEvent()));
+  const [error] = await closeEvent;
+  // Before the fix the call was only rejected by its own request timeout (RequestTimeoutError, 30 s later).
+  const result = await within(pending, 500, 'the call to be rejected').catch(
+    () => 'still pending after 500ms' as const,
+  );
+  t.ok(
+    typeof result === 'object' && !result.ok && result.error === error,
+    "rejected at once with the connection's ProtocolError",
+  );
+  if (typeof result !== 'object') t.comment(result);
+});
 
 const OTHER = parseProtocol(JSON.stringify({ ...JSON.parse(FLUME_PROTOCOL.text), doc: 'another build' }));
 
@@ -306,10 +334,14 @@ t.test('a server answering NONE twice: HandshakeError after two attempts', async
   const result = await within(outcome(transceiver.append(appendEvent())), SLACK_MS, 'append');
   t.ok(!result.ok && result.error instanceof HandshakeError, 'HandshakeError');
   t.equal(!result.ok && (result.error as HandshakeError).code, 'FLUME_RPC_HANDSHAKE');
-  t.match(!result.ok && (result.error).message, /after 2 handshake attempts/);
+  t.match(!result.ok && result.error.message, /after 2 handshake attempts/);
   t.same(matches, ['NONE'], 'the second NONE fails before it is reported');
   t.equal(server.requests.length, 2, 'tried twice, no more');
-  t.equal(decodeRequestHead(server.requests[1]!.body, true).handshake!.clientProtocol, FLUME_PROTOCOL.text, 'the second try sent our text');
+  t.equal(
+    decodeRequestHead(server.requests[1]!.body, true).handshake!.clientProtocol,
+    FLUME_PROTOCOL.text,
+    'the second try sent our text',
+  );
   t.equal(transceiver.state, 'closed');
 });
 
@@ -320,7 +352,7 @@ t.test('a server answering CLIENT without its protocol: HandshakeError', async (
   const transceiver = openTransceiver(t, server.port);
   const result = await within(outcome(transceiver.ready()), SLACK_MS, 'ready');
   t.ok(!result.ok && result.error instanceof HandshakeError);
-  t.match(!result.ok && (result.error).message, /without its protocol and hash/);
+  t.match(!result.ok && result.error.message, /without its protocol and hash/);
 });
 
 t.test('a server answering CLIENT with another protocol: ready, and that protocol is remembered', async (t) => {
@@ -335,43 +367,56 @@ t.test('a server answering CLIENT with another protocol: ready, and that protoco
   const transceiver = openTransceiver(t, server.port, { protocolCache: cache });
   t.equal(await within(transceiver.append(appendEvent()), SLACK_MS, 'append'), 'OK');
   t.equal(transceiver.state, 'ready');
-  t.equal(cache.serverHashFor(transceiver.address).toString('hex'), OTHER.hash.toString('hex'), 'the server hash is remembered');
+  t.equal(
+    cache.serverHashFor(transceiver.address).toString('hex'),
+    OTHER.hash.toString('hex'),
+    'the server hash is remembered',
+  );
   t.equal(cache.get(OTHER.hash)?.remote.text, OTHER.text, 'and its protocol text');
-  t.equal(decodeRequestHead(server.requests[0]!.body, true).handshake!.clientProtocol, null, 'one try, without our text');
+  t.equal(
+    decodeRequestHead(server.requests[0]!.body, true).handshake!.clientProtocol,
+    null,
+    'one try, without our text',
+  );
 });
 
 // Regression test: bug found on d116995, fixed in 939ff59 (onHandshakeResponse clears handshakeCarrier before throwing, so the carried call never settles).
-t.test(
-  'a handshake answer without the response to the call it carried fails that call',
-  async (t) => {
-    // The answer completes the handshake (BOTH) but has no call response. The connection fails
-    // with a ProtocolError; the carried call, no longer the carrier and never in flight, has no
-    // deadline either: before the fix it never settled.
-    const server = await scriptedServer(t, {
-      handshake: () => encodeResponse({ match: 'BOTH', serverProtocol: null, serverHash: null, meta: null }, null),
-    });
-    const transceiver = openTransceiver(t, server.port);
-    const closeEvent = nextEvent<[FlumeRpcError]>(transceiver, 'close');
-    const pending = outcome(transceiver.append(appendEvent()));
-    const [error] = await closeEvent;
-    t.match(error.message, /carried no response to append/);
-    const result = await within(pending, 500, 'the carried call to settle').catch(() => 'still pending after 500ms' as const);
-    t.ok(typeof result === 'object' && !result.ok && result.error === error, 'the carried call rejects with the ProtocolError');
-  },
-);
-
-t.test('a handshake answer without the response to the carried call closes the connection with ProtocolError', async (t) => {
+t.test('a handshake answer without the response to the call it carried fails that call', async (t) => {
+  // The answer completes the handshake (BOTH) but has no call response. The connection fails
+  // with a ProtocolError; the carried call, no longer the carrier and never in flight, has no
+  // deadline either: before the fix it never settled.
   const server = await scriptedServer(t, {
     handshake: () => encodeResponse({ match: 'BOTH', serverProtocol: null, serverHash: null, meta: null }, null),
   });
   const transceiver = openTransceiver(t, server.port);
   const closeEvent = nextEvent<[FlumeRpcError]>(transceiver, 'close');
-  void transceiver.append(appendEvent()).catch(() => undefined);
+  const pending = outcome(transceiver.append(appendEvent()));
   const [error] = await closeEvent;
-  t.ok(error instanceof ProtocolError);
-  t.match(error.message, /Handshake answer from 127\.0\.0\.1:\d+ carried no response to append/);
-  t.equal(transceiver.state, 'closed');
+  t.match(error.message, /carried no response to append/);
+  const result = await within(pending, 500, 'the carried call to settle').catch(
+    () => 'still pending after 500ms' as const,
+  );
+  t.ok(
+    typeof result === 'object' && !result.ok && result.error === error,
+    'the carried call rejects with the ProtocolError',
+  );
 });
+
+t.test(
+  'a handshake answer without the response to the carried call closes the connection with ProtocolError',
+  async (t) => {
+    const server = await scriptedServer(t, {
+      handshake: () => encodeResponse({ match: 'BOTH', serverProtocol: null, serverHash: null, meta: null }, null),
+    });
+    const transceiver = openTransceiver(t, server.port);
+    const closeEvent = nextEvent<[FlumeRpcError]>(transceiver, 'close');
+    void transceiver.append(appendEvent()).catch(() => undefined);
+    const [error] = await closeEvent;
+    t.ok(error instanceof ProtocolError);
+    t.match(error.message, /Handshake answer from 127\.0\.0\.1:\d+ carried no response to append/);
+    t.equal(transceiver.state, 'closed');
+  },
+);
 
 t.test('answeredSince tells whether any response frame arrived after a mark', async (t) => {
   const server = await startAvroSource(t);
@@ -393,12 +438,16 @@ t.test('three-byte status answers are read exactly, and a bad enum index in one 
     call: (serial) => Buffer.concat(encodeFrame(serial, [Buffer.from(answers[serial] ?? [0, 0, 0])])),
   });
   const transceiver = openTransceiver(t, server.port);
-  t.equal(await within(transceiver.appendBatch([event('a')]), SLACK_MS, 'carrier'), 'OK', 'the handshake carrier (serial 1)');
+  t.equal(
+    await within(transceiver.appendBatch([event('a')]), SLACK_MS, 'carrier'),
+    'OK',
+    'the handshake carrier (serial 1)',
+  );
   t.equal(await within(transceiver.appendBatch([event('b')]), SLACK_MS, 'ok'), 'OK');
   t.equal(await within(transceiver.append(event('c')), SLACK_MS, 'failed'), 'FAILED');
   t.equal(await within(transceiver.appendBatch([event('d')]), SLACK_MS, 'unknown'), 'UNKNOWN');
   const odd = await outcome(within(transceiver.appendBatch([event('e')]), SLACK_MS, 'odd index'));
-  t.equal(odd.ok ? 'answered' : (odd.error).name, 'ProtocolError', 'an odd index is refused');
+  t.equal(odd.ok ? 'answered' : odd.error.name, 'ProtocolError', 'an odd index is refused');
 });
 
 t.test('an out-of-range status index is a ProtocolError', async (t) => {
@@ -408,5 +457,5 @@ t.test('an out-of-range status index is a ProtocolError', async (t) => {
   const transceiver = openTransceiver(t, server.port);
   t.equal(await within(transceiver.appendBatch([event('a')]), SLACK_MS, 'carrier'), 'OK');
   const bad = await outcome(within(transceiver.appendBatch([event('b')]), SLACK_MS, 'index 3'));
-  t.equal(bad.ok ? 'answered' : (bad.error).name, 'ProtocolError', 'index 3 of a 3-symbol enum is refused');
+  t.equal(bad.ok ? 'answered' : bad.error.name, 'ProtocolError', 'index 3 of a 3-symbol enum is refused');
 });

@@ -31,7 +31,16 @@ import {
   plainEvents,
   readVector,
 } from '../fixtures/vectors.js';
-import { RawClient, SLACK_MS, decodeFrames, frames, openTransceiver, startAvroSource, startRawServer, within } from '../fixtures/index.js';
+import {
+  RawClient,
+  SLACK_MS,
+  decodeFrames,
+  frames,
+  openTransceiver,
+  startAvroSource,
+  startRawServer,
+  within,
+} from '../fixtures/index.js';
 import { startIsolatedServer } from '../fixtures/isolated-server.js';
 
 const JAVA_HASH = Buffer.from(JAVA_PROTOCOL_MD5_HEX, 'hex');
@@ -80,7 +89,14 @@ t.test('the vectors protocol text is the library protocol text, hashing to the r
 
 t.test('(a) java-plain.c2s.bin decodes to the handshake and the calls the README lists', async (t) => {
   const requests = decodeAll(readVector('java-plain.c2s.bin'));
-  t.same(requests.map((f) => [f.serial, f.buffers.length]), [[1, 2], [2, 2]], 'serials 1 and 2, 2 buffers each');
+  t.same(
+    requests.map((f) => [f.serial, f.buffers.length]),
+    [
+      [1, 2],
+      [2, 2],
+    ],
+    'serials 1 and 2, 2 buffers each',
+  );
 
   const first = frameBody(requests[0]!);
   const head1 = decodeRequestHead(first, true);
@@ -95,7 +111,10 @@ t.test('(a) java-plain.c2s.bin decodes to the handshake and the calls the README
   t.same(hs.value, head1.handshake);
   t.equal(hs.offset, 35, '16 + 1 + 16 + 2 bytes');
   t.equal(head1.messageName, 'append');
-  t.same(plainEvents([decodeParams('append', first, head1.paramsOffset)['event'] as AvroFlumeEvent]), plainEvents([appendEvent()]));
+  t.same(
+    plainEvents([decodeParams('append', first, head1.paramsOffset)['event'] as AvroFlumeEvent]),
+    plainEvents([appendEvent()]),
+  );
 
   const second = frameBody(requests[1]!);
   const head2 = decodeRequestHead(second, false);
@@ -108,7 +127,13 @@ t.test('(a) java-plain.c2s.bin decodes to the handshake and the calls the README
 t.test('(a) java-plain.s2c.bin decodes: BOTH, then OK twice; zero-length buffers are accepted', async (t) => {
   const replies = decodeAll(readVector('java-plain.s2c.bin'));
   // The README counts 2 buffers for serial 2; on the wire there are 3, the first zero-length.
-  t.same(replies.map((f) => [f.serial, f.buffers.map((b) => b.length)]), [[1, [4, 1, 2]], [2, [0, 1, 2]]]);
+  t.same(
+    replies.map((f) => [f.serial, f.buffers.map((b) => b.length)]),
+    [
+      [1, [4, 1, 2]],
+      [2, [0, 1, 2]],
+    ],
+  );
   const r1 = readReply(replies[0]!, true, 'append');
   t.same(r1.handshake, { match: 'BOTH', serverProtocol: null, serverHash: null, meta: null });
   t.same([r1.hasCall, r1.isError, r1.value], [true, false, 'OK']);
@@ -116,29 +141,45 @@ t.test('(a) java-plain.s2c.bin decodes: BOTH, then OK twice; zero-length buffers
   t.same([r2.hasCall, r2.isError, r2.value], [true, false, 'OK']);
 });
 
-t.test('(a) javaclient-avscserver vectors decode: NONE with the avsc protocol, the retry with text, BOTH', async (t) => {
-  const requests = decodeAll(readVector('javaclient-avscserver.c2s.bin'));
-  t.same(requests.map((f) => f.serial), [1, 2, 3]);
-  const h1 = decodeRequestHead(frameBody(requests[0]!), true);
-  t.same([h1.handshake!.clientProtocol, h1.handshake!.serverHash.toString('hex'), h1.messageName], [null, FLUME_PROTOCOL_MD5, 'append']);
-  const h2 = decodeRequestHead(frameBody(requests[1]!), true);
-  t.equal(h2.handshake!.clientProtocol, FLUME_PROTOCOL_TEXT, 'the retry carries the Java protocol text');
-  t.equal(h2.handshake!.serverHash.toString('hex'), AVSC_SERVER_HASH_HEX, 'and the hash the server announced');
-  t.equal(h2.messageName, 'append');
-  t.equal(decodeRequestHead(frameBody(requests[2]!), false).messageName, 'appendBatch');
+t.test(
+  '(a) javaclient-avscserver vectors decode: NONE with the avsc protocol, the retry with text, BOTH',
+  async (t) => {
+    const requests = decodeAll(readVector('javaclient-avscserver.c2s.bin'));
+    t.same(
+      requests.map((f) => f.serial),
+      [1, 2, 3],
+    );
+    const h1 = decodeRequestHead(frameBody(requests[0]!), true);
+    t.same(
+      [h1.handshake!.clientProtocol, h1.handshake!.serverHash.toString('hex'), h1.messageName],
+      [null, FLUME_PROTOCOL_MD5, 'append'],
+    );
+    const h2 = decodeRequestHead(frameBody(requests[1]!), true);
+    t.equal(h2.handshake!.clientProtocol, FLUME_PROTOCOL_TEXT, 'the retry carries the Java protocol text');
+    t.equal(h2.handshake!.serverHash.toString('hex'), AVSC_SERVER_HASH_HEX, 'and the hash the server announced');
+    t.equal(h2.messageName, 'append');
+    t.equal(decodeRequestHead(frameBody(requests[2]!), false).messageName, 'appendBatch');
 
-  const replies = decodeAll(readVector('javaclient-avscserver.s2c.bin'));
-  t.same(replies.map((f) => f.serial), [1, 2, 3]);
-  const none = readReply(replies[0]!, true, 'append');
-  t.equal(none.handshake!.match, 'NONE');
-  t.equal(none.handshake!.serverHash!.toString('hex'), AVSC_SERVER_HASH_HEX);
-  t.equal(md5(none.handshake!.serverProtocol!).toString('hex'), AVSC_SERVER_HASH_HEX, 'the announced hash is the MD5 of the announced text');
-  t.equal(JSON.parse(none.handshake!.serverProtocol!).protocol, 'AvroSourceProtocol');
-  t.equal(none.hasCall, false, 'the body after a NONE handshake is not read as a call');
-  const both = readReply(replies[1]!, true, 'append');
-  t.same([both.handshake!.match, both.isError, both.value], ['BOTH', false, 'OK']);
-  t.same(readReply(replies[2]!, false, 'appendBatch').value, 'OK');
-});
+    const replies = decodeAll(readVector('javaclient-avscserver.s2c.bin'));
+    t.same(
+      replies.map((f) => f.serial),
+      [1, 2, 3],
+    );
+    const none = readReply(replies[0]!, true, 'append');
+    t.equal(none.handshake!.match, 'NONE');
+    t.equal(none.handshake!.serverHash!.toString('hex'), AVSC_SERVER_HASH_HEX);
+    t.equal(
+      md5(none.handshake!.serverProtocol!).toString('hex'),
+      AVSC_SERVER_HASH_HEX,
+      'the announced hash is the MD5 of the announced text',
+    );
+    t.equal(JSON.parse(none.handshake!.serverProtocol!).protocol, 'AvroSourceProtocol');
+    t.equal(none.hasCall, false, 'the body after a NONE handshake is not read as a call');
+    const both = readReply(replies[1]!, true, 'append');
+    t.same([both.handshake!.match, both.isError, both.value], ['BOTH', false, 'OK']);
+    t.same(readReply(replies[2]!, false, 'appendBatch').value, 'OK');
+  },
+);
 
 t.test('(b) the encoder reproduces java-plain.c2s.bin byte for byte', async (t) => {
   const append = FLUME_PROTOCOL.messages.get('append')!;
@@ -150,14 +191,23 @@ t.test('(b) the encoder reproduces java-plain.c2s.bin byte for byte', async (t) 
   ]);
   t.equal(bytes.toString('hex'), readVector('java-plain.c2s.bin').toString('hex'));
   // Header order matters: idx before host is another byte string.
-  const swapped = batchEvents().map((e) => ({ headers: { idx: e.headers['idx']!, host: e.headers['host']! }, body: e.body }));
-  const other = Buffer.concat(encodeFrame(2, encodeRequest('appendBatch', appendBatch.request.toBuffer({ events: swapped }))));
+  const swapped = batchEvents().map((e) => ({
+    headers: { idx: e.headers['idx']!, host: e.headers['host']! },
+    body: e.body,
+  }));
+  const other = Buffer.concat(
+    encodeFrame(2, encodeRequest('appendBatch', appendBatch.request.toBuffer({ events: swapped }))),
+  );
   t.not(other.toString('hex'), frameBytes(decodeAll(readVector('java-plain.c2s.bin'))[1]!).toString('hex'));
 });
 
 /** Our AvroSourceServer recording what its handlers saw and every connection error. */
 async function recordingServer(t: Test) {
-  const seen = { append: [] as AvroFlumeEvent[], appendBatch: [] as AvroFlumeEvent[][], errors: [] as Array<[Error, string]> };
+  const seen = {
+    append: [] as AvroFlumeEvent[],
+    appendBatch: [] as AvroFlumeEvent[][],
+    errors: [] as Array<[Error, string]>,
+  };
   const server = await startAvroSource(t, {
     handlers: {
       append: (event) => {
@@ -181,7 +231,10 @@ t.test('(c) our server answers the raw java-plain.c2s.bin bytes like the Java se
   const { bytes, closed } = await client.collect(frames(2));
   t.notOk(closed, 'the connection stays open');
   const replies = decodeFrames(bytes);
-  t.same(replies.map((f) => f.serial), [1, 2]);
+  t.same(
+    replies.map((f) => f.serial),
+    [1, 2],
+  );
   const r1 = readReply(replies[0]!, true, 'append');
   t.equal(r1.handshake!.match, 'BOTH');
   t.same([r1.isError, r1.value], [false, 'OK']);
@@ -189,7 +242,11 @@ t.test('(c) our server answers the raw java-plain.c2s.bin bytes like the Java se
   t.same([r2.isError, r2.value], [false, 'OK']);
   // The message bodies are the Java server's, byte for byte (the buffer split may differ).
   const java = decodeAll(readVector('java-plain.s2c.bin'));
-  t.same(replies.map((f) => frameBody(f).toString('hex')), java.map((f) => frameBody(f).toString('hex')), 'same bodies as java-plain.s2c.bin');
+  t.same(
+    replies.map((f) => frameBody(f).toString('hex')),
+    java.map((f) => frameBody(f).toString('hex')),
+    'same bodies as java-plain.s2c.bin',
+  );
   t.same(plainEvents(seen.append), plainEvents([appendEvent()]));
   t.same(seen.appendBatch.map(plainEvents), [plainEvents(batchEvents())]);
   t.same(seen.errors, []);
@@ -204,7 +261,10 @@ t.test('(c) the same bytes split into 1-byte writes are answered the same', asyn
   for (let i = 0; i < c2s.length; i += 1) client.write(c2s.subarray(i, i + 1));
   client.socket.uncork();
   const { bytes } = await client.collect(frames(2));
-  t.same(decodeFrames(bytes).map((f) => readReply(f, f.serial === 1, f.serial === 1 ? 'append' : 'appendBatch').value), ['OK', 'OK']);
+  t.same(
+    decodeFrames(bytes).map((f) => readReply(f, f.serial === 1, f.serial === 1 ? 'append' : 'appendBatch').value),
+    ['OK', 'OK'],
+  );
   t.equal(seen.append.length + seen.appendBatch.length, 2);
 });
 
@@ -218,7 +278,10 @@ t.test('(d) javaclient-avscserver.c2s.bin frames replayed to our server', async 
     const client = await RawClient.connect(t, server.port);
     client.write(Buffer.concat([frameBytes(requests[0]!), frameBytes(requests[2]!)]));
     const replies = decodeFrames((await client.collect(frames(2))).bytes);
-    t.same(replies.map((f) => f.serial), [1, 3]);
+    t.same(
+      replies.map((f) => f.serial),
+      [1, 3],
+    );
     const r1 = readReply(replies[0]!, true, 'append');
     t.same([r1.handshake!.match, r1.value], ['BOTH', 'OK']);
     t.equal(readReply(replies[1]!, false, 'appendBatch').value, 'OK');
@@ -231,7 +294,10 @@ t.test('(d) javaclient-avscserver.c2s.bin frames replayed to our server', async 
     const client = await RawClient.connect(t, server.port);
     client.write(Buffer.concat([frameBytes(requests[1]!), frameBytes(requests[2]!)]));
     const replies = decodeFrames((await client.collect(frames(2))).bytes);
-    t.same(replies.map((f) => f.serial), [2, 3]);
+    t.same(
+      replies.map((f) => f.serial),
+      [2, 3],
+    );
     const r = readReply(replies[0]!, true, 'append');
     t.equal(r.handshake!.match, 'CLIENT', 'we know the client protocol; its serverHash guess was wrong');
     t.equal(r.handshake!.serverProtocol, FLUME_PROTOCOL_TEXT);
@@ -258,7 +324,11 @@ t.test('(d) javaclient-avscserver.c2s.bin frames replayed to our server', async 
       // metadata) and closes it: serial 3 is never read.
       const got = await client.collect(frames(3)).catch(() => ({ bytes: client.received, closed: client.closed }));
       const replies = decodeFrames(got.bytes);
-      t.same(replies.map((f) => f.serial), [1], 'serial 1 is answered, nothing after it');
+      t.same(
+        replies.map((f) => f.serial),
+        [1],
+        'serial 1 is answered, nothing after it',
+      );
       if (replies[0]) {
         const r1 = readReply(replies[0], true, 'append');
         t.same([r1.handshake?.match, r1.isError, r1.value], ['BOTH', false, 'OK']);
@@ -278,7 +348,9 @@ t.test('(d) javaclient-avscserver.c2s.bin frames replayed to our server', async 
       );
       // The server still serves a connection that was already open.
       bystander.write(readVector('java-plain.c2s.bin'));
-      const other = await bystander.collect(frames(2), 1500).catch(() => ({ bytes: bystander.received, closed: bystander.closed }));
+      const other = await bystander
+        .collect(frames(2), 1500)
+        .catch(() => ({ bytes: bystander.received, closed: bystander.closed }));
       t.equal(decodeFrames(other.bytes).length, 2, 'another connection is still answered');
     },
   );
@@ -367,7 +439,17 @@ t.test('(e) a recorded reply cut short is a ProtocolError for the client, not a 
     socket.once('data', () => socket.end(full.subarray(0, full.length - 1)));
   });
   const transceiver = openTransceiver(t, raw.port);
-  const error = await within(transceiver.append(appendEvent()).then(() => null, (e: unknown) => e), SLACK_MS, 'append to settle');
-  t.ok(error instanceof ConnectionClosedError || error instanceof ProtocolError, `the append rejects (${String(error)})`);
+  const error = await within(
+    transceiver.append(appendEvent()).then(
+      () => null,
+      (e: unknown) => e,
+    ),
+    SLACK_MS,
+    'append to settle',
+  );
+  t.ok(
+    error instanceof ConnectionClosedError || error instanceof ProtocolError,
+    `the append rejects (${String(error)})`,
+  );
   t.equal(transceiver.state, 'closed');
 });

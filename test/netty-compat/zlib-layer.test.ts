@@ -50,19 +50,32 @@ t.test('a write callback fires once zlib consumed the chunk, so the buffer may b
   const layer = new ZlibLayer(socket, 6);
   t.teardown(() => layer.destroy());
   const buffer = Buffer.from('frame one|');
-  await within(new Promise<void>((resolve, reject) => layer.write(buffer, (err) => (err ? reject(err) : resolve()))), SLACK_MS, 'write callback');
+  await within(
+    new Promise<void>((resolve, reject) => layer.write(buffer, (err) => (err ? reject(err) : resolve()))),
+    SLACK_MS,
+    'write callback',
+  );
   buffer.write('XXXXXXXXXX'); // reused at once, as the transceiver's buffer pool does
   layer.write(Buffer.from('frame two'));
   await within(
     (async () => {
-      while (!zlib.inflateSync(Buffer.concat(received), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString().endsWith('two')) {
+      while (
+        !zlib
+          .inflateSync(Buffer.concat(received), { finishFlush: zlib.constants.Z_SYNC_FLUSH })
+          .toString()
+          .endsWith('two')
+      ) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     })(),
     SLACK_MS,
     'both writes to arrive',
   ).catch(() => undefined);
-  t.equal(zlib.inflateSync(Buffer.concat(received), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString(), 'frame one|frame two', 'the first write was not touched by the reuse');
+  t.equal(
+    zlib.inflateSync(Buffer.concat(received), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString(),
+    'frame one|frame two',
+    'the first write was not touched by the reuse',
+  );
 });
 
 t.test('a reader that stops reading pauses the socket below', async (t) => {

@@ -26,7 +26,11 @@ console.log('survived ' + outcome);
 `;
 
 t.test('an aborted connect leaves no unhandled rejection when the round then fails', async (t) => {
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   t.equal(run.status, 0, `the process exits 0 (stderr: ${run.stderr.slice(0, 400)})`);
   t.match(run.stdout, /survived AbortError/);
 });

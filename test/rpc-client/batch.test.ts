@@ -13,9 +13,20 @@ t.test('250 events with batch-size 100: three appendBatch calls of 100, 100, 50,
   t.equal(client.getBatchSize(), 100);
   const events = numberedEvents(250);
   await client.appendBatch(events);
-  t.same(rec.calls.map((c) => c.message), ['appendBatch', 'appendBatch', 'appendBatch']);
-  t.same(rec.calls.map((c) => c.bodies.length), [100, 100, 50], 'chunk sizes');
-  t.same(rec.bodies(), events.map((_, i) => `e${i}`), 'every event once, in list order');
+  t.same(
+    rec.calls.map((c) => c.message),
+    ['appendBatch', 'appendBatch', 'appendBatch'],
+  );
+  t.same(
+    rec.calls.map((c) => c.bodies.length),
+    [100, 100, 50],
+    'chunk sizes',
+  );
+  t.same(
+    rec.bodies(),
+    events.map((_, i) => `e${i}`),
+    'every event once, in list order',
+  );
   t.same(rec.calls[1]!.headers[0], { i: '100' }, 'headers travel with their event');
   t.equal(client.counters.eventsAcknowledged, 250);
   t.equal(rec.server.stats.eventsAcknowledged, 250);
@@ -36,7 +47,10 @@ t.test('chunks are sent one at a time: the next is written only after the previo
   });
   const client = makeClient(t, rec.port, { batchSize: 10, maxInflight: 8 });
   await client.appendBatch(numberedEvents(45));
-  t.same(rec.calls.map((c) => c.bodies.length), [10, 10, 10, 10, 5]);
+  t.same(
+    rec.calls.map((c) => c.bodies.length),
+    [10, 10, 10, 10, 5],
+  );
   t.equal(overlapped, false, 'no two chunks of one list were in flight together');
 });
 
@@ -44,13 +58,24 @@ t.test('list sizes at the edges: exact multiples, one event, at most batch-size,
   const rec = await startRecordingServer(t);
   const client = makeClient(t, rec.port, { batchSize: 100 });
   await client.appendBatch(numberedEvents(200, 'm'));
-  t.same(rec.calls.map((c) => c.bodies.length), [100, 100], '200 -> 100 + 100, no empty third call');
+  t.same(
+    rec.calls.map((c) => c.bodies.length),
+    [100, 100],
+    '200 -> 100 + 100, no empty third call',
+  );
   rec.calls.length = 0;
   await client.appendBatch(numberedEvents(100, 'x'));
-  t.same(rec.calls.map((c) => c.bodies.length), [100], 'exactly batch-size -> one call');
+  t.same(
+    rec.calls.map((c) => c.bodies.length),
+    [100],
+    'exactly batch-size -> one call',
+  );
   rec.calls.length = 0;
   await client.appendBatch(numberedEvents(1, 'o'));
-  t.same(rec.calls.map((c) => c.bodies.length), [1]);
+  t.same(
+    rec.calls.map((c) => c.bodies.length),
+    [1],
+  );
   rec.calls.length = 0;
   await client.appendBatch([]);
   t.same(rec.calls, [], 'an empty list sends nothing and succeeds');
@@ -61,7 +86,10 @@ t.test('batch-size 1: one call per event, in order', async (t) => {
   const rec = await startRecordingServer(t);
   const client = makeClient(t, rec.port, { batchSize: 1 });
   await client.appendBatch(numberedEvents(5));
-  t.same(rec.calls.map((c) => c.bodies), [['e0'], ['e1'], ['e2'], ['e3'], ['e4']]);
+  t.same(
+    rec.calls.map((c) => c.bodies),
+    [['e0'], ['e1'], ['e2'], ['e3'], ['e4']],
+  );
 });
 
 t.test('a later chunk fails: PartialBatchError with how many were acknowledged; the rest is not sent', async (t) => {
@@ -73,7 +101,7 @@ t.test('a later chunk fails: PartialBatchError with how many were acknowledged; 
   const partial = error as PartialBatchError;
   t.equal(partial.acknowledged, 100, 'the first chunk was delivered');
   t.equal(partial.failed, 150, 'the failed chunk and the one never sent');
-  t.type(partial.cause, StatusError, 'the cause is the failed chunk\'s error');
+  t.type(partial.cause, StatusError, "the cause is the failed chunk's error");
   t.equal((partial.cause as StatusError).status, 'FAILED');
   t.equal(rec.calls.length, 2, 'the third chunk was not sent after the second failed');
   t.equal(client.counters.eventsAcknowledged, 100);
@@ -84,7 +112,10 @@ t.test('a later chunk fails: PartialBatchError with how many were acknowledged; 
   rec.respond(() => 'OK');
   rec.calls.length = 0;
   await client.appendBatch(numberedEvents(250).slice(partial.acknowledged));
-  t.same(rec.calls.map((c) => c.bodies.length), [100, 50]);
+  t.same(
+    rec.calls.map((c) => c.bodies.length),
+    [100, 50],
+  );
   t.equal(rec.calls[0]!.bodies[0], 'e100');
 });
 
@@ -117,8 +148,14 @@ t.test('concurrent appendBatch calls each keep their own order', async (t) => {
   await Promise.all([client.appendBatch(numberedEvents(23, 'a')), client.appendBatch(numberedEvents(17, 'b'))]);
   const a = rec.bodies().filter((b) => b.startsWith('a'));
   const b = rec.bodies().filter((x) => x.startsWith('b'));
-  t.same(a, numberedEvents(23, 'a').map((_, i) => `a${i}`));
-  t.same(b, numberedEvents(17, 'b').map((_, i) => `b${i}`));
+  t.same(
+    a,
+    numberedEvents(23, 'a').map((_, i) => `a${i}`),
+  );
+  t.same(
+    b,
+    numberedEvents(17, 'b').map((_, i) => `b${i}`),
+  );
   assertBalanced(t, client);
 });
 

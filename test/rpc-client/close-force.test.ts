@@ -4,7 +4,15 @@
  */
 import t, { type Test } from 'tap';
 import { ClientClosedError, EventBuilder } from '@flume-rpc/rpc-client';
-import { SLACK_MS, assertBalanced, makeClient, outcome, startRecordingServer, until, within } from '../fixtures/index.js';
+import {
+  SLACK_MS,
+  assertBalanced,
+  makeClient,
+  outcome,
+  startRecordingServer,
+  until,
+  within,
+} from '../fixtures/index.js';
 
 async function clientWithUnansweredCalls(t: Test) {
   const rec = await startRecordingServer(t, { faults: { responseDelayMs: Infinity } });
@@ -16,10 +24,17 @@ async function clientWithUnansweredCalls(t: Test) {
   return { rec, client, calls };
 }
 
-async function assertCutShort(t: Test, client: ReturnType<typeof makeClient>, calls: Array<ReturnType<typeof outcome>>): Promise<void> {
+async function assertCutShort(
+  t: Test,
+  client: ReturnType<typeof makeClient>,
+  calls: Array<ReturnType<typeof outcome>>,
+): Promise<void> {
   const results = await within(Promise.all(calls), SLACK_MS, 'the written calls to settle');
   for (const r of results) {
-    t.ok(!r.ok && r.error instanceof ClientClosedError && r.error.written, `rejected as written, maybe delivered (${r.ok ? 'ok' : r.error.message})`);
+    t.ok(
+      !r.ok && r.error instanceof ClientClosedError && r.error.written,
+      `rejected as written, maybe delivered (${r.ok ? 'ok' : r.error.message})`,
+    );
   }
   t.equal(client.state, 'shutdown');
   assertBalanced(t, client);

@@ -19,7 +19,12 @@ t.test('after close() of clients in every waiting state, the process exits by it
   const refused = await closedPort();
 
   const args = [healthy.port, handshakeStalled.port, responseStalled.port, refused].map(String);
-  const { code, at, stderr, report: printed } = await runNodeChild(t, CHILD, args, {
+  const {
+    code,
+    at,
+    stderr,
+    report: printed,
+  } = await runNodeChild(t, CHILD, args, {
     boundMs: 20_000,
     what: 'the child process to exit (something was left open after close)',
   });
@@ -38,6 +43,12 @@ t.test('after close() of clients in every waiting state, the process exits by it
   });
   // Never answered: its own request timeout and close-timeout (both 100ms, started a moment
   // apart) race; either way a typed error.
-  t.ok(['RequestTimeoutError', 'ConnectionClosedError', 'ClientClosedError'].includes(d ?? ''), `the unanswered call was reported (${d})`);
-  t.ok(at - report.at! < SLACK_MS, `exited ${at - report.at!}ms after the last close resolved, not after a leftover timer`);
+  t.ok(
+    ['RequestTimeoutError', 'ConnectionClosedError', 'ClientClosedError'].includes(d ?? ''),
+    `the unanswered call was reported (${d})`,
+  );
+  t.ok(
+    at - report.at! < SLACK_MS,
+    `exited ${at - report.at!}ms after the last close resolved, not after a leftover timer`,
+  );
 });

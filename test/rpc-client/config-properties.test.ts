@@ -5,7 +5,16 @@
  * keys are reported through the warn option. The typed options are checked as strictly.
  */
 import t, { type Test } from 'tap';
-import { type ClientConfig, ConfigurationError, type DefaultClientConfig, type FailoverClientConfig, FLUME_DEFAULTS, type LoadBalancingClientConfig, NettyAvroRpcClient, parseClientProperties } from '@flume-rpc/rpc-client';
+import {
+  type ClientConfig,
+  ConfigurationError,
+  type DefaultClientConfig,
+  type FailoverClientConfig,
+  FLUME_DEFAULTS,
+  type LoadBalancingClientConfig,
+  NettyAvroRpcClient,
+  parseClientProperties,
+} from '@flume-rpc/rpc-client';
 import { defaultConnectionOptions, parsePropertiesText } from '@flume-rpc/rpc-client/internal';
 
 const HOST = { hosts: 'h1', 'hosts.h1': '127.0.0.1:41414' };
@@ -35,7 +44,7 @@ function configError(t: Test, props: Record<string, unknown>): ConfigurationErro
   return null;
 }
 
-t.test('defaults: Flume\'s for its keys, ours for the others', async (t) => {
+t.test("defaults: Flume's for its keys, ours for the others", async (t) => {
   const config = parseDefault(HOST);
   t.same(config.host, { alias: 'h1', host: '127.0.0.1', port: 41414 });
   t.same(config.options, {
@@ -65,7 +74,14 @@ t.test('defaults: Flume\'s for its keys, ours for the others', async (t) => {
     sslVerifyHostname: true,
     wireLayerOrder: 'zlib-outside',
   });
-  t.same(FLUME_DEFAULTS, { batchSize: 100, connectTimeoutMs: 20_000, requestTimeoutMs: 20_000, maxBackoffMs: 30_000, maxPenaltyMs: 30_000, compressionLevel: 6 });
+  t.same(FLUME_DEFAULTS, {
+    batchSize: 100,
+    connectTimeoutMs: 20_000,
+    requestTimeoutMs: 20_000,
+    maxBackoffMs: 30_000,
+    maxPenaltyMs: 30_000,
+    compressionLevel: 6,
+  });
   t.same(defaultConnectionOptions(), config.options, 'the typed defaults are the same');
 });
 
@@ -130,21 +146,36 @@ t.test('every connection key is read, values trimmed', async (t) => {
 
 t.test('handshake-timeout follows connect-timeout unless set', async (t) => {
   t.equal(parseDefault({ ...HOST, 'connect-timeout': '4000' }).options.handshakeTimeoutMs, 4000);
-  t.equal(parseDefault({ ...HOST, 'connect-timeout': '4000', 'handshake-timeout': '700' }).options.handshakeTimeoutMs, 700);
+  t.equal(
+    parseDefault({ ...HOST, 'connect-timeout': '4000', 'handshake-timeout': '700' }).options.handshakeTimeoutMs,
+    700,
+  );
   t.equal(defaultConnectionOptions({ connectTimeoutMs: 1234 }).handshakeTimeoutMs, 1234, 'typed form too');
 });
 
-t.test('call-timeout defaults to connect + handshake + request timeouts, close-timeout to the request timeout', async (t) => {
-  const derived = parseDefault({ ...HOST, 'connect-timeout': '1000', 'handshake-timeout': '2000', 'request-timeout': '4000' }).options;
-  t.equal(derived.callTimeoutMs, 7000);
-  t.equal(derived.closeTimeoutMs, 4000);
-  t.equal(parseDefault({ ...HOST, 'connect-timeout': '1000' }).options.callTimeoutMs, 1000 + 1000 + 20_000, 'handshake follows connect');
-  const set = parseDefault({ ...HOST, 'call-timeout': '500', 'close-timeout': '0' }).options;
-  t.same([set.callTimeoutMs, set.closeTimeoutMs], [500, 0], 'set values win; close-timeout 0 waits for nothing');
-  t.equal(configError(t, { ...HOST, 'call-timeout': '0' })?.key, 'call-timeout');
-  t.equal(configError(t, { ...HOST, 'close-timeout': '-1' })?.key, 'close-timeout');
-  t.throws(() => defaultConnectionOptions({ callTimeoutMs: 0 }), ConfigurationError, 'typed form checked too');
-});
+t.test(
+  'call-timeout defaults to connect + handshake + request timeouts, close-timeout to the request timeout',
+  async (t) => {
+    const derived = parseDefault({
+      ...HOST,
+      'connect-timeout': '1000',
+      'handshake-timeout': '2000',
+      'request-timeout': '4000',
+    }).options;
+    t.equal(derived.callTimeoutMs, 7000);
+    t.equal(derived.closeTimeoutMs, 4000);
+    t.equal(
+      parseDefault({ ...HOST, 'connect-timeout': '1000' }).options.callTimeoutMs,
+      1000 + 1000 + 20_000,
+      'handshake follows connect',
+    );
+    const set = parseDefault({ ...HOST, 'call-timeout': '500', 'close-timeout': '0' }).options;
+    t.same([set.callTimeoutMs, set.closeTimeoutMs], [500, 0], 'set values win; close-timeout 0 waits for nothing');
+    t.equal(configError(t, { ...HOST, 'call-timeout': '0' })?.key, 'call-timeout');
+    t.equal(configError(t, { ...HOST, 'close-timeout': '-1' })?.key, 'close-timeout');
+    t.throws(() => defaultConnectionOptions({ callTimeoutMs: 0 }), ConfigurationError, 'typed form checked too');
+  },
+);
 
 t.test('client.type is case-insensitive; unset or empty means default', async (t) => {
   const two = { hosts: 'a b', 'hosts.a': 'x:1', 'hosts.b': 'y:2' };
@@ -164,12 +195,22 @@ t.test('a Map and a plain object give the same configuration', async (t) => {
 
 t.test('IPv6 hosts are written in brackets', async (t) => {
   t.same(parseDefault({ hosts: 'v6', 'hosts.v6': '[::1]:41414' }).host, { alias: 'v6', host: '::1', port: 41414 });
-  t.same(parseDefault({ hosts: 'n', 'hosts.n': ' flume.example.com:5140 ' }).host, { alias: 'n', host: 'flume.example.com', port: 5140 });
+  t.same(parseDefault({ hosts: 'n', 'hosts.n': ' flume.example.com:5140 ' }).host, {
+    alias: 'n',
+    host: 'flume.example.com',
+    port: 5140,
+  });
 });
 
 t.test('every bad value is a ConfigurationError naming the key and the value', async (t) => {
   const cases: Array<[string, Record<string, unknown>, string, unknown, RegExp]> = [
-    ['bad client.type', { ...HOST, 'client.type': 'thrift' }, 'client.type', 'thrift', /must be one of default, default_failover, default_loadbalance/],
+    [
+      'bad client.type',
+      { ...HOST, 'client.type': 'thrift' },
+      'client.type',
+      'thrift',
+      /must be one of default, default_failover, default_loadbalance/,
+    ],
     ['missing hosts', { 'hosts.h1': '127.0.0.1:41414' }, 'hosts', null, /at least one host alias/],
     ['empty hosts', { hosts: '', 'hosts.h1': '127.0.0.1:41414' }, 'hosts', '', /at least one host alias/],
     ['blank hosts', { hosts: '   ' }, 'hosts', '', /at least one host alias/],
@@ -177,40 +218,143 @@ t.test('every bad value is a ConfigurationError naming the key and the value', a
     ['missing hosts.alias', { hosts: 'h1 h2', 'hosts.h1': 'a:1' }, 'hosts.h2', null, /is missing/],
     ['no port', { hosts: 'h1', 'hosts.h1': 'localhost' }, 'hosts.h1', 'localhost', /must be host:port/],
     ['empty port', { hosts: 'h1', 'hosts.h1': 'localhost:' }, 'hosts.h1', 'localhost:', /must be host:port/],
-    ['port not a number', { hosts: 'h1', 'hosts.h1': 'localhost:http' }, 'hosts.h1', 'localhost:http', /must be host:port/],
+    [
+      'port not a number',
+      { hosts: 'h1', 'hosts.h1': 'localhost:http' },
+      'hosts.h1',
+      'localhost:http',
+      /must be host:port/,
+    ],
     ['no host', { hosts: 'h1', 'hosts.h1': ':41414' }, 'hosts.h1', ':41414', /must be host:port/],
     ['unbracketed IPv6', { hosts: 'h1', 'hosts.h1': '::1:41414' }, 'hosts.h1', '::1:41414', /must be host:port/],
     ['port 0', { hosts: 'h1', 'hosts.h1': 'localhost:0' }, 'hosts.h1', 'localhost:0', /port must be from 1 to 65535/],
-    ['port 65536', { hosts: 'h1', 'hosts.h1': 'localhost:65536' }, 'hosts.h1', 'localhost:65536', /port must be from 1 to 65535/],
-    ['non-integer connect-timeout', { ...HOST, 'connect-timeout': 'abc' }, 'connect-timeout', 'abc', /must be an integer/],
-    ['fractional request-timeout', { ...HOST, 'request-timeout': '1.5' }, 'request-timeout', '1.5', /must be an integer/],
+    [
+      'port 65536',
+      { hosts: 'h1', 'hosts.h1': 'localhost:65536' },
+      'hosts.h1',
+      'localhost:65536',
+      /port must be from 1 to 65535/,
+    ],
+    [
+      'non-integer connect-timeout',
+      { ...HOST, 'connect-timeout': 'abc' },
+      'connect-timeout',
+      'abc',
+      /must be an integer/,
+    ],
+    [
+      'fractional request-timeout',
+      { ...HOST, 'request-timeout': '1.5' },
+      'request-timeout',
+      '1.5',
+      /must be an integer/,
+    ],
     ['timeout with a unit', { ...HOST, 'connect-timeout': '20s' }, 'connect-timeout', '20s', /must be an integer/],
     ['empty timeout', { ...HOST, 'request-timeout': '' }, 'request-timeout', '', /must be an integer/],
-    ['huge timeout', { ...HOST, 'request-timeout': '99999999999999999999' }, 'request-timeout', '99999999999999999999', /must be an integer >= 1/],
-    ['negative request-timeout', { ...HOST, 'request-timeout': '-5' }, 'request-timeout', '-5', /must be an integer >= 1/],
+    [
+      'huge timeout',
+      { ...HOST, 'request-timeout': '99999999999999999999' },
+      'request-timeout',
+      '99999999999999999999',
+      /must be an integer >= 1/,
+    ],
+    [
+      'negative request-timeout',
+      { ...HOST, 'request-timeout': '-5' },
+      'request-timeout',
+      '-5',
+      /must be an integer >= 1/,
+    ],
     ['zero connect-timeout', { ...HOST, 'connect-timeout': '0' }, 'connect-timeout', '0', /must be an integer >= 1/],
-    ['zero handshake-timeout', { ...HOST, 'handshake-timeout': '0' }, 'handshake-timeout', '0', /must be an integer >= 1/],
+    [
+      'zero handshake-timeout',
+      { ...HOST, 'handshake-timeout': '0' },
+      'handshake-timeout',
+      '0',
+      /must be an integer >= 1/,
+    ],
     ['zero batch-size', { ...HOST, 'batch-size': '0' }, 'batch-size', '0', /must be an integer >= 1/],
     ['negative batch-size', { ...HOST, 'batch-size': '-100' }, 'batch-size', '-100', /must be an integer >= 1/],
     ['negative max-retries', { ...HOST, 'max-retries': '-1' }, 'max-retries', '-1', /must be an integer >= 0/],
-    ['negative retry-backoff-initial', { ...HOST, 'retry-backoff-initial': '-1' }, 'retry-backoff-initial', '-1', /must be an integer >= 0/],
-    ['zero retry-backoff-max', { ...HOST, 'retry-backoff-max': '0' }, 'retry-backoff-max', '0', /must be an integer >= 1/],
-    ['initial above max', { ...HOST, 'retry-backoff-initial': '6000' }, 'retry-backoff-initial', 6000, /must not exceed retry-backoff-max \(5000\)/],
+    [
+      'negative retry-backoff-initial',
+      { ...HOST, 'retry-backoff-initial': '-1' },
+      'retry-backoff-initial',
+      '-1',
+      /must be an integer >= 0/,
+    ],
+    [
+      'zero retry-backoff-max',
+      { ...HOST, 'retry-backoff-max': '0' },
+      'retry-backoff-max',
+      '0',
+      /must be an integer >= 1/,
+    ],
+    [
+      'initial above max',
+      { ...HOST, 'retry-backoff-initial': '6000' },
+      'retry-backoff-initial',
+      6000,
+      /must not exceed retry-backoff-max \(5000\)/,
+    ],
     ['zero max-inflight', { ...HOST, 'max-inflight': '0' }, 'max-inflight', '0', /must be an integer >= 1/],
     ['negative max-pending', { ...HOST, 'max-pending': '-1' }, 'max-pending', '-1', /must be an integer >= 0/],
     ['compression-level 10', { ...HOST, 'compression-level': '10' }, 'compression-level', 10, /from 0 to 9/],
     ['bad compression-type', { ...HOST, 'compression-type': 'gzip' }, 'compression-type', 'gzip', /none or deflate/],
     ['bad ssl boolean', { ...HOST, ssl: 'yes' }, 'ssl', 'yes', /true or false/],
     ['bad trust-all-certs boolean', { ...HOST, 'trust-all-certs': '1' }, 'trust-all-certs', '1', /true or false/],
-    ['bad backoff boolean', { 'client.type': 'default_loadbalance', ...HOST, backoff: 'maybe' }, 'backoff', 'maybe', /true or false/],
-    ['negative maxBackoff', { 'client.type': 'default_loadbalance', ...HOST, maxBackoff: '-1' }, 'maxBackoff', '-1', /must be an integer >= 0/],
-    ['zero max-attempts', { 'client.type': 'default_failover', ...HOST, 'max-attempts': '0' }, 'max-attempts', '0', /must be an integer >= 1/],
-    ['non-integer max-attempts', { 'client.type': 'default_failover', ...HOST, 'max-attempts': 'all' }, 'max-attempts', 'all', /must be an integer/],
-    ['zero maxpenalty', { 'client.type': 'default_failover', ...HOST, maxpenalty: '0' }, 'maxpenalty', '0', /must be an integer >= 1/],
-    ['non-integer priority', { 'client.type': 'default_failover', ...HOST, 'priority.h1': 'high' }, 'priority.h1', 'high', /must be an integer/],
+    [
+      'bad backoff boolean',
+      { 'client.type': 'default_loadbalance', ...HOST, backoff: 'maybe' },
+      'backoff',
+      'maybe',
+      /true or false/,
+    ],
+    [
+      'negative maxBackoff',
+      { 'client.type': 'default_loadbalance', ...HOST, maxBackoff: '-1' },
+      'maxBackoff',
+      '-1',
+      /must be an integer >= 0/,
+    ],
+    [
+      'zero max-attempts',
+      { 'client.type': 'default_failover', ...HOST, 'max-attempts': '0' },
+      'max-attempts',
+      '0',
+      /must be an integer >= 1/,
+    ],
+    [
+      'non-integer max-attempts',
+      { 'client.type': 'default_failover', ...HOST, 'max-attempts': 'all' },
+      'max-attempts',
+      'all',
+      /must be an integer/,
+    ],
+    [
+      'zero maxpenalty',
+      { 'client.type': 'default_failover', ...HOST, maxpenalty: '0' },
+      'maxpenalty',
+      '0',
+      /must be an integer >= 1/,
+    ],
+    [
+      'non-integer priority',
+      { 'client.type': 'default_failover', ...HOST, 'priority.h1': 'high' },
+      'priority.h1',
+      'high',
+      /must be an integer/,
+    ],
     [
       'duplicate priorities',
-      { 'client.type': 'default_failover', hosts: 'h1 h2', 'hosts.h1': 'a:1', 'hosts.h2': 'b:2', 'priority.h1': '5', 'priority.h2': '5' },
+      {
+        'client.type': 'default_failover',
+        hosts: 'h1 h2',
+        'hosts.h1': 'a:1',
+        'hosts.h2': 'b:2',
+        'priority.h1': '5',
+        'priority.h2': '5',
+      },
       'priority.h2',
       '5',
       /must differ from priority of h1/,
@@ -256,7 +400,12 @@ t.test("keys Flume's own Avro client ignores too are warned about, as Flume warn
 });
 
 t.test('keys that the other settings make meaningless are warned about', async (t) => {
-  const { warnings } = parse({ ...HOST, truststore: '/x.jks', 'compression-level': '9', 'wire-layer-order': 'tls-outside' });
+  const { warnings } = parse({
+    ...HOST,
+    truststore: '/x.jks',
+    'compression-level': '9',
+    'wire-layer-order': 'tls-outside',
+  });
   t.equal(warnings.length, 3, warnings.join(' | '));
   t.match(warnings[0], /truststore is set but ssl is not true/);
   t.match(warnings[1], /compression-level is set but compression-type is not deflate/);
@@ -264,7 +413,13 @@ t.test('keys that the other settings make meaningless are warned about', async (
 });
 
 t.test("Flume's global TLS settings (FLUME_SSL_* variables) are the defaults of unset keys", async (t) => {
-  const names = ['FLUME_SSL_TRUSTSTORE_PATH', 'FLUME_SSL_TRUSTSTORE_PASSWORD', 'FLUME_SSL_TRUSTSTORE_TYPE', 'FLUME_SSL_EXCLUDE_PROTOCOLS', 'FLUME_SSL_INCLUDE_CIPHERSUITES'];
+  const names = [
+    'FLUME_SSL_TRUSTSTORE_PATH',
+    'FLUME_SSL_TRUSTSTORE_PASSWORD',
+    'FLUME_SSL_TRUSTSTORE_TYPE',
+    'FLUME_SSL_EXCLUDE_PROTOCOLS',
+    'FLUME_SSL_INCLUDE_CIPHERSUITES',
+  ];
   const saved = names.map((name) => [name, process.env[name]] as const);
   t.teardown(() => {
     for (const [name, value] of saved) {
@@ -281,7 +436,13 @@ t.test("Flume's global TLS settings (FLUME_SSL_* variables) are the defaults of 
   });
   const global = parseDefault({ ...HOST, ssl: 'true' }).options;
   t.same(
-    [global.truststore, global.truststorePassword, global.truststoreType, global.excludeProtocols, global.includeCipherSuites],
+    [
+      global.truststore,
+      global.truststorePassword,
+      global.truststoreType,
+      global.excludeProtocols,
+      global.includeCipherSuites,
+    ],
     ['/etc/flume/global.jks', 'g', 'PKCS12', ['SSLv3', 'TLSv1', 'TLSv1.1'], ['TLS_AES_128_GCM_SHA256']],
     'commas become list separators, as Flume normalizes them',
   );
@@ -297,13 +458,26 @@ t.test('more than one host for the default client: a warning, the first host is 
 });
 
 t.test('failover keys: max-attempts (default and capped at the number of hosts), priorities, maxpenalty', async (t) => {
-  const hosts = { 'client.type': 'default_failover', hosts: 'h1 h2 h3', 'hosts.h1': 'a:1', 'hosts.h2': 'b:2', 'hosts.h3': 'c:3' };
+  const hosts = {
+    'client.type': 'default_failover',
+    hosts: 'h1 h2 h3',
+    'hosts.h1': 'a:1',
+    'hosts.h2': 'b:2',
+    'hosts.h3': 'c:3',
+  };
   const plain = parse(hosts).config as FailoverClientConfig;
   t.equal(plain.maxAttempts, 3, 'default: every host');
   t.equal(plain.maxPenaltyMs, 30_000);
-  t.ok(plain.priorities.h1! > plain.priorities.h2! && plain.priorities.h2! > plain.priorities.h3!, 'without priorities, list order ranks');
-  t.same(plain.hosts.map((h) => h.alias), ['h1', 'h2', 'h3']);
-  const set = parse({ ...hosts, 'max-attempts': '10', 'priority.h3': '100', 'priority.h1': '7', maxpenalty: '5000' }).config as FailoverClientConfig;
+  t.ok(
+    plain.priorities.h1! > plain.priorities.h2! && plain.priorities.h2! > plain.priorities.h3!,
+    'without priorities, list order ranks',
+  );
+  t.same(
+    plain.hosts.map((h) => h.alias),
+    ['h1', 'h2', 'h3'],
+  );
+  const set = parse({ ...hosts, 'max-attempts': '10', 'priority.h3': '100', 'priority.h1': '7', maxpenalty: '5000' })
+    .config as FailoverClientConfig;
   t.equal(set.maxAttempts, 3, 'capped at the number of hosts');
   t.equal(set.priorities.h3, 100);
   t.equal(set.priorities.h1, 7);
@@ -311,14 +485,18 @@ t.test('failover keys: max-attempts (default and capped at the number of hosts),
   t.equal((parse({ ...hosts, 'max-attempts': '2' }).config as FailoverClientConfig).maxAttempts, 2);
 });
 
-t.test('load-balancing keys: host-selector, backoff, maxBackoff (0 means Flume\'s 30 s)', async (t) => {
+t.test("load-balancing keys: host-selector, backoff, maxBackoff (0 means Flume's 30 s)", async (t) => {
   const hosts = { 'client.type': 'default_loadbalance', hosts: 'h1 h2', 'hosts.h1': 'a:1', 'hosts.h2': 'b:2' };
   const plain = parse(hosts).config as LoadBalancingClientConfig;
   t.equal(plain.hostSelector, 'round_robin');
   t.equal(plain.backoff, false);
   t.equal(plain.maxBackoffMs, 30_000);
   t.equal((parse({ ...hosts, 'host-selector': 'RANDOM' }).config as LoadBalancingClientConfig).hostSelector, 'random');
-  t.equal((parse({ ...hosts, 'host-selector': 'com.example.MySelector' }).config as LoadBalancingClientConfig).hostSelector, 'com.example.MySelector', 'a custom selector name is kept as written');
+  t.equal(
+    (parse({ ...hosts, 'host-selector': 'com.example.MySelector' }).config as LoadBalancingClientConfig).hostSelector,
+    'com.example.MySelector',
+    'a custom selector name is kept as written',
+  );
   t.equal((parse({ ...hosts, backoff: 'TRUE' }).config as LoadBalancingClientConfig).backoff, true);
   t.equal((parse({ ...hosts, maxBackoff: '0' }).config as LoadBalancingClientConfig).maxBackoffMs, 30_000);
   t.equal((parse({ ...hosts, maxBackoff: '2500' }).config as LoadBalancingClientConfig).maxBackoffMs, 2500);
@@ -363,13 +541,29 @@ t.test('typed options are checked as strictly as properties', async (t) => {
     ['port 70000', () => new NettyAvroRpcClient({ host: '127.0.0.1', port: 70_000 }), 'hosts.h1 port'],
     ['fractional port', () => new NettyAvroRpcClient({ host: '127.0.0.1', port: 41414.5 }), 'hosts.h1 port'],
     ['NaN port', () => new NettyAvroRpcClient({ host: '127.0.0.1', port: Number.NaN }), 'hosts.h1 port'],
-    ['string port', () => new NettyAvroRpcClient({ host: '127.0.0.1', port: '41414' as unknown as number }), 'hosts.h1 port'],
-    ['zero request timeout', () => new NettyAvroRpcClient({ host: '127.0.0.1', port: 1, requestTimeoutMs: 0 }), 'request-timeout'],
+    [
+      'string port',
+      () => new NettyAvroRpcClient({ host: '127.0.0.1', port: '41414' as unknown as number }),
+      'hosts.h1 port',
+    ],
+    [
+      'zero request timeout',
+      () => new NettyAvroRpcClient({ host: '127.0.0.1', port: 1, requestTimeoutMs: 0 }),
+      'request-timeout',
+    ],
     ['negative retries', () => new NettyAvroRpcClient({ host: '127.0.0.1', port: 1, maxRetries: -1 }), 'max-retries'],
-    ['fractional batch size', () => new NettyAvroRpcClient({ host: '127.0.0.1', port: 1, batchSize: 2.5 }), 'batch-size'],
+    [
+      'fractional batch size',
+      () => new NettyAvroRpcClient({ host: '127.0.0.1', port: 1, batchSize: 2.5 }),
+      'batch-size',
+    ],
     ['Infinity timeout', () => defaultConnectionOptions({ connectTimeoutMs: Infinity }), 'connect-timeout'],
     ['zero max-inflight', () => defaultConnectionOptions({ maxInflight: 0 }), 'max-inflight'],
-    ['initial above max', () => defaultConnectionOptions({ retryBackoffInitialMs: 500, retryBackoffMaxMs: 100 }), 'retry-backoff-initial'],
+    [
+      'initial above max',
+      () => defaultConnectionOptions({ retryBackoffInitialMs: 500, retryBackoffMaxMs: 100 }),
+      'retry-backoff-initial',
+    ],
   ];
   for (const [what, build, key] of bad) {
     try {

@@ -13,11 +13,19 @@ const bad = (value: unknown): Event => value as Event;
 const BAD_EVENTS: Array<[string, Event, RegExp]> = [
   ['a number header value', bad({ headers: { host: 42 }, body: 'x' }), /header "host" must be a string, got number/],
   ['a null header value', bad({ headers: { host: null }, body: 'x' }), /header "host" must be a string, got null/],
-  ['an object header value', bad({ headers: { nested: { a: 'b' } }, body: 'x' }), /header "nested" must be a string, got object/],
+  [
+    'an object header value',
+    bad({ headers: { nested: { a: 'b' } }, body: 'x' }),
+    /header "nested" must be a string, got object/,
+  ],
   ['headers as an array', bad({ headers: ['a'], body: 'x' }), /headers must be an object of strings, got array/],
   ['headers as a string', bad({ headers: 'a=b', body: 'x' }), /headers must be an object of strings, got string/],
   // A Map has no own entries: sent as it is, its headers would silently vanish.
-  ['headers as a Map', bad({ headers: new Map([['host', 'web-1']]), body: 'x' }), /headers must be an object of strings, got Map/],
+  [
+    'headers as a Map',
+    bad({ headers: new Map([['host', 'web-1']]), body: 'x' }),
+    /headers must be an object of strings, got Map/,
+  ],
   ['a number body', bad({ headers: {}, body: 12 }), /body must be bytes \(Uint8Array\) or a string, got number/],
   ['an object body', bad({ headers: {}, body: { text: 'x' } }), /body must be bytes .* got object/],
   ['a missing body', bad({ headers: {} }), /body must be bytes .* got undefined/],
@@ -52,7 +60,7 @@ t.test('appendBatch: one bad event anywhere fails the call before any chunk is s
   events[27] = bad({ headers: { n: 27 }, body: 'e27' });
   const error = await failure(client.appendBatch(events));
   t.type(error, EventValidationError);
-  t.match(error.message, /event 27: header "n" must be a string/, 'the message names the event\'s index');
+  t.match(error.message, /event 27: header "n" must be a string/, "the message names the event's index");
   t.same(rec.calls, [], 'not even the first chunks (events 0..19, all valid) were sent');
   t.equal(client.counters.eventsFailed, 35, 'the whole list counts as failed');
   t.equal(client.counters.eventsSent, 0);
@@ -63,7 +71,10 @@ t.test('appendBatch with something other than an array', async (t) => {
   const rec = await startRecordingServer(t);
   const client = makeClient(t, rec.port);
   for (const value of [null, undefined, 'events', { 0: EventBuilder.withBody('x'), length: 1 }]) {
-    const error = await failure(client.appendBatch(value as unknown as Event[]), `appendBatch(${JSON.stringify(value)})`);
+    const error = await failure(
+      client.appendBatch(value as unknown as Event[]),
+      `appendBatch(${JSON.stringify(value)})`,
+    );
     t.type(error, EventValidationError);
     t.match(error.message, /events must be an array/);
   }
@@ -87,11 +98,14 @@ t.test('valid unusual events go through: empty body, empty headers, unicode, bin
   await client.appendBatch([
     { headers: {}, body: new Uint8Array(0) },
     bad({ body: 'no headers at all' }),
-    EventBuilder.withBody('héllo ✓', { 'ключ': 'значение' }),
+    EventBuilder.withBody('héllo ✓', { ключ: 'значение' }),
     { headers: {}, body: new Uint8Array(backing.buffer, backing.byteOffset + 2, 5) },
-    { headers: Object.assign(Object.create(null) as Record<string, string>, { bare: 'yes' }), body: Buffer.from('null-prototype headers') },
+    {
+      headers: Object.assign(Object.create(null) as Record<string, string>, { bare: 'yes' }),
+      body: Buffer.from('null-prototype headers'),
+    },
   ]);
   t.same(rec.bodies(), ['', 'no headers at all', 'héllo ✓', 'SLICE', 'null-prototype headers']);
   t.same(rec.calls[0]!.headers[4], { bare: 'yes' });
-  t.same(rec.calls[0]!.headers[2], { 'ключ': 'значение' });
+  t.same(rec.calls[0]!.headers[2], { ключ: 'значение' });
 });

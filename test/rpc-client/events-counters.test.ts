@@ -11,7 +11,15 @@ import {
   type FlumeRpcError,
   StatusError,
 } from '@flume-rpc/rpc-client';
-import { assertBalanced, failure, makeClient, nextEvent, numberedEvents, recordEvents, startRecordingServer } from '../fixtures/index.js';
+import {
+  assertBalanced,
+  failure,
+  makeClient,
+  nextEvent,
+  numberedEvents,
+  recordEvents,
+  startRecordingServer,
+} from '../fixtures/index.js';
 
 t.test('a whole life in events: connect, ready, disconnect, failed reconnects, recovery, close', async (t) => {
   const rec = await startRecordingServer(t);
@@ -21,7 +29,11 @@ t.test('a whole life in events: connect, ready, disconnect, failed reconnects, r
   client.on('state', (state, previous) => transitions.push([previous, state]));
 
   await client.append(EventBuilder.withBody('one'));
-  t.same(log, ['state:connecting', 'connect', 'handshake:BOTH', 'state:ready', 'ready'], 'first call: connect, handshake, ready');
+  t.same(
+    log,
+    ['state:connecting', 'connect', 'handshake:BOTH', 'state:ready', 'ready'],
+    'first call: connect, handshake, ready',
+  );
 
   log.length = 0;
   const disconnected = nextEvent(client, 'disconnect');
@@ -31,12 +43,20 @@ t.test('a whole life in events: connect, ready, disconnect, failed reconnects, r
 
   log.length = 0;
   await failure(client.append(EventBuilder.withBody('two')));
-  t.same(log, ['state:connecting', 'retry:1', 'state:transient_failure', 'error:ConnectError'], 'refused: a retry, then transient_failure and the error');
+  t.same(
+    log,
+    ['state:connecting', 'retry:1', 'state:transient_failure', 'error:ConnectError'],
+    'refused: a retry, then transient_failure and the error',
+  );
 
   log.length = 0;
   await rec.server.listen();
   await client.append(EventBuilder.withBody('three'));
-  t.same(log, ['state:connecting', 'connect', 'handshake:BOTH', 'state:ready', 'ready'], 'back: the same sequence as the first connect');
+  t.same(
+    log,
+    ['state:connecting', 'connect', 'handshake:BOTH', 'state:ready', 'ready'],
+    'back: the same sequence as the first connect',
+  );
 
   log.length = 0;
   rec.server.setFaults({ forceStatus: 'FAILED' });
@@ -47,16 +67,20 @@ t.test('a whole life in events: connect, ready, disconnect, failed reconnects, r
   await client.close();
   t.same(log, ['state:shutdown', 'disconnect'], 'close: shutdown, then the connection goes');
 
-  t.same(transitions, [
-    ['idle', 'connecting'],
-    ['connecting', 'ready'],
-    ['ready', 'idle'],
-    ['idle', 'connecting'],
-    ['connecting', 'transient_failure'],
-    ['transient_failure', 'connecting'],
-    ['connecting', 'ready'],
-    ['ready', 'shutdown'],
-  ], 'every transition, each with its previous state');
+  t.same(
+    transitions,
+    [
+      ['idle', 'connecting'],
+      ['connecting', 'ready'],
+      ['ready', 'idle'],
+      ['idle', 'connecting'],
+      ['connecting', 'transient_failure'],
+      ['transient_failure', 'connecting'],
+      ['connecting', 'ready'],
+      ['ready', 'shutdown'],
+    ],
+    'every transition, each with its previous state',
+  );
 });
 
 t.test('the error event carries the same error that rejects the call', async (t) => {
@@ -69,35 +93,50 @@ t.test('the error event carries the same error that rejects the call', async (t)
   t.type(error, StatusError);
 });
 
-t.test('counters: sent, acknowledged and failed across successes, status failures, lost connections and bad input', async (t) => {
-  const rec = await startRecordingServer(t, { respond: (call) => (call.bodies[0] === 'refuse' ? 'FAILED' : 'OK') });
-  const client = makeClient(t, rec.port, { batchSize: 10 });
-  t.same(
-    { ...client.counters },
-    { eventsReceived: 0, eventsSent: 0, eventsAcknowledged: 0, eventsFailed: 0, eventsRetried: 0, hostFailures: 0, connectionsOpened: 0, reconnects: 0, connectionResets: 0, connectFailures: 0, handshakeFailures: 0 },
-    'all zero before the first call',
-  );
+t.test(
+  'counters: sent, acknowledged and failed across successes, status failures, lost connections and bad input',
+  async (t) => {
+    const rec = await startRecordingServer(t, { respond: (call) => (call.bodies[0] === 'refuse' ? 'FAILED' : 'OK') });
+    const client = makeClient(t, rec.port, { batchSize: 10 });
+    t.same(
+      { ...client.counters },
+      {
+        eventsReceived: 0,
+        eventsSent: 0,
+        eventsAcknowledged: 0,
+        eventsFailed: 0,
+        eventsRetried: 0,
+        hostFailures: 0,
+        connectionsOpened: 0,
+        reconnects: 0,
+        connectionResets: 0,
+        connectFailures: 0,
+        handshakeFailures: 0,
+      },
+      'all zero before the first call',
+    );
 
-  await client.append(EventBuilder.withBody('a')); // +1 ok
-  await client.appendBatch(numberedEvents(25)); // +25 ok (3 calls)
-  await failure(client.append(EventBuilder.withBody('refuse'))); // +1 failed, sent
-  await failure(client.append({ headers: {}, body: 5 } as never)); // +1 failed, not sent
-  rec.server.setFaults({ closeOnNextCalls: 1 });
-  t.type(await failure(client.appendBatch(numberedEvents(4, 'cut'))), ConnectionClosedError); // +4 failed, sent
-  await client.append(EventBuilder.withBody('b')); // +1 ok, after a reconnect
+    await client.append(EventBuilder.withBody('a')); // +1 ok
+    await client.appendBatch(numberedEvents(25)); // +25 ok (3 calls)
+    await failure(client.append(EventBuilder.withBody('refuse'))); // +1 failed, sent
+    await failure(client.append({ headers: {}, body: 5 } as never)); // +1 failed, not sent
+    rec.server.setFaults({ closeOnNextCalls: 1 });
+    t.type(await failure(client.appendBatch(numberedEvents(4, 'cut'))), ConnectionClosedError); // +4 failed, sent
+    await client.append(EventBuilder.withBody('b')); // +1 ok, after a reconnect
 
-  const c = client.counters;
-  t.equal(c.eventsReceived, 1 + 25 + 1 + 1 + 4 + 1);
-  t.equal(c.eventsAcknowledged, 1 + 25 + 1);
-  t.equal(c.eventsFailed, 1 + 1 + 4);
-  t.equal(c.eventsSent, 1 + 25 + 1 + 4 + 1, 'events written: everything but the invalid one');
-  t.equal(c.connectionsOpened, 2);
-  t.equal(c.reconnects, 1);
-  t.equal(c.connectFailures, 0);
-  t.equal(c.handshakeFailures, 0);
-  t.equal(rec.server.stats.eventsAcknowledged, c.eventsAcknowledged, 'the server agrees on what was acknowledged');
-  assertBalanced(t, client);
-});
+    const c = client.counters;
+    t.equal(c.eventsReceived, 1 + 25 + 1 + 1 + 4 + 1);
+    t.equal(c.eventsAcknowledged, 1 + 25 + 1);
+    t.equal(c.eventsFailed, 1 + 1 + 4);
+    t.equal(c.eventsSent, 1 + 25 + 1 + 4 + 1, 'events written: everything but the invalid one');
+    t.equal(c.connectionsOpened, 2);
+    t.equal(c.reconnects, 1);
+    t.equal(c.connectFailures, 0);
+    t.equal(c.handshakeFailures, 0);
+    t.equal(rec.server.stats.eventsAcknowledged, c.eventsAcknowledged, 'the server agrees on what was acknowledged');
+    assertBalanced(t, client);
+  },
+);
 
 t.test('counters balance under many concurrent calls of mixed outcomes', async (t) => {
   let n = 0;
@@ -112,12 +151,23 @@ t.test('counters balance under many concurrent calls of mixed outcomes', async (
   const client = makeClient(t, rec.port, { requestTimeoutMs: 100, maxInflight: 4, batchSize: 3 });
   const calls: Array<Promise<void>> = [];
   for (let i = 0; i < 40; i += 1) {
-    calls.push(i % 2 === 0 ? client.append(EventBuilder.withBody(`s${i}`)) : client.appendBatch(numberedEvents(7, `b${i}-`)));
+    calls.push(
+      i % 2 === 0 ? client.append(EventBuilder.withBody(`s${i}`)) : client.appendBatch(numberedEvents(7, `b${i}-`)),
+    );
   }
   const results = await Promise.allSettled(calls);
-  t.ok(results.some((r) => r.status === 'rejected'), 'some calls failed');
-  t.ok(results.some((r) => r.status === 'fulfilled'), 'some calls succeeded');
+  t.ok(
+    results.some((r) => r.status === 'rejected'),
+    'some calls failed',
+  );
+  t.ok(
+    results.some((r) => r.status === 'fulfilled'),
+    'some calls succeeded',
+  );
   t.equal(client.counters.eventsReceived, 20 * 1 + 20 * 7);
   assertBalanced(t, client);
-  t.ok(client.counters.eventsAcknowledged <= rec.server.stats.eventsAcknowledged, 'never more acknowledged than the server committed');
+  t.ok(
+    client.counters.eventsAcknowledged <= rec.server.stats.eventsAcknowledged,
+    'never more acknowledged than the server committed',
+  );
 });

@@ -7,7 +7,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { ConfigurationError, ConnectError, EventBuilder, NettyAvroRpcClient, RpcClientFactory } from '@flume-rpc/rpc-client';
+import {
+  ConfigurationError,
+  ConnectError,
+  EventBuilder,
+  NettyAvroRpcClient,
+  RpcClientFactory,
+} from '@flume-rpc/rpc-client';
 import { defaultConnectionOptions } from '@flume-rpc/rpc-client/internal';
 import { LOOPBACK, SLACK_MS, closedPort, failure, startRecordingServer, within } from '../fixtures/index.js';
 
@@ -47,7 +53,10 @@ t.test('getInstance(path): reads a .properties file, connects eagerly, sends', a
   t.equal(netty.options.requestTimeoutMs, 5000, 'the continued line was joined');
   t.equal(netty.options.maxRetries, 1);
   await client.appendBatch([EventBuilder.withBody('a'), EventBuilder.withBody('b'), EventBuilder.withBody('c')]);
-  t.same(rec.calls.map((c) => c.bodies), [['a', 'b'], ['c']]);
+  t.same(
+    rec.calls.map((c) => c.bodies),
+    [['a', 'b'], ['c']],
+  );
   t.equal(client.isActive(), true);
 });
 
@@ -75,29 +84,39 @@ t.test('getInstance(path) with a bad value: ConfigurationError, no connection at
 t.test('getInstance(properties) with an unreachable host rejects with the connect error', async (t) => {
   const port = await closedPort();
   const error = await failure(
-    RpcClientFactory.getInstance({ hosts: 'h1', 'hosts.h1': `${LOOPBACK}:${port}`, 'max-retries': '1', 'retry-backoff-initial': '10' }),
+    RpcClientFactory.getInstance({
+      hosts: 'h1',
+      'hosts.h1': `${LOOPBACK}:${port}`,
+      'max-retries': '1',
+      'retry-backoff-initial': '10',
+    }),
   );
   t.type(error, ConnectError);
 });
 
-t.test('getInstance with a Map; an unknown key is refused, an ignored one warned through the warn option', async (t) => {
-  const rec = await startRecordingServer(t);
-  const warnings: string[] = [];
-  const hosts: Array<[string, string]> = [
-    ['hosts', 'h1'],
-    ['hosts.h1', `${LOOPBACK}:${rec.port}`],
-  ];
-  await t.rejects(
-    RpcClientFactory.getInstance(new Map([...hosts, ['requestTimeout', '100']]), { warn: (w) => warnings.push(w) }), // Flume spells it request-timeout
-    { name: 'ConfigurationError', key: 'requestTimeout' },
-  );
-  const client = await RpcClientFactory.getInstance(new Map([...hosts, ['maxIoWorkers', '2']]), { warn: (w) => warnings.push(w) });
-  t.teardown(() => client.close());
-  t.equal(warnings.length, 1);
-  t.match(warnings[0], /workers/);
-  await client.append(EventBuilder.withBody('m'));
-  t.same(rec.bodies(), ['m']);
-});
+t.test(
+  'getInstance with a Map; an unknown key is refused, an ignored one warned through the warn option',
+  async (t) => {
+    const rec = await startRecordingServer(t);
+    const warnings: string[] = [];
+    const hosts: Array<[string, string]> = [
+      ['hosts', 'h1'],
+      ['hosts.h1', `${LOOPBACK}:${rec.port}`],
+    ];
+    await t.rejects(
+      RpcClientFactory.getInstance(new Map([...hosts, ['requestTimeout', '100']]), { warn: (w) => warnings.push(w) }), // Flume spells it request-timeout
+      { name: 'ConfigurationError', key: 'requestTimeout' },
+    );
+    const client = await RpcClientFactory.getInstance(new Map([...hosts, ['maxIoWorkers', '2']]), {
+      warn: (w) => warnings.push(w),
+    });
+    t.teardown(() => client.close());
+    t.equal(warnings.length, 1);
+    t.match(warnings[0], /workers/);
+    await client.append(EventBuilder.withBody('m'));
+    t.same(rec.bodies(), ['m']);
+  },
+);
 
 t.test('getInstance with connect: false, and create(): lazy, the first call connects', async (t) => {
   const rec = await startRecordingServer(t);
@@ -115,7 +134,10 @@ t.test('getInstance with connect: false, and create(): lazy, the first call conn
 
 t.test('create() with a bad property throws ConfigurationError synchronously', async (t) => {
   t.throws(() => RpcClientFactory.create({ hosts: 'h1', 'hosts.h1': 'localhost:99999' }), ConfigurationError);
-  t.throws(() => RpcClientFactory.create({ 'client.type': 'thrift', hosts: 'h1', 'hosts.h1': 'a:1' }), ConfigurationError);
+  t.throws(
+    () => RpcClientFactory.create({ 'client.type': 'thrift', hosts: 'h1', 'hosts.h1': 'a:1' }),
+    ConfigurationError,
+  );
 });
 
 t.test('create() from a typed ClientConfig', async (t) => {
@@ -131,27 +153,42 @@ t.test('create() from a typed ClientConfig', async (t) => {
   t.same(rec.bodies(), ['typed']);
 });
 
-t.test('create() from a ClientConfig built in plain JS: missing options get defaults, bad ones are refused', async (t) => {
-  const rec = await startRecordingServer(t);
-  const host = { alias: 'js', host: LOOPBACK, port: rec.port };
-  // Partial options (no batchSize, ...): filled in, not left undefined (which once sent empty batches).
-  const client = RpcClientFactory.create({ clientType: 'default', host, options: { requestTimeoutMs: 2000 } } as never);
-  t.teardown(() => client.close());
-  t.equal(client.getBatchSize(), 100);
-  await client.appendBatch([EventBuilder.withBody('p1'), EventBuilder.withBody('p2')]);
-  t.same(rec.bodies(), ['p1', 'p2']);
-  const error = (() => {
-    try {
-      RpcClientFactory.create({ clientType: 'default', host, options: { ...defaultConnectionOptions(), requestTimeoutMs: -1 } });
-    } catch (err) {
-      return err;
-    }
-    return null;
-  })();
-  t.type(error, ConfigurationError, 'an invalid typed option is refused');
-  t.equal((error as ConfigurationError).key, 'request-timeout');
-  t.throws(() => new NettyAvroRpcClient({ host: null as unknown as string, port: rec.port }), ConfigurationError, 'a null host is a ConfigurationError, not a TypeError');
-});
+t.test(
+  'create() from a ClientConfig built in plain JS: missing options get defaults, bad ones are refused',
+  async (t) => {
+    const rec = await startRecordingServer(t);
+    const host = { alias: 'js', host: LOOPBACK, port: rec.port };
+    // Partial options (no batchSize, ...): filled in, not left undefined (which once sent empty batches).
+    const client = RpcClientFactory.create({
+      clientType: 'default',
+      host,
+      options: { requestTimeoutMs: 2000 },
+    } as never);
+    t.teardown(() => client.close());
+    t.equal(client.getBatchSize(), 100);
+    await client.appendBatch([EventBuilder.withBody('p1'), EventBuilder.withBody('p2')]);
+    t.same(rec.bodies(), ['p1', 'p2']);
+    const error = (() => {
+      try {
+        RpcClientFactory.create({
+          clientType: 'default',
+          host,
+          options: { ...defaultConnectionOptions(), requestTimeoutMs: -1 },
+        });
+      } catch (err) {
+        return err;
+      }
+      return null;
+    })();
+    t.type(error, ConfigurationError, 'an invalid typed option is refused');
+    t.equal((error as ConfigurationError).key, 'request-timeout');
+    t.throws(
+      () => new NettyAvroRpcClient({ host: null as unknown as string, port: rec.port }),
+      ConfigurationError,
+      'a null host is a ConfigurationError, not a TypeError',
+    );
+  },
+);
 
 t.test('getDefaultInstance(host, port, batchSize): connected, with the batch size', async (t) => {
   const rec = await startRecordingServer(t);
@@ -161,9 +198,12 @@ t.test('getDefaultInstance(host, port, batchSize): connected, with the batch siz
   t.equal(client.getBatchSize(), 4);
   const defaulted = await RpcClientFactory.getDefaultInstance(LOOPBACK, rec.port);
   t.teardown(() => defaulted.close());
-  t.equal(defaulted.getBatchSize(), 100, 'Flume\'s default batch size');
+  t.equal(defaulted.getBatchSize(), 100, "Flume's default batch size");
   await client.appendBatch(Array.from({ length: 9 }, (_, i) => EventBuilder.withBody(`d${i}`)));
-  t.same(rec.calls.map((c) => c.bodies.length), [4, 4, 1]);
+  t.same(
+    rec.calls.map((c) => c.bodies.length),
+    [4, 4, 1],
+  );
 });
 
 t.test('getDefaultInstance with a bad port or batch size: ConfigurationError', async (t) => {

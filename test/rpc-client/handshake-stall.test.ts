@@ -7,7 +7,15 @@
 import t from 'tap';
 import { HandshakeTimeoutError, type RetryInfo } from '@flume-rpc/rpc-client';
 import { EventBuilder } from '@flume-rpc/rpc-client';
-import { SLACK_MS, failure, makeClient, nextEvent, recordEvents, startRecordingServer, within } from '../fixtures/index.js';
+import {
+  SLACK_MS,
+  failure,
+  makeClient,
+  nextEvent,
+  recordEvents,
+  startRecordingServer,
+  within,
+} from '../fixtures/index.js';
 
 const HANDSHAKE_MS = 150;
 const MAX_RETRIES = 2;
@@ -32,59 +40,83 @@ const options = {
   retryBackoffMaxMs: BACKOFF_MAX,
 };
 
-t.test('stalled handshake: calls fail with HandshakeTimeoutError within the bound; after recovery the same client succeeds', async (t) => {
-  const rec = await startRecordingServer(t, { faults: { handshakeStallMs: Infinity } });
-  const client = makeClient(t, rec.port, options);
-  const retries: RetryInfo[] = [];
-  client.on('retry', (info) => retries.push(info));
+t.test(
+  'stalled handshake: calls fail with HandshakeTimeoutError within the bound; after recovery the same client succeeds',
+  async (t) => {
+    const rec = await startRecordingServer(t, { faults: { handshakeStallMs: Infinity } });
+    const client = makeClient(t, rec.port, options);
+    const retries: RetryInfo[] = [];
+    client.on('retry', (info) => retries.push(info));
 
-  // First call during the stall.
-  let started = Date.now();
-  const first = await failure(client.append(EventBuilder.withBody('during-stall-1')), 'first call during the stall', roundBound());
-  let elapsed = Date.now() - started;
-  t.type(first, HandshakeTimeoutError, 'HandshakeTimeoutError, not a generic error');
-  t.equal((first as HandshakeTimeoutError).timeoutMs, HANDSHAKE_MS, 'the error names the configured handshake timeout');
-  t.equal((first as HandshakeTimeoutError).address, `127.0.0.1:${rec.port}`);
-  t.ok(elapsed >= (MAX_RETRIES + 1) * HANDSHAKE_MS - 15, `all ${MAX_RETRIES + 1} attempts waited out their timeout (${elapsed}ms)`);
-  t.ok(elapsed <= roundBound(), `bounded by (max-retries+1)*handshake-timeout + backoffs (${elapsed}ms <= ${roundBound()}ms)`);
-  t.equal(retries.length, MAX_RETRIES, 'one retry event per further attempt');
-  t.same(retries.map((r) => r.attempt), [1, 2]);
-  for (const r of retries) {
-    t.type(r.cause, HandshakeTimeoutError, 'each retry names the handshake timeout that caused it');
-    t.ok(r.delayMs >= 0 && r.delayMs <= BACKOFF_MAX, `retry delay ${r.delayMs}ms within [0, ${BACKOFF_MAX}]`);
-  }
-  t.equal(client.state, 'transient_failure');
-  t.equal(client.isActive(), true, 'a failed round does not kill the client');
-  t.equal(client.counters.handshakeFailures, MAX_RETRIES + 1);
-  t.equal(client.counters.connectionsOpened, 0);
+    // First call during the stall.
+    let started = Date.now();
+    const first = await failure(
+      client.append(EventBuilder.withBody('during-stall-1')),
+      'first call during the stall',
+      roundBound(),
+    );
+    let elapsed = Date.now() - started;
+    t.type(first, HandshakeTimeoutError, 'HandshakeTimeoutError, not a generic error');
+    t.equal(
+      (first as HandshakeTimeoutError).timeoutMs,
+      HANDSHAKE_MS,
+      'the error names the configured handshake timeout',
+    );
+    t.equal((first as HandshakeTimeoutError).address, `127.0.0.1:${rec.port}`);
+    t.ok(
+      elapsed >= (MAX_RETRIES + 1) * HANDSHAKE_MS - 15,
+      `all ${MAX_RETRIES + 1} attempts waited out their timeout (${elapsed}ms)`,
+    );
+    t.ok(
+      elapsed <= roundBound(),
+      `bounded by (max-retries+1)*handshake-timeout + backoffs (${elapsed}ms <= ${roundBound()}ms)`,
+    );
+    t.equal(retries.length, MAX_RETRIES, 'one retry event per further attempt');
+    t.same(
+      retries.map((r) => r.attempt),
+      [1, 2],
+    );
+    for (const r of retries) {
+      t.type(r.cause, HandshakeTimeoutError, 'each retry names the handshake timeout that caused it');
+      t.ok(r.delayMs >= 0 && r.delayMs <= BACKOFF_MAX, `retry delay ${r.delayMs}ms within [0, ${BACKOFF_MAX}]`);
+    }
+    t.equal(client.state, 'transient_failure');
+    t.equal(client.isActive(), true, 'a failed round does not kill the client');
+    t.equal(client.counters.handshakeFailures, MAX_RETRIES + 1);
+    t.equal(client.counters.connectionsOpened, 0);
 
-  // Still stalled: the next call tries again (after the backoff) and fails the same way, within the same bound.
-  started = Date.now();
-  const second = await failure(client.append(EventBuilder.withBody('during-stall-2')), 'second call during the stall', roundBound());
-  elapsed = Date.now() - started;
-  t.type(second, HandshakeTimeoutError, 'the client keeps trying on each call: no DEAD state');
-  t.ok(elapsed <= roundBound() + BACKOFF_MAX * 1.2, `second round bounded too (${elapsed}ms)`);
-  t.equal(client.counters.handshakeFailures, 2 * (MAX_RETRIES + 1));
+    // Still stalled: the next call tries again (after the backoff) and fails the same way, within the same bound.
+    started = Date.now();
+    const second = await failure(
+      client.append(EventBuilder.withBody('during-stall-2')),
+      'second call during the stall',
+      roundBound(),
+    );
+    elapsed = Date.now() - started;
+    t.type(second, HandshakeTimeoutError, 'the client keeps trying on each call: no DEAD state');
+    t.ok(elapsed <= roundBound() + BACKOFF_MAX * 1.2, `second round bounded too (${elapsed}ms)`);
+    t.equal(client.counters.handshakeFailures, 2 * (MAX_RETRIES + 1));
 
-  // Nothing reached the server: the handshake is done with a ping before any event is written.
-  t.same(rec.calls, [], 'no event was delivered while the handshake stalled');
-  t.equal(client.counters.eventsSent, 0, 'no event was written');
+    // Nothing reached the server: the handshake is done with a ping before any event is written.
+    t.same(rec.calls, [], 'no event was delivered while the handshake stalled');
+    t.equal(client.counters.eventsSent, 0, 'no event was written');
 
-  // Recovery: the same instance succeeds on its first call.
-  rec.server.setFaults({ handshakeStallMs: 0 });
-  await within(client.append(EventBuilder.withBody('after-recovery')), SLACK_MS, 'the first call after recovery');
-  t.same(rec.bodies(), ['after-recovery'], 'the server got exactly the call made after recovery');
-  t.equal(client.state, 'ready');
-  t.equal(client.isActive(), true);
-  t.equal(client.counters.connectionsOpened, 1);
-  t.equal(client.counters.eventsAcknowledged, 1);
-  t.equal(client.counters.eventsFailed, 2);
-  t.equal(client.counters.eventsReceived, 3);
+    // Recovery: the same instance succeeds on its first call.
+    rec.server.setFaults({ handshakeStallMs: 0 });
+    await within(client.append(EventBuilder.withBody('after-recovery')), SLACK_MS, 'the first call after recovery');
+    t.same(rec.bodies(), ['after-recovery'], 'the server got exactly the call made after recovery');
+    t.equal(client.state, 'ready');
+    t.equal(client.isActive(), true);
+    t.equal(client.counters.connectionsOpened, 1);
+    t.equal(client.counters.eventsAcknowledged, 1);
+    t.equal(client.counters.eventsFailed, 2);
+    t.equal(client.counters.eventsReceived, 3);
 
-  // And keeps working.
-  await client.appendBatch([EventBuilder.withBody('b1'), EventBuilder.withBody('b2')]);
-  t.same(rec.bodies(), ['after-recovery', 'b1', 'b2']);
-});
+    // And keeps working.
+    await client.appendBatch([EventBuilder.withBody('b1'), EventBuilder.withBody('b2')]);
+    t.same(rec.bodies(), ['after-recovery', 'b1', 'b2']);
+  },
+);
 
 t.test('a stall that ends during the retries: the pending call succeeds without surfacing an error', async (t) => {
   const rec = await startRecordingServer(t, { faults: { handshakeStallMs: Infinity } });
@@ -116,21 +148,24 @@ t.test('a stall released while the handshake is held: the held answer completes 
   t.same(rec.bodies(), ['x']);
 });
 
-t.test('a stalled handshake shows up in the events: connect, then retries, then transient_failure and error', async (t) => {
-  const rec = await startRecordingServer(t, { faults: { handshakeStallMs: Infinity } });
-  const client = makeClient(t, rec.port, { ...options, maxRetries: 1 });
-  const log = recordEvents(client);
-  await failure(client.append(EventBuilder.withBody('x')));
-  t.same(log, [
-    'state:connecting',
-    'connect',
-    'retry:1',
-    'connect',
-    'state:transient_failure',
-    'error:HandshakeTimeoutError',
-  ]);
-  log.length = 0;
-  rec.server.setFaults({ handshakeStallMs: 0 });
-  await client.append(EventBuilder.withBody('y'));
-  t.same(log, ['state:connecting', 'connect', 'handshake:BOTH', 'state:ready', 'ready']);
-});
+t.test(
+  'a stalled handshake shows up in the events: connect, then retries, then transient_failure and error',
+  async (t) => {
+    const rec = await startRecordingServer(t, { faults: { handshakeStallMs: Infinity } });
+    const client = makeClient(t, rec.port, { ...options, maxRetries: 1 });
+    const log = recordEvents(client);
+    await failure(client.append(EventBuilder.withBody('x')));
+    t.same(log, [
+      'state:connecting',
+      'connect',
+      'retry:1',
+      'connect',
+      'state:transient_failure',
+      'error:HandshakeTimeoutError',
+    ]);
+    log.length = 0;
+    rec.server.setFaults({ handshakeStallMs: 0 });
+    await client.append(EventBuilder.withBody('y'));
+    t.same(log, ['state:connecting', 'connect', 'handshake:BOTH', 'state:ready', 'ready']);
+  },
+);

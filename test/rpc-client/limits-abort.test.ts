@@ -6,38 +6,62 @@
  */
 import t from 'tap';
 import { AbortError, ClientBusyError, EventBuilder, PartialBatchError } from '@flume-rpc/rpc-client';
-import { SLACK_MS, assertBalanced, failure, makeClient, nextEvent, outcome, startRecordingServer, until, within } from '../fixtures/index.js';
+import {
+  SLACK_MS,
+  assertBalanced,
+  failure,
+  makeClient,
+  nextEvent,
+  outcome,
+  startRecordingServer,
+  until,
+  within,
+} from '../fixtures/index.js';
 
-t.test('max-pending: with a stalled server, calls past max-inflight + max-pending get ClientBusyError at once', async (t) => {
-  const rec = await startRecordingServer(t, { faults: { handshakeStallMs: Infinity } });
-  const client = makeClient(t, rec.port, { maxInflight: 1, maxPending: 2, handshakeTimeoutMs: 30_000, maxRetries: 0 });
-  const connecting = nextEvent(client, 'connect');
-  const admitted = ['c1', 'c2', 'c3'].map((body) => outcome(client.append(EventBuilder.withBody(body))));
-  await connecting;
+t.test(
+  'max-pending: with a stalled server, calls past max-inflight + max-pending get ClientBusyError at once',
+  async (t) => {
+    const rec = await startRecordingServer(t, { faults: { handshakeStallMs: Infinity } });
+    const client = makeClient(t, rec.port, {
+      maxInflight: 1,
+      maxPending: 2,
+      handshakeTimeoutMs: 30_000,
+      maxRetries: 0,
+    });
+    const connecting = nextEvent(client, 'connect');
+    const admitted = ['c1', 'c2', 'c3'].map((body) => outcome(client.append(EventBuilder.withBody(body))));
+    await connecting;
 
-  const started = Date.now();
-  const busy = await failure(client.append(EventBuilder.withBody('c4')), 'the fourth call', 500);
-  t.type(busy, ClientBusyError);
-  t.match(busy.message, /max-pending/);
-  t.ok(Date.now() - started < 500, 'refused at once, not after a timeout');
-  t.type(await failure(client.appendBatch([EventBuilder.withBody('c5')])), ClientBusyError, 'appendBatch too');
+    const started = Date.now();
+    const busy = await failure(client.append(EventBuilder.withBody('c4')), 'the fourth call', 500);
+    t.type(busy, ClientBusyError);
+    t.match(busy.message, /max-pending/);
+    t.ok(Date.now() - started < 500, 'refused at once, not after a timeout');
+    t.type(await failure(client.appendBatch([EventBuilder.withBody('c5')])), ClientBusyError, 'appendBatch too');
 
-  rec.server.setFaults({ handshakeStallMs: 0 });
-  const results = await within(Promise.all(admitted), SLACK_MS, 'the admitted calls');
-  t.ok(results.every((r) => r.ok), 'the admitted calls go through once the server answers');
-  t.same(rec.bodies(), ['c1', 'c2', 'c3'], 'in arrival order; the refused ones were never sent');
-  t.equal(client.counters.eventsFailed, 2);
-  assertBalanced(t, client);
-  // With room again, calls are admitted again.
-  await client.append(EventBuilder.withBody('c6'));
-});
+    rec.server.setFaults({ handshakeStallMs: 0 });
+    const results = await within(Promise.all(admitted), SLACK_MS, 'the admitted calls');
+    t.ok(
+      results.every((r) => r.ok),
+      'the admitted calls go through once the server answers',
+    );
+    t.same(rec.bodies(), ['c1', 'c2', 'c3'], 'in arrival order; the refused ones were never sent');
+    t.equal(client.counters.eventsFailed, 2);
+    assertBalanced(t, client);
+    // With room again, calls are admitted again.
+    await client.append(EventBuilder.withBody('c6'));
+  },
+);
 
 t.test('max-pending 0: only max-inflight calls at a time, the rest refused', async (t) => {
   const rec = await startRecordingServer(t, { faults: { responseDelayMs: 100 } });
   const client = makeClient(t, rec.port, { maxInflight: 2, maxPending: 0 });
   await client.connect();
   const results = await Promise.allSettled([1, 2, 3, 4].map((i) => client.append(EventBuilder.withBody(`m${i}`))));
-  t.same(results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as Error).name)), ['ok', 'ok', 'ClientBusyError', 'ClientBusyError']);
+  t.same(
+    results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as Error).name)),
+    ['ok', 'ok', 'ClientBusyError', 'ClientBusyError'],
+  );
 });
 
 t.test('max-inflight bounds the calls written at once', async (t) => {
@@ -70,24 +94,27 @@ t.test('an already aborted signal: AbortError, nothing sent, no connection', asy
   assertBalanced(t, client);
 });
 
-t.test('abort during an in-flight call: AbortError at once; the connection stays and the late answer is ignored', async (t) => {
-  const rec = await startRecordingServer(t, { faults: { responseDelayMs: Infinity } });
-  const client = makeClient(t, rec.port, { requestTimeoutMs: 10_000 });
-  await client.connect();
-  const controller = new AbortController();
-  const call = failure(client.append(EventBuilder.withBody('in-flight'), { signal: controller.signal }));
-  await until(() => rec.calls.length === 1, 'the call to reach the server');
-  const abortedAt = Date.now();
-  controller.abort();
-  const error = await call;
-  t.type(error, AbortError);
-  t.ok(Date.now() - abortedAt < 500, 'settled at once, not at the request timeout');
-  rec.server.setFaults({ responseDelayMs: 0 }); // the held answer goes out now, to a call nobody waits for
-  await client.append(EventBuilder.withBody('next'));
-  t.equal(client.counters.connectionsOpened, 1, 'the late answer did not break the connection');
-  t.same(rec.bodies(), ['in-flight', 'next'], 'an aborted call may still have been delivered (at-least-once)');
-  assertBalanced(t, client);
-});
+t.test(
+  'abort during an in-flight call: AbortError at once; the connection stays and the late answer is ignored',
+  async (t) => {
+    const rec = await startRecordingServer(t, { faults: { responseDelayMs: Infinity } });
+    const client = makeClient(t, rec.port, { requestTimeoutMs: 10_000 });
+    await client.connect();
+    const controller = new AbortController();
+    const call = failure(client.append(EventBuilder.withBody('in-flight'), { signal: controller.signal }));
+    await until(() => rec.calls.length === 1, 'the call to reach the server');
+    const abortedAt = Date.now();
+    controller.abort();
+    const error = await call;
+    t.type(error, AbortError);
+    t.ok(Date.now() - abortedAt < 500, 'settled at once, not at the request timeout');
+    rec.server.setFaults({ responseDelayMs: 0 }); // the held answer goes out now, to a call nobody waits for
+    await client.append(EventBuilder.withBody('next'));
+    t.equal(client.counters.connectionsOpened, 1, 'the late answer did not break the connection');
+    t.same(rec.bodies(), ['in-flight', 'next'], 'an aborted call may still have been delivered (at-least-once)');
+    assertBalanced(t, client);
+  },
+);
 
 t.test('abort while waiting for a slot: that call leaves the queue, the others keep their order', async (t) => {
   const rec = await startRecordingServer(t, { faults: { responseDelayMs: 100 } });
@@ -127,7 +154,12 @@ t.test('abort of a split appendBatch: PartialBatchError caused by the abort, no 
   const client = makeClient(t, rec.port, { batchSize: 2 });
   await client.connect();
   const controller = new AbortController();
-  const call = failure(client.appendBatch(Array.from({ length: 10 }, (_, i) => EventBuilder.withBody(`b${i}`)), { signal: controller.signal }));
+  const call = failure(
+    client.appendBatch(
+      Array.from({ length: 10 }, (_, i) => EventBuilder.withBody(`b${i}`)),
+      { signal: controller.signal },
+    ),
+  );
   await until(() => rec.calls.length >= 2, 'two chunks to reach the server');
   controller.abort();
   const reachedAtAbort = rec.calls.length;
@@ -136,10 +168,16 @@ t.test('abort of a split appendBatch: PartialBatchError caused by the abort, no 
   t.type(error, PartialBatchError);
   const partial = error as PartialBatchError;
   t.type(partial.cause, AbortError, 'caused by the abort');
-  t.ok(partial.acknowledged >= 2 && partial.acknowledged % 2 === 0, `whole chunks acknowledged (${partial.acknowledged})`);
+  t.ok(
+    partial.acknowledged >= 2 && partial.acknowledged % 2 === 0,
+    `whole chunks acknowledged (${partial.acknowledged})`,
+  );
   t.equal(partial.acknowledged + partial.failed, 10);
   // A negative fact needs a wait: long enough for several more 30ms chunks, had the loop gone on.
   await new Promise((resolve) => setTimeout(resolve, 150));
-  t.ok(rec.calls.length <= reachedAtAbort + 1, `no chunk was started after the abort (${reachedAtAbort} then ${rec.calls.length} of 5)`);
+  t.ok(
+    rec.calls.length <= reachedAtAbort + 1,
+    `no chunk was started after the abort (${reachedAtAbort} then ${rec.calls.length} of 5)`,
+  );
   assertBalanced(t, client);
 });

@@ -60,7 +60,11 @@ t.test('@flume-rpc/tools imports the library through its public entry only', asy
         const text = fs.readFileSync(file, 'utf8');
         for (const match of text.matchAll(/from '([^']+)'|import '([^']+)'|import\('([^']+)'\)/g)) {
           const specifier = match[1] ?? match[2] ?? match[3] ?? '';
-          if (specifier.startsWith('@flume-rpc/rpc-client/') || specifier.includes('rpc-client/src') || specifier.includes('rpc-client/dist')) {
+          if (
+            specifier.startsWith('@flume-rpc/rpc-client/') ||
+            specifier.includes('rpc-client/src') ||
+            specifier.includes('rpc-client/dist')
+          ) {
             offending.push(`${path.relative(ROOT, file)}: ${specifier}`);
           }
         }

@@ -6,7 +6,15 @@
  */
 import t from 'tap';
 import { EventBuilder, RequestTimeoutError } from '@flume-rpc/rpc-client';
-import { SLACK_MS, assertBalanced, failure, makeClient, nextEvent, startRecordingServer, within } from '../fixtures/index.js';
+import {
+  SLACK_MS,
+  assertBalanced,
+  failure,
+  makeClient,
+  nextEvent,
+  startRecordingServer,
+  within,
+} from '../fixtures/index.js';
 
 const REQUEST_MS = 120;
 
@@ -40,10 +48,17 @@ t.test('a stalled answer: RequestTimeoutError within the bound, connection dropp
 t.test('a slow answer (finite delay): timeout, then success once the server is fast again', async (t) => {
   const rec = await startRecordingServer(t, { faults: { responseDelayMs: REQUEST_MS * 3 } });
   const client = makeClient(t, rec.port, { requestTimeoutMs: REQUEST_MS });
-  t.type(await failure(client.appendBatch([EventBuilder.withBody('slow1'), EventBuilder.withBody('slow2')])), RequestTimeoutError);
+  t.type(
+    await failure(client.appendBatch([EventBuilder.withBody('slow1'), EventBuilder.withBody('slow2')])),
+    RequestTimeoutError,
+  );
   t.equal(client.counters.eventsFailed, 2);
   rec.server.setFaults({ responseDelayMs: 0 });
-  await within(client.appendBatch([EventBuilder.withBody('ok1'), EventBuilder.withBody('ok2')]), SLACK_MS, 'the next batch');
+  await within(
+    client.appendBatch([EventBuilder.withBody('ok1'), EventBuilder.withBody('ok2')]),
+    SLACK_MS,
+    'the next batch',
+  );
   t.equal(client.counters.eventsAcknowledged, 2);
   assertBalanced(t, client);
 });
@@ -51,7 +66,8 @@ t.test('a slow answer (finite delay): timeout, then success once the server is f
 t.test('a timed-out call fails alone when the connection keeps answering: no reconnect', async (t) => {
   // The handler answers "slow" late and everything else at once.
   const rec = await startRecordingServer(t, {
-    respond: (call) => (call.bodies[0] === 'slow' ? new Promise((resolve) => setTimeout(() => resolve('OK'), REQUEST_MS * 3)) : 'OK'),
+    respond: (call) =>
+      call.bodies[0] === 'slow' ? new Promise((resolve) => setTimeout(() => resolve('OK'), REQUEST_MS * 3)) : 'OK',
   });
   const client = makeClient(t, rec.port, { requestTimeoutMs: REQUEST_MS });
   await client.connect();
@@ -73,7 +89,10 @@ t.test('a timed-out call fails alone when the connection keeps answering: no rec
 
 t.test('a per-call timeout does not stop other calls pipelined on the same connection', async (t) => {
   const rec = await startRecordingServer(t, {
-    respond: (call) => (call.bodies[0]!.startsWith('slow') ? new Promise((resolve) => setTimeout(() => resolve('OK'), REQUEST_MS * 2)) : 'OK'),
+    respond: (call) =>
+      call.bodies[0]!.startsWith('slow')
+        ? new Promise((resolve) => setTimeout(() => resolve('OK'), REQUEST_MS * 2))
+        : 'OK',
   });
   const client = makeClient(t, rec.port, { requestTimeoutMs: REQUEST_MS, maxInflight: 4 });
   await client.connect();
@@ -90,24 +109,27 @@ t.test('a per-call timeout does not stop other calls pipelined on the same conne
   assertBalanced(t, client);
 });
 
-t.test('the first call right after the handshake times out on a stalled connection: that connection is dropped', async (t) => {
-  // Regression: the handshake answer is often stamped in the same millisecond as the first
-  // write; it came before the write, so it must not count as "answered since". Repeated because
-  // the same-millisecond case is the common one but not guaranteed on every round.
-  const rec = await startRecordingServer(t);
-  for (let round = 0; round < 20; round += 1) {
-    rec.server.setFaults({ responseDelayMs: 0 });
-    const client = makeClient(t, rec.port, { requestTimeoutMs: 30 });
-    let disconnects = 0;
-    client.on('disconnect', () => (disconnects += 1));
-    await client.connect();
-    rec.server.setFaults({ responseDelayMs: Infinity });
-    t.type(await failure(client.append(EventBuilder.withBody(`r${round}`))), RequestTimeoutError);
-    if (disconnects !== 1) {
-      t.fail(`round ${round}: the stalled connection was kept after the timeout`);
-      return;
+t.test(
+  'the first call right after the handshake times out on a stalled connection: that connection is dropped',
+  async (t) => {
+    // Regression: the handshake answer is often stamped in the same millisecond as the first
+    // write; it came before the write, so it must not count as "answered since". Repeated because
+    // the same-millisecond case is the common one but not guaranteed on every round.
+    const rec = await startRecordingServer(t);
+    for (let round = 0; round < 20; round += 1) {
+      rec.server.setFaults({ responseDelayMs: 0 });
+      const client = makeClient(t, rec.port, { requestTimeoutMs: 30 });
+      let disconnects = 0;
+      client.on('disconnect', () => (disconnects += 1));
+      await client.connect();
+      rec.server.setFaults({ responseDelayMs: Infinity });
+      t.type(await failure(client.append(EventBuilder.withBody(`r${round}`))), RequestTimeoutError);
+      if (disconnects !== 1) {
+        t.fail(`round ${round}: the stalled connection was kept after the timeout`);
+        return;
+      }
+      await client.close();
     }
-    await client.close();
-  }
-  t.pass('dropped in all 20 rounds');
-});
+    t.pass('dropped in all 20 rounds');
+  },
+);

@@ -62,7 +62,12 @@ t.test('a reset that cannot handshake leaves the old connection serving calls', 
 
 t.test('close() does not wait for a reset that is connecting', async (t) => {
   const agent = await startRecordingServer(t);
-  const client = makeClient(t, agent.port, { resetConnectionIntervalMs: 50, handshakeTimeoutMs: 60_000, requestTimeoutMs: 60_000, callTimeoutMs: 60_000 });
+  const client = makeClient(t, agent.port, {
+    resetConnectionIntervalMs: 50,
+    handshakeTimeoutMs: 60_000,
+    requestTimeoutMs: 60_000,
+    callTimeoutMs: 60_000,
+  });
   await client.connect();
   agent.server.setFaults({ handshakeStallMs: Infinity });
   await until(() => agent.server.stats.connectionsOpen === 2, 'the replacement to be connecting');
@@ -99,15 +104,23 @@ t.test('behind a balancer, resets spread one client over every agent', async (t)
     sent += 1;
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
-  t.ok(agents.every((a, i) => a.calls.length - before[i]! >= 5), 'each agent received calls from the resetting client');
+  t.ok(
+    agents.every((a, i) => a.calls.length - before[i]! >= 5),
+    'each agent received calls from the resetting client',
+  );
   t.equal(resetting.counters.eventsFailed, 0);
 });
 
 t.test('reset-connection-interval is read in seconds, as the Avro sink reads it', async (t) => {
-  const parse = (value: string) => parseClientProperties({ hosts: 'h1', 'hosts.h1': '127.0.0.1:4141', 'reset-connection-interval': value });
+  const parse = (value: string) =>
+    parseClientProperties({ hosts: 'h1', 'hosts.h1': '127.0.0.1:4141', 'reset-connection-interval': value });
   t.equal(parse('30').options.resetConnectionIntervalMs, 30_000);
   t.equal(parse('0').options.resetConnectionIntervalMs, 0, '0: never');
   t.throws(() => parse('-1'), /reset-connection-interval.*integer >= 0/);
   t.throws(() => parse('1.5'), /reset-connection-interval.*integer/);
-  t.equal(parseClientProperties({ hosts: 'h1', 'hosts.h1': '127.0.0.1:4141' }).options.resetConnectionIntervalMs, 0, 'never, by default');
+  t.equal(
+    parseClientProperties({ hosts: 'h1', 'hosts.h1': '127.0.0.1:4141' }).options.resetConnectionIntervalMs,
+    0,
+    'never, by default',
+  );
 });

@@ -16,33 +16,40 @@ async function stoppedServer(t: Test) {
   return rec;
 }
 
-t.test('down at start: the call fails with ConnectError after max-retries; once the server is up the next call succeeds', async (t) => {
-  const rec = await stoppedServer(t);
-  const client = makeClient(t, rec.port, { maxRetries: 3, retryBackoffInitialMs: 10, retryBackoffMaxMs: 40 });
-  const retries: RetryInfo[] = [];
-  client.on('retry', (info) => retries.push(info));
+t.test(
+  'down at start: the call fails with ConnectError after max-retries; once the server is up the next call succeeds',
+  async (t) => {
+    const rec = await stoppedServer(t);
+    const client = makeClient(t, rec.port, { maxRetries: 3, retryBackoffInitialMs: 10, retryBackoffMaxMs: 40 });
+    const retries: RetryInfo[] = [];
+    client.on('retry', (info) => retries.push(info));
 
-  const started = Date.now();
-  const error = await failure(client.append(EventBuilder.withBody('lost')));
-  const elapsed = Date.now() - started;
-  t.type(error, ConnectError, 'a refused connection is a ConnectError');
-  t.equal((error as ConnectError).address, `${LOOPBACK}:${rec.port}`);
-  t.same(retries.map((r) => r.attempt), [1, 2, 3], 'max-retries further attempts');
-  for (const r of retries) t.type(r.cause, ConnectError);
-  t.ok(elapsed >= 10 * 0.8 + 20 * 0.8 + 40 * 0.8 - 5, `the attempts were spaced by the backoff (${elapsed}ms)`);
-  t.ok(elapsed < SLACK_MS, `and bounded (${elapsed}ms)`);
-  t.equal(client.counters.connectFailures, 4);
-  t.equal(client.state, 'transient_failure');
-  t.equal(client.isActive(), true);
+    const started = Date.now();
+    const error = await failure(client.append(EventBuilder.withBody('lost')));
+    const elapsed = Date.now() - started;
+    t.type(error, ConnectError, 'a refused connection is a ConnectError');
+    t.equal((error as ConnectError).address, `${LOOPBACK}:${rec.port}`);
+    t.same(
+      retries.map((r) => r.attempt),
+      [1, 2, 3],
+      'max-retries further attempts',
+    );
+    for (const r of retries) t.type(r.cause, ConnectError);
+    t.ok(elapsed >= 10 * 0.8 + 20 * 0.8 + 40 * 0.8 - 5, `the attempts were spaced by the backoff (${elapsed}ms)`);
+    t.ok(elapsed < SLACK_MS, `and bounded (${elapsed}ms)`);
+    t.equal(client.counters.connectFailures, 4);
+    t.equal(client.state, 'transient_failure');
+    t.equal(client.isActive(), true);
 
-  await rec.server.listen();
-  await within(client.append(EventBuilder.withBody('delivered')), SLACK_MS, 'the first call once the server is up');
-  t.same(rec.bodies(), ['delivered']);
-  t.equal(client.state, 'ready');
-  t.equal(client.counters.connectionsOpened, 1);
-  t.equal(client.counters.eventsFailed, 1);
-  t.equal(client.counters.eventsAcknowledged, 1);
-});
+    await rec.server.listen();
+    await within(client.append(EventBuilder.withBody('delivered')), SLACK_MS, 'the first call once the server is up');
+    t.same(rec.bodies(), ['delivered']);
+    t.equal(client.state, 'ready');
+    t.equal(client.counters.connectionsOpened, 1);
+    t.equal(client.counters.eventsFailed, 1);
+    t.equal(client.counters.eventsAcknowledged, 1);
+  },
+);
 
 t.test('a server that comes up during the retries: the waiting call succeeds', async (t) => {
   const rec = await stoppedServer(t);
@@ -78,7 +85,10 @@ t.test('concurrent calls while the server is down share one connect attempt per 
   const rec = await stoppedServer(t);
   const client = makeClient(t, rec.port, { maxRetries: 1 });
   const results = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => client.append(EventBuilder.withBody(`c${i}`))));
-  t.ok(results.every((r) => r.status === 'rejected' && r.reason instanceof ConnectError), 'all five fail with ConnectError');
+  t.ok(
+    results.every((r) => r.status === 'rejected' && r.reason instanceof ConnectError),
+    'all five fail with ConnectError',
+  );
   t.equal(client.counters.connectFailures, 2, 'one attempt plus one retry, not one per call');
   t.equal(client.counters.eventsFailed, 5);
   await rec.server.listen();

@@ -5,8 +5,25 @@
  * its own); the next call opens a new connection and succeeds.
  */
 import t from 'tap';
-import { ConnectError, ConnectionClosedError, EventBuilder, type FlumeRpcError, type RetryInfo } from '@flume-rpc/rpc-client';
-import { SLACK_MS, assertBalanced, failure, makeClient, nextEvent, outcome, recordEvents, startRecordingServer, until, within } from '../fixtures/index.js';
+import {
+  ConnectError,
+  ConnectionClosedError,
+  EventBuilder,
+  type FlumeRpcError,
+  type RetryInfo,
+} from '@flume-rpc/rpc-client';
+import {
+  SLACK_MS,
+  assertBalanced,
+  failure,
+  makeClient,
+  nextEvent,
+  outcome,
+  recordEvents,
+  startRecordingServer,
+  until,
+  within,
+} from '../fixtures/index.js';
 
 t.test('restart between calls: after the disconnect event the next call reconnects and succeeds', async (t) => {
   const rec = await startRecordingServer(t);
@@ -31,25 +48,38 @@ t.test('restart between calls: after the disconnect event the next call reconnec
   assertBalanced(t, client);
 });
 
-t.test('restart and a call at once: it succeeds or fails with a typed error, and the following call succeeds', async (t) => {
-  // Repeated, because which of the two happens depends on when the client notices the close.
-  for (let round = 0; round < 5; round += 1) {
-    const rec = await startRecordingServer(t);
-    const client = makeClient(t, rec.port);
-    await client.append(EventBuilder.withBody('before'));
-    await rec.server.close();
-    await rec.server.listen();
-    const immediate = await outcome(within(client.append(EventBuilder.withBody('immediate')), SLACK_MS, 'the immediate call'));
-    if (!immediate.ok) {
-      t.type(immediate.error, ConnectionClosedError, `round ${round}: the immediate call failed with a typed error (${immediate.error.message})`);
+t.test(
+  'restart and a call at once: it succeeds or fails with a typed error, and the following call succeeds',
+  async (t) => {
+    // Repeated, because which of the two happens depends on when the client notices the close.
+    for (let round = 0; round < 5; round += 1) {
+      const rec = await startRecordingServer(t);
+      const client = makeClient(t, rec.port);
+      await client.append(EventBuilder.withBody('before'));
+      await rec.server.close();
+      await rec.server.listen();
+      const immediate = await outcome(
+        within(client.append(EventBuilder.withBody('immediate')), SLACK_MS, 'the immediate call'),
+      );
+      if (!immediate.ok) {
+        t.type(
+          immediate.error,
+          ConnectionClosedError,
+          `round ${round}: the immediate call failed with a typed error (${immediate.error.message})`,
+        );
+      }
+      await within(client.append(EventBuilder.withBody('following')), SLACK_MS, 'the following call');
+      const expected = immediate.ok ? ['before', 'immediate', 'following'] : ['before', 'following'];
+      t.same(
+        rec.bodies(),
+        expected,
+        `round ${round}: ${immediate.ok ? 'immediate call succeeded' : 'immediate call reported'}`,
+      );
+      t.equal(client.isActive(), true);
+      assertBalanced(t, client, `round ${round}`);
     }
-    await within(client.append(EventBuilder.withBody('following')), SLACK_MS, 'the following call');
-    const expected = immediate.ok ? ['before', 'immediate', 'following'] : ['before', 'following'];
-    t.same(rec.bodies(), expected, `round ${round}: ${immediate.ok ? 'immediate call succeeded' : 'immediate call reported'}`);
-    t.equal(client.isActive(), true);
-    assertBalanced(t, client, `round ${round}`);
-  }
-});
+  },
+);
 
 t.test('dropConnections: the idle client notices, and reconnects on the next call', async (t) => {
   const rec = await startRecordingServer(t);
@@ -63,24 +93,27 @@ t.test('dropConnections: the idle client notices, and reconnects on the next cal
   t.equal(client.counters.reconnects, 1);
 });
 
-t.test('the server closes the connection when a call arrives: that call is reported, the next one reconnects', async (t) => {
-  const rec = await startRecordingServer(t);
-  const client = makeClient(t, rec.port);
-  await client.append(EventBuilder.withBody('first'));
-  const log = recordEvents(client);
-  rec.server.setFaults({ closeOnNextCalls: 1 });
+t.test(
+  'the server closes the connection when a call arrives: that call is reported, the next one reconnects',
+  async (t) => {
+    const rec = await startRecordingServer(t);
+    const client = makeClient(t, rec.port);
+    await client.append(EventBuilder.withBody('first'));
+    const log = recordEvents(client);
+    rec.server.setFaults({ closeOnNextCalls: 1 });
 
-  const error = await failure(client.append(EventBuilder.withBody('cut-off')));
-  t.type(error, ConnectionClosedError, 'a written call whose connection closed fails with ConnectionClosedError');
-  t.same(log, ['disconnect', 'state:idle', 'error:ConnectionClosedError'], 'the disconnect, then the reported call');
-  t.equal(client.counters.eventsSent, 2, 'the event was written');
-  t.equal(client.counters.eventsFailed, 1, 'and reported failed, not silently retried');
+    const error = await failure(client.append(EventBuilder.withBody('cut-off')));
+    t.type(error, ConnectionClosedError, 'a written call whose connection closed fails with ConnectionClosedError');
+    t.same(log, ['disconnect', 'state:idle', 'error:ConnectionClosedError'], 'the disconnect, then the reported call');
+    t.equal(client.counters.eventsSent, 2, 'the event was written');
+    t.equal(client.counters.eventsFailed, 1, 'and reported failed, not silently retried');
 
-  await within(client.append(EventBuilder.withBody('next')), SLACK_MS, 'the next call');
-  t.same(rec.bodies(), ['first', 'next'], 'the cut-off call was not resent by the client');
-  t.equal(client.counters.connectionsOpened, 2);
-  assertBalanced(t, client);
-});
+    await within(client.append(EventBuilder.withBody('next')), SLACK_MS, 'the next call');
+    t.same(rec.bodies(), ['first', 'next'], 'the cut-off call was not resent by the client');
+    t.equal(client.counters.connectionsOpened, 2);
+    assertBalanced(t, client);
+  },
+);
 
 t.test('several calls in flight when the connection closes: every one is reported, none hangs', async (t) => {
   const rec = await startRecordingServer(t, { faults: { responseDelayMs: 200 } });

@@ -24,7 +24,9 @@ for (const status of ['FAILED', 'UNKNOWN'] as const) {
     t.match(err.message, status, 'and names it in the message');
     t.equal(err.code, 'FLUME_RPC_STATUS');
 
-    const batch = await failure(client.appendBatch([EventBuilder.withBody('r1'), EventBuilder.withBody('r2'), EventBuilder.withBody('r3')]));
+    const batch = await failure(
+      client.appendBatch([EventBuilder.withBody('r1'), EventBuilder.withBody('r2'), EventBuilder.withBody('r3')]),
+    );
     t.type(batch, StatusError);
     t.equal((batch as StatusError).status, status);
     t.equal((batch as StatusError).events, 3);
@@ -48,13 +50,15 @@ t.test('a handler answering FAILED for one call only: that call fails, the other
   const client = makeClient(t, rec.port);
   const results = await Promise.allSettled(['a', 'bad', 'b'].map((body) => client.append(EventBuilder.withBody(body))));
   t.same(
-    results.map((r) => (r.status === 'fulfilled' ? 'ok' : `${(r.reason as StatusError).name}:${(r.reason as StatusError).status}`)),
+    results.map((r) =>
+      r.status === 'fulfilled' ? 'ok' : `${(r.reason as StatusError).name}:${(r.reason as StatusError).status}`,
+    ),
     ['ok', 'StatusError:FAILED', 'ok'],
   );
   t.equal(client.counters.connectionsOpened, 1);
 });
 
-t.test('a handler that throws: RemoteError with the server\'s message, connection kept', async (t) => {
+t.test("a handler that throws: RemoteError with the server's message, connection kept", async (t) => {
   const rec = await startRecordingServer(t, {
     respond: (call) => {
       if (call.bodies[0] === 'boom') throw new Error('channel is closed');

@@ -31,7 +31,10 @@ function wrap(socket: net.Socket, stack: Stack, isServer: boolean): Duplex {
   const inner: Duplex = stack === 'tls' ? socket : new ZlibLayer(socket, 6);
   if (stack === 'deflate') return inner;
   return isServer
-    ? new tls.TLSSocket(inner, { isServer: true, secureContext: tls.createSecureContext({ key: certs.server.key, cert: certs.server.cert }) })
+    ? new tls.TLSSocket(inner, {
+        isServer: true,
+        secureContext: tls.createSecureContext({ key: certs.server.key, cert: certs.server.cert }),
+      })
     : tls.connect({ socket: inner, ca: certs.ca.cert, servername: 'localhost' });
 }
 
@@ -58,7 +61,10 @@ for (const stack of ['tls', 'deflate', 'tls+deflate'] as const) {
     const events = Array.from({ length: 20 }, (_, i) => EventBuilder.withBody(`event ${i}`, { seq: String(i) }));
     await within(client.appendBatch(events), SLACK_MS * 2, 'appendBatch');
     await within(client.appendBatch(events.slice(0, 5)), SLACK_MS * 2, 'second appendBatch on the same connection');
-    t.same(avsc.batches.map((b) => b.length), [20, 5]);
+    t.same(
+      avsc.batches.map((b) => b.length),
+      [20, 5],
+    );
     t.equal(Buffer.from((avsc.batches[0]![7] as { body: Buffer }).body).toString(), 'event 7');
   });
 
@@ -81,7 +87,9 @@ for (const stack of ['tls', 'deflate', 'tls+deflate'] as const) {
     const call = (events: unknown[]) =>
       within(
         new Promise<unknown>((resolve, reject) => {
-          client.emitMessage('appendBatch', { events }, { timeout: SLACK_MS }, (err: unknown, res: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err), { cause: err })) : resolve(res)));
+          client.emitMessage('appendBatch', { events }, { timeout: SLACK_MS }, (err: unknown, res: unknown) =>
+            err ? reject(err instanceof Error ? err : new Error(String(err), { cause: err })) : resolve(res),
+          );
         }),
         SLACK_MS * 2,
         'avsc appendBatch',

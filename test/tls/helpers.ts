@@ -34,7 +34,11 @@ export async function startServer(t: Test, options: AvroSourceServerOptions): Pr
 }
 
 /** A TLS server with the fixture's localhost certificate (or another pair). */
-export async function startTlsServer(t: Test, certs: Certificates, options: AvroSourceServerOptions = {}): Promise<StartedServer> {
+export async function startTlsServer(
+  t: Test,
+  certs: Certificates,
+  options: AvroSourceServerOptions = {},
+): Promise<StartedServer> {
   return startServer(t, { tls: { key: certs.server.key, cert: certs.server.cert }, ...options });
 }
 
@@ -51,7 +55,9 @@ export function clientFor(t: Test, props: Record<string, string>, warnings: stri
 }
 
 export function events(n: number, prefix = 'e'): Event[] {
-  return Array.from({ length: n }, (_, i) => EventBuilder.withBody(`${prefix}-${i} ${'x'.repeat(100)}`, { seq: String(i), host: 'web-1' }));
+  return Array.from({ length: n }, (_, i) =>
+    EventBuilder.withBody(`${prefix}-${i} ${'x'.repeat(100)}`, { seq: String(i), host: 'web-1' }),
+  );
 }
 
 /** The rejection of `promise` (a test failure if it resolves or takes longer than `ms`). */

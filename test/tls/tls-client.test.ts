@@ -7,14 +7,26 @@ import t from 'tap';
 import fs from 'node:fs';
 import { ConfigurationError, ConnectionClosedError, NettyAvroRpcClient, TlsError } from '@flume-rpc/rpc-client';
 import { LOOPBACK, SLACK_MS, within } from '../fixtures/index.js';
-import { clientFor, events, makeCertificates, propsFor, rejection, startRecordingProxy, startServer, startTlsServer } from './helpers.js';
+import {
+  clientFor,
+  events,
+  makeCertificates,
+  propsFor,
+  rejection,
+  startRecordingProxy,
+  startServer,
+  startTlsServer,
+} from './helpers.js';
 
 const certs = await makeCertificates();
 
 t.test('a PEM truststore: events are delivered, and what crosses the wire is TLS, not frames', async (t) => {
   const { server, port } = await startTlsServer(t, certs);
   const proxy = await startRecordingProxy(t, port);
-  const client = clientFor(t, propsFor(proxy.port, { ssl: 'true', truststore: certs.truststorePem, 'truststore-type': 'PEM' }));
+  const client = clientFor(
+    t,
+    propsFor(proxy.port, { ssl: 'true', truststore: certs.truststorePem, 'truststore-type': 'PEM' }),
+  );
   await within(client.appendBatch(events(250)), SLACK_MS * 2, 'appendBatch over TLS');
   await within(client.append(events(1)[0]!), SLACK_MS, 'append over TLS');
   t.equal(server.stats.eventsAcknowledged, 251);
@@ -29,22 +41,42 @@ for (const [type, file] of [
 ] as const) {
   t.test(`an agent's ${type} truststore from keytool works unchanged`, async (t) => {
     const { server, port } = await startTlsServer(t, certs);
-    const client = clientFor(t, propsFor(port, { ssl: 'true', truststore: file(), 'truststore-password': certs.password, 'truststore-type': type }));
+    const client = clientFor(
+      t,
+      propsFor(port, {
+        ssl: 'true',
+        truststore: file(),
+        'truststore-password': certs.password,
+        'truststore-type': type,
+      }),
+    );
     await within(client.appendBatch(events(10)), SLACK_MS * 2, `appendBatch with a ${type} truststore`);
     t.equal(server.stats.eventsAcknowledged, 10);
   });
 }
 
 t.test('a server with a PKCS#12 key and certificate (pfx), as the library server takes them', async (t) => {
-  const { server, port } = await startServer(t, { tls: { pfx: fs.readFileSync(certs.serverP12), passphrase: certs.password } });
-  const client = clientFor(t, propsFor(port, { ssl: 'true', truststore: certs.truststorePem, 'truststore-type': 'PEM' }));
+  const { server, port } = await startServer(t, {
+    tls: { pfx: fs.readFileSync(certs.serverP12), passphrase: certs.password },
+  });
+  const client = clientFor(
+    t,
+    propsFor(port, { ssl: 'true', truststore: certs.truststorePem, 'truststore-type': 'PEM' }),
+  );
   await within(client.appendBatch(events(2)), SLACK_MS * 2, 'appendBatch to a pfx server');
   t.equal(server.stats.eventsAcknowledged, 2);
 });
 
 t.test('JKS is the default truststore-type, as in Flume', async (t) => {
   const { server, port } = await startTlsServer(t, certs);
-  const client = clientFor(t, propsFor(port, { ssl: 'true', truststore: certs.javaStores().truststoreJks, 'truststore-password': certs.password }));
+  const client = clientFor(
+    t,
+    propsFor(port, {
+      ssl: 'true',
+      truststore: certs.javaStores().truststoreJks,
+      'truststore-password': certs.password,
+    }),
+  );
   await within(client.appendBatch(events(3)), SLACK_MS * 2, 'appendBatch');
   t.equal(server.stats.eventsAcknowledged, 3);
 });
@@ -83,7 +115,10 @@ t.test('bad certificates are typed TLS errors naming the cause, and nothing is s
   ] as const;
   for (const { name, pair, reason } of cases) {
     const { server, port } = await startServer(t, { tls: { key: pair.key, cert: pair.cert } });
-    const client = clientFor(t, propsFor(port, { ssl: 'true', truststore: certs.truststorePem, 'truststore-type': 'PEM' }));
+    const client = clientFor(
+      t,
+      propsFor(port, { ssl: 'true', truststore: certs.truststorePem, 'truststore-type': 'PEM' }),
+    );
     const error = await rejection(client.appendBatch(events(1)), `appendBatch to a server with a certificate ${name}`);
     t.type(error, TlsError, name);
     t.equal((error as TlsError).code, 'FLUME_RPC_TLS');
@@ -95,13 +130,29 @@ t.test('bad certificates are typed TLS errors naming the cause, and nothing is s
 
 t.test('ssl-verify-hostname = false turns off the hostname check alone', async (t) => {
   const other = await startServer(t, { tls: { key: certs.otherHost.key, cert: certs.otherHost.cert } });
-  const relaxed = clientFor(t, propsFor(other.port, { ssl: 'true', truststore: certs.truststorePem, 'truststore-type': 'PEM', 'ssl-verify-hostname': 'false' }));
+  const relaxed = clientFor(
+    t,
+    propsFor(other.port, {
+      ssl: 'true',
+      truststore: certs.truststorePem,
+      'truststore-type': 'PEM',
+      'ssl-verify-hostname': 'false',
+    }),
+  );
   await within(relaxed.appendBatch(events(1)), SLACK_MS * 2, 'appendBatch without the hostname check');
   t.equal(other.server.stats.eventsAcknowledged, 1);
 
   // The chain is still checked.
   const untrusted = await startServer(t, { tls: { key: certs.untrusted.key, cert: certs.untrusted.cert } });
-  const client = clientFor(t, propsFor(untrusted.port, { ssl: 'true', truststore: certs.truststorePem, 'truststore-type': 'PEM', 'ssl-verify-hostname': 'false' }));
+  const client = clientFor(
+    t,
+    propsFor(untrusted.port, {
+      ssl: 'true',
+      truststore: certs.truststorePem,
+      'truststore-type': 'PEM',
+      'ssl-verify-hostname': 'false',
+    }),
+  );
   const error = await rejection(client.appendBatch(events(1)), 'appendBatch to an untrusted server');
   t.equal((error as TlsError).reason, 'untrusted');
 });
@@ -125,7 +176,10 @@ t.test('trust-all-certs accepts any certificate and warns once per process', asy
 
 t.test('a plaintext agent: a TLS error at once, never a plaintext fallback', async (t) => {
   const plain = await startServer(t, {});
-  const client = clientFor(t, propsFor(plain.port, { ssl: 'true', 'trust-all-certs': 'true', 'connect-timeout': '10000' }));
+  const client = clientFor(
+    t,
+    propsFor(plain.port, { ssl: 'true', 'trust-all-certs': 'true', 'connect-timeout': '10000' }),
+  );
   const started = Date.now();
   const error = await rejection(client.appendBatch(events(1)), 'appendBatch to a plaintext agent');
   t.type(error, TlsError);
@@ -155,7 +209,14 @@ t.test('a plaintext client to a TLS agent fails fast and says why; the server re
 });
 
 t.test('protocols and cipher suites, by their Java names, take effect', async (t) => {
-  const tls12Only = await startTlsServer(t, certs, { tls: { key: certs.server.key, cert: certs.server.cert, maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' } });
+  const tls12Only = await startTlsServer(t, certs, {
+    tls: {
+      key: certs.server.key,
+      cert: certs.server.cert,
+      maxVersion: 'TLSv1.2',
+      ciphers: 'ECDHE-RSA-AES128-GCM-SHA256',
+    },
+  });
   const trust = { ssl: 'true', truststore: certs.truststorePem, 'truststore-type': 'PEM' };
 
   const only13 = clientFor(t, propsFor(tls12Only.port, { ...trust, 'include-protocols': 'TLSv1.3' }));
@@ -163,12 +224,22 @@ t.test('protocols and cipher suites, by their Java names, take effect', async (t
   t.type(protocolError, TlsError);
   t.equal((protocolError as TlsError).reason, 'protocol', protocolError.message);
 
-  const excluded = clientFor(t, propsFor(tls12Only.port, { ...trust, 'exclude-cipher-suites': 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256' }));
+  const excluded = clientFor(
+    t,
+    propsFor(tls12Only.port, { ...trust, 'exclude-cipher-suites': 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256' }),
+  );
   const cipherError = await rejection(excluded.appendBatch(events(1)), 'the only server cipher excluded');
   t.type(cipherError, TlsError);
   t.equal((cipherError as TlsError).reason, 'cipher', cipherError.message);
 
-  const included = clientFor(t, propsFor(tls12Only.port, { ...trust, 'include-protocols': 'TLSv1.2 TLSv1.3', 'include-cipher-suites': 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 TLS_AES_128_GCM_SHA256' }));
+  const included = clientFor(
+    t,
+    propsFor(tls12Only.port, {
+      ...trust,
+      'include-protocols': 'TLSv1.2 TLSv1.3',
+      'include-cipher-suites': 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 TLS_AES_128_GCM_SHA256',
+    }),
+  );
   await within(included.appendBatch(events(1)), SLACK_MS * 2, 'a matching protocol and suite');
   t.equal(tls12Only.server.stats.eventsAcknowledged, 1);
   t.equal(tls12Only.server.stats.callsAnswered, 1, 'the refused clients sent nothing');
@@ -190,10 +261,16 @@ t.test('wrong TLS settings are ConfigurationErrors naming the key, when the clie
     [{ truststore: '/nonexistent/trust.jks' }, /truststore.*cannot be read/],
     [{ truststore: certs.truststorePem, 'truststore-type': 'BKS' }, /truststore-type.*JKS, PKCS12 or PEM/],
     [{ truststore: certs.truststorePem }, /truststore.*not a JKS store/],
-    [{ truststore: certs.javaStores().truststoreJks, 'truststore-password': 'wrong' }, /truststore.*cannot be read as JKS/],
+    [
+      { truststore: certs.javaStores().truststoreJks, 'truststore-password': 'wrong' },
+      /truststore.*cannot be read as JKS/,
+    ],
   ];
   for (const [extra, message] of cases) {
-    const error = t.throws(() => clientFor(t, propsFor(1, { ssl: 'true', ...extra })), `${JSON.stringify(extra)} is refused`);
+    const error = t.throws(
+      () => clientFor(t, propsFor(1, { ssl: 'true', ...extra })),
+      `${JSON.stringify(extra)} is refused`,
+    );
     t.type(error, ConfigurationError);
     t.match((error as Error).message, message);
   }
@@ -221,20 +298,23 @@ t.test('a TLS failure counts as a connect failure: retried with backoff, then re
   t.equal(client.counters.eventsFailed, 1, 'the event is reported back as failed');
 });
 
-t.test('failover: a host whose certificate is refused is skipped like a dead one, never used in plaintext', async (t) => {
-  const bad = await startServer(t, { tls: { key: certs.untrusted.key, cert: certs.untrusted.cert } });
-  const good = await startTlsServer(t, certs);
-  const client = clientFor(t, {
-    'client.type': 'default_failover',
-    hosts: 'h1 h2',
-    'hosts.h1': `${LOOPBACK}:${bad.port}`,
-    'hosts.h2': `${LOOPBACK}:${good.port}`,
-    'connect-timeout': '3000',
-    'request-timeout': '3000',
-    'max-retries': '0',
-    ...{ ssl: 'true', truststore: certs.truststorePem, 'truststore-type': 'PEM' },
-  });
-  await within(client.appendBatch(events(7)), SLACK_MS * 3, 'appendBatch with failover');
-  t.equal(good.server.stats.eventsAcknowledged, 7);
-  t.equal(bad.server.stats.callsAnswered, 0);
-});
+t.test(
+  'failover: a host whose certificate is refused is skipped like a dead one, never used in plaintext',
+  async (t) => {
+    const bad = await startServer(t, { tls: { key: certs.untrusted.key, cert: certs.untrusted.cert } });
+    const good = await startTlsServer(t, certs);
+    const client = clientFor(t, {
+      'client.type': 'default_failover',
+      hosts: 'h1 h2',
+      'hosts.h1': `${LOOPBACK}:${bad.port}`,
+      'hosts.h2': `${LOOPBACK}:${good.port}`,
+      'connect-timeout': '3000',
+      'request-timeout': '3000',
+      'max-retries': '0',
+      ...{ ssl: 'true', truststore: certs.truststorePem, 'truststore-type': 'PEM' },
+    });
+    await within(client.appendBatch(events(7)), SLACK_MS * 3, 'appendBatch with failover');
+    t.equal(good.server.stats.eventsAcknowledged, 7);
+    t.equal(bad.server.stats.callsAnswered, 0);
+  },
+);

@@ -18,7 +18,10 @@ export class ProtocolError extends FlumeRpcError {
 /** TCP connect did not complete within the connect timeout. */
 export class ConnectTimeoutError extends FlumeRpcError {
   override readonly code = 'FLUME_RPC_CONNECT_TIMEOUT';
-  constructor(readonly address: string, readonly timeoutMs: number) {
+  constructor(
+    readonly address: string,
+    readonly timeoutMs: number,
+  ) {
     super(`Connect to ${address} timed out after ${timeoutMs}ms`);
   }
 }
@@ -26,7 +29,11 @@ export class ConnectTimeoutError extends FlumeRpcError {
 /** TCP connect failed (refused, unreachable, ...). */
 export class ConnectError extends FlumeRpcError {
   override readonly code: string = 'FLUME_RPC_CONNECT';
-  constructor(readonly address: string, cause: unknown, detail = describe(cause)) {
+  constructor(
+    readonly address: string,
+    cause: unknown,
+    detail = describe(cause),
+  ) {
     super(`Connect to ${address} failed: ${detail}`, { cause });
   }
 }
@@ -41,15 +48,27 @@ export type TlsFailure = 'untrusted' | 'expired' | 'hostname' | 'protocol' | 'ci
  */
 export class TlsError extends ConnectError {
   override readonly code: string = 'FLUME_RPC_TLS';
-  constructor(address: string, readonly reason: TlsFailure, cause: unknown, hint: string) {
-    super(address, cause, `TLS ${reason === 'other' ? 'error' : reason}: ${describe(cause)}${hint ? ` (${hint})` : ''}`);
+  constructor(
+    address: string,
+    readonly reason: TlsFailure,
+    cause: unknown,
+    hint: string,
+  ) {
+    super(
+      address,
+      cause,
+      `TLS ${reason === 'other' ? 'error' : reason}: ${describe(cause)}${hint ? ` (${hint})` : ''}`,
+    );
   }
 }
 
 /** The Avro handshake did not complete within the handshake timeout. */
 export class HandshakeTimeoutError extends FlumeRpcError {
   override readonly code = 'FLUME_RPC_HANDSHAKE_TIMEOUT';
-  constructor(readonly address: string, readonly timeoutMs: number) {
+  constructor(
+    readonly address: string,
+    readonly timeoutMs: number,
+  ) {
     super(`Handshake with ${address} timed out after ${timeoutMs}ms`);
   }
 }
@@ -62,7 +81,11 @@ export class HandshakeError extends FlumeRpcError {
 /** A written request got no response within the request timeout. */
 export class RequestTimeoutError extends FlumeRpcError {
   override readonly code = 'FLUME_RPC_REQUEST_TIMEOUT';
-  constructor(readonly address: string, readonly messageName: string, readonly timeoutMs: number) {
+  constructor(
+    readonly address: string,
+    readonly messageName: string,
+    readonly timeoutMs: number,
+  ) {
     super(`Request ${messageName} to ${address} timed out after ${timeoutMs}ms`);
   }
 }
@@ -75,7 +98,10 @@ export class ConnectionClosedError extends FlumeRpcError {
 /** The server answered the call with an Avro error; `remoteMessage` is the server's own text. */
 export class RemoteError extends FlumeRpcError {
   override readonly code = 'FLUME_RPC_REMOTE';
-  constructor(readonly messageName: string, readonly remoteMessage: string) {
+  constructor(
+    readonly messageName: string,
+    readonly remoteMessage: string,
+  ) {
     super(`Server failed ${messageName}: ${remoteMessage}`);
   }
 }

@@ -42,9 +42,22 @@ export { type ConnectionHealth } from './connection/connection-health.js';
 export { type TransceiverOptions, type TransceiverEvents, Transceiver } from './connection/transceiver.js';
 export { defaultProtocolCache } from './protocol/default-protocol-cache.js';
 export { type FaultPlan, noFaults } from './server/faults.js';
-export { type ClientWireOptions, type ServerWireOptions, type LayerOrder, PLAIN_CLIENT_WIRE, describeWire } from './transport/wire-options.js';
+export {
+  type ClientWireOptions,
+  type ServerWireOptions,
+  type LayerOrder,
+  PLAIN_CLIENT_WIRE,
+  describeWire,
+} from './transport/wire-options.js';
 export { ZlibLayer } from './transport/zlib-layer.js';
-export { type StoreType, STORE_TYPES, StoreReadError, parseStoreType, readTrustedCertificates, readServerCredentials } from './transport/keystore.js';
+export {
+  type StoreType,
+  STORE_TYPES,
+  StoreReadError,
+  parseStoreType,
+  readTrustedCertificates,
+  readServerCredentials,
+} from './transport/keystore.js';
 export { TlsNameError, cipherList, protocolRange } from './transport/tls-names.js';
 export { type ServerCall } from './server/server-connection.js';
 export {
@@ -54,4 +67,9 @@ export {
   AvroSourceServer,
 } from './server/server.js';
 export { type ServerLimits, DEFAULT_SERVER_LIMITS, resolveServerLimits } from './server/server-limits.js';
-export { type ServerTimeout, BatchLimitError, ServerOverloadError, ServerTimeoutError } from './server/server-errors.js';
+export {
+  type ServerTimeout,
+  BatchLimitError,
+  ServerOverloadError,
+  ServerTimeoutError,
+} from './server/server-errors.js';

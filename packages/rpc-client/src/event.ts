@@ -40,7 +40,9 @@ export function toWireEvent(event: unknown, index: number): AvroFlumeEvent {
   for (const key in wireHeaders) {
     const value = wireHeaders[key];
     if (typeof value !== 'string') {
-      throw new EventValidationError(`${where}: header ${JSON.stringify(key)} must be a string, got ${typeName(value)}`);
+      throw new EventValidationError(
+        `${where}: header ${JSON.stringify(key)} must be a string, got ${typeName(value)}`,
+      );
     }
   }
   // Already the wire record (a Buffer body, its own headers): used as it is, nothing allocated.

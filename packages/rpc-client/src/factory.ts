@@ -3,7 +3,12 @@ import { ConfigurationError } from './errors.js';
 import { NettyAvroRpcClient } from './client/netty-avro-client.js';
 import { FailoverRpcClient } from './routing/failover-client.js';
 import { LoadBalancingRpcClient } from './routing/load-balancing-client.js';
-import { type FlumeProperties, type WarningSink, parseClientProperties, readPropertiesFile } from './config/properties.js';
+import {
+  type FlumeProperties,
+  type WarningSink,
+  parseClientProperties,
+  readPropertiesFile,
+} from './config/properties.js';
 import type { RpcClient } from './rpc-client.js';
 
 type ClientType = ClientConfig['clientType'];
@@ -37,9 +42,21 @@ export const RpcClientFactory = {
   },
 
   /** The default client for host:port, connected. */
-  async getDefaultInstance(host: string, port: number, batchSize?: number, options: FactoryOptions = {}): Promise<RpcClient> {
+  async getDefaultInstance(
+    host: string,
+    port: number,
+    batchSize?: number,
+    options: FactoryOptions = {},
+  ): Promise<RpcClient> {
     const overrides: Partial<ConnectionOptions> = batchSize === undefined ? {} : { batchSize };
-    return connectIfAsked(RpcClientFactory.fromConfig({ clientType: 'default', host: { alias: 'h1', host, port }, options: defaultConnectionOptions(overrides) }), options);
+    return connectIfAsked(
+      RpcClientFactory.fromConfig({
+        clientType: 'default',
+        host: { alias: 'h1', host, port },
+        options: defaultConnectionOptions(overrides),
+      }),
+      options,
+    );
   },
 
   /** A client from properties or a typed configuration, not yet connected (it connects on first use). */
@@ -50,14 +67,27 @@ export const RpcClientFactory = {
 
   fromConfig(config: ClientConfig): RpcClient {
     // Own keys only: a clientType such as 'constructor' is not a client type.
-    const builder = Object.hasOwn(BUILDERS, config.clientType) ? (BUILDERS[config.clientType] as (config: ClientConfig) => RpcClient) : undefined;
-    if (!builder) throw new ConfigurationError('client.type', config.clientType, `must be one of ${Object.keys(BUILDERS).join(', ')}`);
+    const builder = Object.hasOwn(BUILDERS, config.clientType)
+      ? (BUILDERS[config.clientType] as (config: ClientConfig) => RpcClient)
+      : undefined;
+    if (!builder)
+      throw new ConfigurationError(
+        'client.type',
+        config.clientType,
+        `must be one of ${Object.keys(BUILDERS).join(', ')}`,
+      );
     return builder(config);
   },
 };
 
 function isClientConfig(source: unknown): source is ClientConfig {
-  return typeof source === 'object' && source !== null && !(source instanceof Map) && typeof (source as { clientType?: unknown }).clientType === 'string' && typeof (source as { options?: unknown }).options === 'object';
+  return (
+    typeof source === 'object' &&
+    source !== null &&
+    !(source instanceof Map) &&
+    typeof (source as { clientType?: unknown }).clientType === 'string' &&
+    typeof (source as { options?: unknown }).options === 'object'
+  );
 }
 
 async function connectIfAsked(client: RpcClient, options: FactoryOptions): Promise<RpcClient> {

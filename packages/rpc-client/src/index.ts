@@ -41,7 +41,15 @@ export { type FlumeProperties, parseClientProperties, readPropertiesFile } from 
 export { fromSinkSection } from './config/sink-properties.js';
 export { RpcClientFactory, type FactoryOptions } from './factory.js';
 export { NettyAvroRpcClient, type NettyAvroRpcClientOptions } from './client/netty-avro-client.js';
-export { FailoverRpcClient, type FailoverRpcClientEvents, type FailoverRpcClientOptions } from './routing/failover-client.js';
-export { LoadBalancingRpcClient, type LoadBalancingRpcClientEvents, type LoadBalancingRpcClientOptions } from './routing/load-balancing-client.js';
+export {
+  FailoverRpcClient,
+  type FailoverRpcClientEvents,
+  type FailoverRpcClientOptions,
+} from './routing/failover-client.js';
+export {
+  LoadBalancingRpcClient,
+  type LoadBalancingRpcClientEvents,
+  type LoadBalancingRpcClientOptions,
+} from './routing/load-balancing-client.js';
 export type { HostState } from './routing/host-slot.js';
 export { type HostSelector, type HostSelectorFactory, registerHostSelector } from './routing/host-selector.js';

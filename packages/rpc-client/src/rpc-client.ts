@@ -106,7 +106,14 @@ export interface RpcClientEvents {
 
 /** The events of RpcClientEvents about one host's connection: a client relays them from its connection, a multi-host client from each host. */
 export type ConnectionEventName = Exclude<keyof RpcClientEvents, 'error'>;
-export const CONNECTION_EVENTS: readonly ConnectionEventName[] = Object.freeze(['state', 'connect', 'handshake', 'ready', 'disconnect', 'retry']);
+export const CONNECTION_EVENTS: readonly ConnectionEventName[] = Object.freeze([
+  'state',
+  'connect',
+  'handshake',
+  'ready',
+  'disconnect',
+  'retry',
+]);
 
 /**
  * The counters of every client, as one shape. A single-host client never resends events

@@ -16,7 +16,11 @@ function next() {
 }
 const pick = (list) => list[Math.floor(next() * list.length)];
 
-const clients = Array.from({ length: 24 }, () => `${10 + Math.floor(next() * 180)}.${Math.floor(next() * 256)}.${Math.floor(next() * 256)}.${1 + Math.floor(next() * 254)}`);
+const clients = Array.from(
+  { length: 24 },
+  () =>
+    `${10 + Math.floor(next() * 180)}.${Math.floor(next() * 256)}.${Math.floor(next() * 256)}.${1 + Math.floor(next() * 254)}`,
+);
 const users = ['-', '-', '-', '-', 'alice', 'bob', 'carol'];
 const pages = [
   ['GET', '/'],
@@ -39,7 +43,13 @@ const pages = [
   ['GET', '/wp-login.php'],
 ];
 const statuses = [200, 200, 200, 200, 200, 200, 304, 301, 302, 404, 403, 500, 201, 204];
-const referers = ['-', '-', 'https://www.example.com/', 'https://search.example.org/?q=shop', 'https://shop.example.com/products'];
+const referers = [
+  '-',
+  '-',
+  'https://www.example.com/',
+  'https://search.example.org/?q=shop',
+  'https://shop.example.com/products',
+];
 const agents = [
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36',
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15',
@@ -60,6 +70,8 @@ for (let i = 0; i < LINES; i += 1) {
   const [method, path] = pick(pages);
   const status = pick(statuses);
   const bytes = status === 304 || status === 204 ? 0 : 200 + Math.floor(next() * 48_000);
-  lines.push(`${pick(clients)} - ${pick(users)} [${stamp}] "${method} ${path} HTTP/1.1" ${status} ${bytes} "${pick(referers)}" "${pick(agents)}"`);
+  lines.push(
+    `${pick(clients)} - ${pick(users)} [${stamp}] "${method} ${path} HTTP/1.1" ${status} ${bytes} "${pick(referers)}" "${pick(agents)}"`,
+  );
 }
 writeFileSync(fileURLToPath(new URL('./access.log', import.meta.url)), `${lines.join('\n')}\n`);

@@ -9,7 +9,12 @@ import { AvroCursor } from './avro-cursor.js';
  * (a declared count or length beyond the bytes present is refused before any loop or
  * allocation), bodies are views of the frame, not copies. Returns the offset after the value.
  */
-export function decodeEventArray(buf: Buffer, offset: number, what: string, maxEvents = Infinity): { value: AvroFlumeEvent[]; offset: number } {
+export function decodeEventArray(
+  buf: Buffer,
+  offset: number,
+  what: string,
+  maxEvents = Infinity,
+): { value: AvroFlumeEvent[]; offset: number } {
   const reader = new EventReader(buf, offset, what);
   const events: AvroFlumeEvent[] = [];
   for (;;) {
@@ -41,7 +46,12 @@ export function decodeEvent(buf: Buffer, offset: number, what: string): { value:
  * the bytes present) and counts them without building them: for a server with no handler that
  * reads events, where building them would be most of its work.
  */
-export function countEventArray(buf: Buffer, offset: number, what: string, maxEvents = Infinity): { value: number; offset: number } {
+export function countEventArray(
+  buf: Buffer,
+  offset: number,
+  what: string,
+  maxEvents = Infinity,
+): { value: number; offset: number } {
   const reader = new EventReader(buf, offset, what);
   let events = 0;
   for (;;) {
@@ -83,7 +93,8 @@ class EventReader extends AvroCursor {
         const key = this.string(cachedAscii);
         const value = this.string();
         // A "__proto__" key is data, not the object's prototype.
-        if (key === '__proto__') Object.defineProperty(headers, key, { value, enumerable: true, writable: true, configurable: true });
+        if (key === '__proto__')
+          Object.defineProperty(headers, key, { value, enumerable: true, writable: true, configurable: true });
         else headers[key] = value;
       }
     }
@@ -121,5 +132,4 @@ class EventReader extends AvroCursor {
     this.pos += length;
     return length <= SHORT_STRING ? short(this.buf, start, length) : this.buf.toString('utf8', start, this.pos);
   }
-
 }

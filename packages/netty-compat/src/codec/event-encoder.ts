@@ -54,11 +54,13 @@ export function encodeEventArrayAfter(
 /** Upper bound of one event's bytes; throws ProtocolError naming the event when a field has the wrong type. */
 function eventBound(event: AvroFlumeEvent, index: number): number {
   const headers = event.headers;
-  if (typeof headers !== 'object' || headers === null) throw new ProtocolError(`Event ${index}: headers must be an object of strings`);
+  if (typeof headers !== 'object' || headers === null)
+    throw new ProtocolError(`Event ${index}: headers must be an object of strings`);
   let bound = 2 * VARINT_BOUND + 1;
   for (const key in headers) {
     const value = headers[key];
-    if (typeof value !== 'string') throw new ProtocolError(`Event ${index}: header ${JSON.stringify(key)} must be a string`);
+    if (typeof value !== 'string')
+      throw new ProtocolError(`Event ${index}: header ${JSON.stringify(key)} must be a string`);
     bound += 3 * (key.length + value.length) + 2 * VARINT_BOUND;
   }
   const body = event.body;

@@ -43,7 +43,14 @@ export function encodeFrame(serial: number, buffers: readonly Uint8Array[]): Buf
  * Writes the pending small buffers with their length prefixes (after the frame header when
  * `withHeader`), followed by the length prefix of the large buffer that comes next, if any.
  */
-function flushSmall(pending: Uint8Array[], size: number, withHeader: boolean, serial: number, count: number, nextLength: number): Buffer {
+function flushSmall(
+  pending: Uint8Array[],
+  size: number,
+  withHeader: boolean,
+  serial: number,
+  count: number,
+  nextLength: number,
+): Buffer {
   const out = Buffer.allocUnsafe(size + (nextLength >= 0 ? INT_BYTES : 0));
   let offset = 0;
   if (withHeader) {

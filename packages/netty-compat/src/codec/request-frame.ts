@@ -22,7 +22,9 @@ export function requestHeadroom(messageName: string): number {
 export function frameRequestInPlace(params: EncodedParams, serial: number, messageName: string): Buffer {
   const header = callHeader(messageName);
   if (params.headroom !== requestHeadroom(messageName)) {
-    throw new Error(`Parameters were encoded with ${params.headroom} bytes of headroom; ${messageName} needs ${requestHeadroom(messageName)}`);
+    throw new Error(
+      `Parameters were encoded with ${params.headroom} bytes of headroom; ${messageName} needs ${requestHeadroom(messageName)}`,
+    );
   }
   const out = params.buffer;
   let offset = out.writeUInt32BE(serial >>> 0, 0);

@@ -9,7 +9,11 @@ import { AvroCursor } from './avro-cursor.js';
  * allocate) once per entry before it notices the buffer ended, which would block the event loop
  * on one hostile frame. This walk costs one pass and refuses such counts up front.
  */
-export function checkWellFormed(type: avro.Type, buf: Buffer, offset: number): { end: number } | { problem: string; truncated: boolean } {
+export function checkWellFormed(
+  type: avro.Type,
+  buf: Buffer,
+  offset: number,
+): { end: number } | { problem: string; truncated: boolean } {
   return new Walker(buf, offset).end(type);
 }
 

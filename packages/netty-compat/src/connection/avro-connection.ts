@@ -88,7 +88,8 @@ export class AvroConnection extends EventEmitter<ConnectionEvents> implements Co
     );
     this.link = connectLink(options.host, options.port, options.wire ?? PLAIN_CLIENT_WIRE, {
       up: () => this.onConnect(),
-      error: (err, layer) => this.fail(clientLinkError(this.address, err, layer, this.currentState !== 'connecting', this.link.wire)),
+      error: (err, layer) =>
+        this.fail(clientLinkError(this.address, err, layer, this.currentState !== 'connecting', this.link.wire)),
     });
     /** The top of the socket stack: frames go in and come out here. */
     const socket: Duplex = this.link.stream;
@@ -143,7 +144,9 @@ export class AvroConnection extends EventEmitter<ConnectionEvents> implements Co
     try {
       encoded = encode(message);
     } catch (err) {
-      return Promise.reject(new ProtocolError(`Cannot encode ${messageName} parameters: ${describe(err)}`, { cause: err }));
+      return Promise.reject(
+        new ProtocolError(`Cannot encode ${messageName} parameters: ${describe(err)}`, { cause: err }),
+      );
     }
     return this.enqueue(messageName, message, encoded, options);
   }
@@ -170,7 +173,12 @@ export class AvroConnection extends EventEmitter<ConnectionEvents> implements Co
     if (this.pendingCount === 0) this.close(reason);
   }
 
-  private enqueue(messageName: string, message: MessageTypes, encoded: Buffer | EncodedParams, options: CallOptions): Promise<unknown> {
+  private enqueue(
+    messageName: string,
+    message: MessageTypes,
+    encoded: Buffer | EncodedParams,
+    options: CallOptions,
+  ): Promise<unknown> {
     if (this.closeError) return Promise.reject(this.closeError);
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
@@ -214,7 +222,10 @@ export class AvroConnection extends EventEmitter<ConnectionEvents> implements Co
 
   private sendHandshake(carrier: PendingCall): void {
     this.calls.carry(carrier);
-    this.writer.writeFrame(carrier.serial, encodeRequest(carrier.messageName, carrier.params, this.handshake.nextRequest()));
+    this.writer.writeFrame(
+      carrier.serial,
+      encodeRequest(carrier.messageName, carrier.params, this.handshake.nextRequest()),
+    );
   }
 
   /** Writes queued calls while the connection is ready and the socket accepts more. */
@@ -279,7 +290,10 @@ export class AvroConnection extends EventEmitter<ConnectionEvents> implements Co
     let outcome: CallOutcome;
     try {
       const plain = this.plainAnswer(call.messageName, body, this.remote!);
-      outcome = plain !== null ? { value: plain } : readResponse(this.remote!, call.messageName, call.message!, body, decodeResponseHead(body, false));
+      outcome =
+        plain !== null
+          ? { value: plain }
+          : readResponse(this.remote!, call.messageName, call.message!, body, decodeResponseHead(body, false));
     } catch (err) {
       // The connection is about to fail; its error must reach this call too, not only those still pending.
       outcome = err instanceof FlumeRpcError ? err : new ProtocolError(describe(err), { cause: err });
@@ -301,7 +315,8 @@ export class AvroConnection extends EventEmitter<ConnectionEvents> implements Co
     this.remote = this.handshake.remoteProtocol;
     let outcome: CallOutcome = { value: undefined };
     if (carrier.message !== null) {
-      if (!head.hasCall) throw new ProtocolError(`Handshake answer from ${this.address} carried no response to ${carrier.messageName}`);
+      if (!head.hasCall)
+        throw new ProtocolError(`Handshake answer from ${this.address} carried no response to ${carrier.messageName}`);
       outcome = readResponse(this.remote!, carrier.messageName, carrier.message, body, head);
     }
     this.calls.carrier = null;

@@ -19,8 +19,24 @@ export function readResponse(
 ): CallOutcome {
   const resolvers = remote.resolversFor(messageName);
   if (head.isError) {
-    const error = decodeValue<unknown>(message.errors, body, head.valueOffset, `${messageName} error`, resolvers.errors, resolvers.writer?.errors);
+    const error = decodeValue<unknown>(
+      message.errors,
+      body,
+      head.valueOffset,
+      `${messageName} error`,
+      resolvers.errors,
+      resolvers.writer?.errors,
+    );
     return new RemoteError(messageName, typeof error === 'string' ? error : JSON.stringify(error));
   }
-  return { value: decodeValue(message.response, body, head.valueOffset, `${messageName} response`, resolvers.response, resolvers.writer?.response) };
+  return {
+    value: decodeValue(
+      message.response,
+      body,
+      head.valueOffset,
+      `${messageName} response`,
+      resolvers.response,
+      resolvers.writer?.response,
+    ),
+  };
 }

@@ -63,9 +63,7 @@ export class ClientHandshake {
 
   private learnServer(response: HandshakeResponse): void {
     if (response.serverHash === null || response.serverProtocol === null) {
-      throw new HandshakeError(
-        `Server ${this.address} answered match ${response.match} without its protocol and hash`,
-      );
+      throw new HandshakeError(`Server ${this.address} answered match ${response.match} without its protocol and hash`);
     }
     this.remote = this.cache.learn(response.serverHash, response.serverProtocol);
     this.cache.rememberServer(this.address, response.serverHash);

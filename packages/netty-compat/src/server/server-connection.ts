@@ -2,7 +2,14 @@ import type { Duplex } from 'node:stream';
 import { FlumeRpcError, ProtocolError, describe } from '../errors.js';
 import { FrameDecoder, encodeFrame } from '../codec/frame-codec.js';
 import type { FrameLimits } from '../codec/limits.js';
-import { type DecodedRequestFrame, PING_MESSAGE, decodeRequestFrame, decodeValue, encodeResponse, encodeSystemError } from '../codec/call.js';
+import {
+  type DecodedRequestFrame,
+  PING_MESSAGE,
+  decodeRequestFrame,
+  decodeValue,
+  encodeResponse,
+  encodeSystemError,
+} from '../codec/call.js';
 import { answerHandshake } from '../protocol/handshake-negotiation.js';
 import type { HandshakeResponse } from '../protocol/handshake.js';
 import type { ProtocolCache, RemoteProtocol } from '../protocol/protocol-cache.js';
@@ -79,7 +86,9 @@ export class ServerConnection {
   ) {
     this.decoder = new FrameDecoder(host.limits);
     const bounds = host.bounds;
-    this.clock = new ConnectionClock(Math.min(bounds.idleTimeoutMs, bounds.frameReadTimeoutMs), (bound, ms) => this.timedOut(bound, ms));
+    this.clock = new ConnectionClock(Math.min(bounds.idleTimeoutMs, bounds.frameReadTimeoutMs), (bound, ms) =>
+      this.timedOut(bound, ms),
+    );
     this.clock.set('handshake', bounds.handshakeTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => this.close());
@@ -169,7 +178,8 @@ export class ServerConnection {
     if (this.state !== 'ready') return;
     if (!this.decoder.atFrameBoundary) {
       // A frame completed in this chunk means the bytes held now belong to a new one.
-      if (framesCompleted || this.clock.current !== 'frame-read') this.clock.set('frame-read', this.host.bounds.frameReadTimeoutMs);
+      if (framesCompleted || this.clock.current !== 'frame-read')
+        this.clock.set('frame-read', this.host.bounds.frameReadTimeoutMs);
     } else if (this.answering === 0) {
       this.clock.set('idle', this.host.bounds.idleTimeoutMs);
     } else {
@@ -226,14 +236,28 @@ export class ServerConnection {
       this.later('handshake', () => this.send(serial, encodeResponse(handshake, null)));
       return;
     }
-    this.later(handshake ? 'handshake' : 'none', () => this.answerCall(serial, head.messageName!, head.params, head.paramsOffset, handshake));
+    this.later(handshake ? 'handshake' : 'none', () =>
+      this.answerCall(serial, head.messageName!, head.params, head.paramsOffset, handshake),
+    );
   }
 
-  private answerCall(serial: number, messageName: string, body: Buffer, offset: number, handshake: HandshakeResponse | null): void {
+  private answerCall(
+    serial: number,
+    messageName: string,
+    body: Buffer,
+    offset: number,
+    handshake: HandshakeResponse | null,
+  ): void {
     const local = this.host.cache.local.messages.get(messageName);
     if (!local) {
       // A typed answer the client can read, then the connection goes: its peer speaks another protocol.
-      this.send(serial, encodeResponse(handshake, { error: true, value: encodeSystemError(this.anyErrors(), `No such message: ${messageName}`) }));
+      this.send(
+        serial,
+        encodeResponse(handshake, {
+          error: true,
+          value: encodeSystemError(this.anyErrors(), `No such message: ${messageName}`),
+        }),
+      );
       this.fail(new ProtocolError(`Unknown message ${JSON.stringify(messageName)}`));
       return;
     }
@@ -269,16 +293,27 @@ export class ServerConnection {
       return;
     }
     // Handlers that answer at once are answered at once: no promise hop per call on the hot path.
-    if (isThenable(result)) result.then((value) => answer({ value }), (err: unknown) => answer({ error: err }));
+    if (isThenable(result))
+      result.then(
+        (value) => answer({ value }),
+        (err: unknown) => answer({ error: err }),
+      );
     else answer({ value: result });
   }
 
-  private answer(serial: number, messageName: string, local: MessageTypes, handshake: HandshakeResponse | null, outcome: CallOutcome): void {
+  private answer(
+    serial: number,
+    messageName: string,
+    local: MessageTypes,
+    handshake: HandshakeResponse | null,
+    outcome: CallOutcome,
+  ): void {
     let encoded: { error: boolean; value: Buffer };
     try {
-      encoded = 'error' in outcome
-        ? { error: true, value: encodeSystemError(local.errors, describe(outcome.error)) }
-        : { error: false, value: local.response.toBuffer(outcome.value) };
+      encoded =
+        'error' in outcome
+          ? { error: true, value: encodeSystemError(local.errors, describe(outcome.error)) }
+          : { error: false, value: local.response.toBuffer(outcome.value) };
     } catch (err) {
       this.answered();
       this.fail(new ProtocolError(`Cannot encode ${messageName} response: ${describe(err)}`, { cause: err }));
@@ -317,7 +352,14 @@ export class ServerConnection {
         : { messageName, params: { event: decoded.value }, eventCount: 1 };
     }
     const resolvers = this.remote!.resolversFor(messageName);
-    const params = decodeValue<Record<string, unknown>>(local.request, body, offset, what, resolvers.request, resolvers.writer?.request);
+    const params = decodeValue<Record<string, unknown>>(
+      local.request,
+      body,
+      offset,
+      what,
+      resolvers.request,
+      resolvers.writer?.request,
+    );
     const events = params['events'];
     // A peer with another protocol is decoded by avsc, so its batch is counted after the fact
     // (its memory was bounded by maxFrameBytes); the handler still never sees it.
@@ -335,7 +377,12 @@ export class ServerConnection {
    * answers what it held. Pending ones are dropped when the connection closes.
    */
   private later(kind: DelayKind, action: () => void): void {
-    const ms = kind === 'handshake' ? this.host.faults.handshakeStallMs : kind === 'response' ? this.host.faults.responseDelayMs : 0;
+    const ms =
+      kind === 'handshake'
+        ? this.host.faults.handshakeStallMs
+        : kind === 'response'
+          ? this.host.faults.responseDelayMs
+          : 0;
     const guarded = (): void => {
       if (this.state === 'closed') return;
       try {

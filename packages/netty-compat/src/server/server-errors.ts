@@ -12,7 +12,11 @@ const TIMEOUT_TEXT: Readonly<Record<ServerTimeout, string>> = {
 /** A server connection was closed because its peer was too slow; `timeout` names the bound. */
 export class ServerTimeoutError extends FlumeRpcError {
   override readonly code = 'FLUME_RPC_SERVER_TIMEOUT';
-  constructor(readonly remoteAddress: string, readonly timeout: ServerTimeout, readonly timeoutMs: number) {
+  constructor(
+    readonly remoteAddress: string,
+    readonly timeout: ServerTimeout,
+    readonly timeoutMs: number,
+  ) {
     super(`Client ${remoteAddress} ${TIMEOUT_TEXT[timeout]} (${timeoutMs} ms)`);
   }
 }
@@ -23,8 +27,14 @@ export class ServerTimeoutError extends FlumeRpcError {
  */
 export class ServerOverloadError extends FlumeRpcError {
   override readonly code = 'FLUME_RPC_SERVER_OVERLOAD';
-  constructor(readonly remoteAddress: string, readonly heldBytes: number, readonly limitBytes: number) {
-    super(`Client ${remoteAddress} closed: its unfinished frame (${heldBytes} bytes) was the largest when all unfinished frames went over maxBufferedBytes (${limitBytes})`);
+  constructor(
+    readonly remoteAddress: string,
+    readonly heldBytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(
+      `Client ${remoteAddress} closed: its unfinished frame (${heldBytes} bytes) was the largest when all unfinished frames went over maxBufferedBytes (${limitBytes})`,
+    );
   }
 }
 
@@ -34,7 +44,12 @@ export class ServerOverloadError extends FlumeRpcError {
  */
 export class BatchLimitError extends FlumeRpcError {
   override readonly code = 'FLUME_RPC_BATCH_LIMIT';
-  constructor(readonly declaredEvents: number, readonly limit: number) {
-    super(`appendBatch of at least ${declaredEvents} events refused: over maxBatchEvents (${limit}); send smaller batches`);
+  constructor(
+    readonly declaredEvents: number,
+    readonly limit: number,
+  ) {
+    super(
+      `appendBatch of at least ${declaredEvents} events refused: over maxBatchEvents (${limit}); send smaller batches`,
+    );
   }
 }

@@ -132,7 +132,11 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
     if (Number.isFinite(this.bounds.maxConnections)) listener.maxConnections = this.bounds.maxConnections;
     listener.on('drop', (peer) => {
       this.stats.connectionsRefused += 1;
-      this.emit('connectionRefused', `${peer?.remoteAddress ?? '?'}:${peer?.remotePort ?? '?'}`, this.bounds.maxConnections);
+      this.emit(
+        'connectionRefused',
+        `${peer?.remoteAddress ?? '?'}:${peer?.remotePort ?? '?'}`,
+        this.bounds.maxConnections,
+      );
     });
     await new Promise<void>((resolve, reject) => {
       listener.once('error', reject);
@@ -178,13 +182,18 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
 
   invoke(call: ServerCall): Promise<Status> | Status {
     const { messageName, params, eventCount } = call;
-    if (messageName !== 'append' && messageName !== 'appendBatch') throw new ProtocolError(`No handler for message ${messageName}`);
+    if (messageName !== 'append' && messageName !== 'appendBatch')
+      throw new ProtocolError(`No handler for message ${messageName}`);
     // The forceStatus fault answers without asking the handlers, but the call is counted as any other.
     if (this.faults.forceStatus !== null) return this.counted(this.faults.forceStatus, eventCount);
     const handlers = this.options.handlers ?? {};
     if (params === null) return this.counted('OK', eventCount);
-    if (messageName === 'append') return this.counted(handlers.append ? handlers.append(params['event'] as AvroFlumeEvent) : 'OK', eventCount);
-    return this.counted(handlers.appendBatch ? handlers.appendBatch(params['events'] as AvroFlumeEvent[]) : 'OK', eventCount);
+    if (messageName === 'append')
+      return this.counted(handlers.append ? handlers.append(params['event'] as AvroFlumeEvent) : 'OK', eventCount);
+    return this.counted(
+      handlers.appendBatch ? handlers.appendBatch(params['events'] as AvroFlumeEvent[]) : 'OK',
+      eventCount,
+    );
   }
 
   /** Counts a handler's answer when it comes: at once for a Status, later for a promise of one. */
@@ -242,7 +251,9 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
     }
     const remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     // A layer fails only after the stream exists, so the handler always finds the connection.
-    const stream = acceptLink(socket, this.wire, (error, layer) => connection.linkFailed(serverLinkError(remoteAddress, error, layer)));
+    const stream = acceptLink(socket, this.wire, (error, layer) =>
+      connection.linkFailed(serverLinkError(remoteAddress, error, layer)),
+    );
     const connection = new ServerConnection(stream, remoteAddress, this);
     this.connections.add(connection);
     this.stats.connectionsOpen += 1;

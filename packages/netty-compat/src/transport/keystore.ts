@@ -9,7 +9,11 @@ export const STORE_TYPES: readonly StoreType[] = ['JKS', 'PKCS12', 'PEM'];
 
 /** A store could not be read: missing file, wrong password, wrong type, no certificate in it. */
 export class StoreReadError extends Error {
-  constructor(readonly path: string, reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly path: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${path}: ${reason}`, options);
   }
 }
@@ -43,7 +47,11 @@ export function readTrustedCertificates(path: string, type: StoreType, password:
  * A TLS server's key and certificate chain from a keystore: a JKS store through jks-js, a PKCS#12
  * store as it is (OpenSSL reads it natively, as Node's `pfx`), PEM text holding both.
  */
-export function readServerCredentials(path: string, type: StoreType, password: string | null): tls.SecureContextOptions {
+export function readServerCredentials(
+  path: string,
+  type: StoreType,
+  password: string | null,
+): tls.SecureContextOptions {
   const bytes = readStore(path);
   if (type === 'PKCS12') {
     try {
@@ -73,14 +81,20 @@ function readStore(path: string): Buffer {
 
 function decodeStore(path: string, bytes: Buffer, type: StoreType, password: string | null): jks.JksResult {
   const looksLikeJks = bytes.length >= 4 && bytes.readUInt32BE(0) === 0xfeedfeed;
-  if (type === 'JKS' && !looksLikeJks) throw new StoreReadError(path, 'is not a JKS store (set truststore-type to PKCS12 or PEM?)');
-  if (type === 'PKCS12' && looksLikeJks) throw new StoreReadError(path, 'is a JKS store, not PKCS12 (set truststore-type = JKS)');
+  if (type === 'JKS' && !looksLikeJks)
+    throw new StoreReadError(path, 'is not a JKS store (set truststore-type to PKCS12 or PEM?)');
+  if (type === 'PKCS12' && looksLikeJks)
+    throw new StoreReadError(path, 'is a JKS store, not PKCS12 (set truststore-type = JKS)');
   try {
     // toPem reads both formats (it probes for PKCS#12 as Java's KeyStore does); the type was checked above.
     return jks.toPem(bytes, password ?? '');
   } catch (err) {
     const reason = (err as Error).message;
-    throw new StoreReadError(path, `cannot be read as ${type}: ${reason}${password === null ? ' (no password given)' : ''}`, { cause: err });
+    throw new StoreReadError(
+      path,
+      `cannot be read as ${type}: ${reason}${password === null ? ' (no password given)' : ''}`,
+      { cause: err },
+    );
   }
 }
 

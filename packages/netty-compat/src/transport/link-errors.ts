@@ -1,4 +1,12 @@
-import { ConnectError, ConnectionClosedError, FlumeRpcError, ProtocolError, TlsError, type TlsFailure, describe } from '../errors.js';
+import {
+  ConnectError,
+  ConnectionClosedError,
+  FlumeRpcError,
+  ProtocolError,
+  TlsError,
+  type TlsFailure,
+  describe,
+} from '../errors.js';
 import type { ConnectionState } from '../connection/connection-state.js';
 import type { LayerName } from './stack.js';
 import { type ClientWireOptions, describeWire } from './wire-options.js';
@@ -7,8 +15,14 @@ import { type ClientWireOptions, describeWire } from './wire-options.js';
 const TLS_FAILURES: ReadonlyArray<[TlsFailure, RegExp]> = [
   ['expired', /^(CERT_HAS_EXPIRED|CERT_NOT_YET_VALID)$/],
   ['hostname', /^ERR_TLS_CERT_ALTNAME_INVALID$/],
-  ['untrusted', /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE|ERR_SSL_TLSV1_ALERT_UNKNOWN_CA)$/],
-  ['not-tls', /^(ERR_SSL_WRONG_VERSION_NUMBER|ERR_SSL_PACKET_LENGTH_TOO_LONG|ERR_SSL_HTTP_REQUEST|ERR_SSL_RECORD_LAYER_FAILURE)$/],
+  [
+    'untrusted',
+    /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE|ERR_SSL_TLSV1_ALERT_UNKNOWN_CA)$/,
+  ],
+  [
+    'not-tls',
+    /^(ERR_SSL_WRONG_VERSION_NUMBER|ERR_SSL_PACKET_LENGTH_TOO_LONG|ERR_SSL_HTTP_REQUEST|ERR_SSL_RECORD_LAYER_FAILURE)$/,
+  ],
   ['protocol', /PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|NO_PROTOCOLS_AVAILABLE|VERSION_TOO_LOW|VERSION_TOO_HIGH/],
   ['cipher', /HANDSHAKE_FAILURE|NO_SHARED_CIPHER|NO_CIPHERS_AVAILABLE|NO_CIPHER_MATCH/],
   ['closed', /^(ECONNRESET|EPIPE)$/],
@@ -22,7 +36,8 @@ export function classifyTlsFailure(error: Error): TlsFailure {
 
 /** What to try, for failures that usually mean the two ends are not configured alike. */
 function tlsHint(failure: TlsFailure, wire: ClientWireOptions): string {
-  const order = wire.compressionLevel !== null ? ', or it runs Flume 1.9 or earlier and wants wire-layer-order = tls-outside' : '';
+  const order =
+    wire.compressionLevel !== null ? ', or it runs Flume 1.9 or earlier and wants wire-layer-order = tls-outside' : '';
   switch (failure) {
     case 'not-tls':
       return `the agent does not answer in TLS: is ssl = true on its Avro source${order}?`;
@@ -41,7 +56,13 @@ function tlsHint(failure: TlsFailure, wire: ClientWireOptions): string {
  * The typed error for a failure of one layer of a client connection. `connected` says whether
  * every layer was up: before that, a failure is a connect failure (retried, failed over).
  */
-export function clientLinkError(address: string, error: Error, layer: LayerName, connected: boolean, wire: ClientWireOptions): FlumeRpcError {
+export function clientLinkError(
+  address: string,
+  error: Error,
+  layer: LayerName,
+  connected: boolean,
+  wire: ClientWireOptions,
+): FlumeRpcError {
   if (layer === 'tls' && !connected) {
     const failure = classifyTlsFailure(error);
     return new TlsError(address, failure, error, tlsHint(failure, wire));
@@ -53,7 +74,9 @@ export function clientLinkError(address: string, error: Error, layer: LayerName,
     );
   }
   if (!connected) return new ConnectError(address, error);
-  return new ConnectionClosedError(`Connection to ${address} (${describeWire(wire)}) failed: ${describe(error)}`, { cause: error });
+  return new ConnectionClosedError(`Connection to ${address} (${describeWire(wire)}) failed: ${describe(error)}`, {
+    cause: error,
+  });
 }
 
 /**
@@ -61,7 +84,8 @@ export function clientLinkError(address: string, error: Error, layer: LayerName,
  * of Flume's stack: a hint for the error, since a mismatch otherwise reads as garbage frames.
  */
 function foreignLayerHint(firstBytes: Buffer): string | null {
-  if (firstBytes.length >= 3 && firstBytes[0] === 0x16 && firstBytes[1] === 0x03) return 'the peer speaks TLS: ssl settings differ';
+  if (firstBytes.length >= 3 && firstBytes[0] === 0x16 && firstBytes[1] === 0x03)
+    return 'the peer speaks TLS: ssl settings differ';
   if (firstBytes.length >= 2 && (firstBytes[0]! & 0x0f) === 8 && ((firstBytes[0]! << 8) | firstBytes[1]!) % 31 === 0) {
     return 'the peer sends a zlib stream: compression-type settings differ';
   }
@@ -73,7 +97,8 @@ function foreignLayerHint(firstBytes: Buffer): string | null {
  * before the Avro handshake completed it usually means the two ends' stacks differ.
  */
 export function peerClosedError(address: string, state: ConnectionState, wire: ClientWireOptions): FlumeRpcError {
-  if (state === 'connecting') return clientLinkError(address, new Error('the peer closed the connection'), wire.tls ? 'tls' : 'tcp', false, wire);
+  if (state === 'connecting')
+    return clientLinkError(address, new Error('the peer closed the connection'), wire.tls ? 'tls' : 'tcp', false, wire);
   const during = state === 'ready' ? '' : ` before the handshake completed (${handshakeMismatchHint(wire)})`;
   return new ConnectionClosedError(`Connection to ${address} closed by the peer${during}`);
 }
@@ -90,13 +115,18 @@ export function undecodableBytesError(peer: string, error: unknown, firstChunk: 
 
 /** A failure below the frames on an accepted connection, typed as the client side types it. */
 export function serverLinkError(remoteAddress: string, error: Error, layer: LayerName): FlumeRpcError {
-  if (layer === 'tls') return new TlsError(remoteAddress, classifyTlsFailure(error), error, 'the client did not complete a TLS handshake');
-  if (layer === 'zlib') return new ProtocolError(`Client ${remoteAddress}: ${error.message} (compression-type differs?)`, { cause: error });
+  if (layer === 'tls')
+    return new TlsError(remoteAddress, classifyTlsFailure(error), error, 'the client did not complete a TLS handshake');
+  if (layer === 'zlib')
+    return new ProtocolError(`Client ${remoteAddress}: ${error.message} (compression-type differs?)`, { cause: error });
   return new ConnectionClosedError(`Connection from ${remoteAddress} failed: ${describe(error)}`, { cause: error });
 }
 
 /** The hint appended when a peer closes or stalls before the Avro handshake completed. */
 function handshakeMismatchHint(wire: ClientWireOptions): string {
-  const order = wire.tls && wire.compressionLevel !== null ? `; with both, wire-layer-order must match the agent's Flume version (${wire.layerOrder})` : '';
+  const order =
+    wire.tls && wire.compressionLevel !== null
+      ? `; with both, wire-layer-order must match the agent's Flume version (${wire.layerOrder})`
+      : '';
   return `if the agent uses ssl or compression-type = deflate, this client must too (this client: ${describeWire(wire)})${order}`;
 }

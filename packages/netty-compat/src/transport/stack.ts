@@ -31,11 +31,18 @@ export interface Link {
 export function connectLink(host: string, port: number, wire: ClientWireOptions, handlers: LinkHandlers): Link {
   const tcp = net.connect({ host, port, noDelay: true });
   const fail = firstError((error, layer) => handlers.error(error, layer));
-  const stream = stackLayers(tcp, wire.compressionLevel, wire.layerOrder, fail, wire.tls && ((inner) => {
-    const secure = tls.connect({ ...wire.tls, socket: inner });
-    secure.once('secureConnect', () => handlers.up());
-    return secure;
-  }));
+  const stream = stackLayers(
+    tcp,
+    wire.compressionLevel,
+    wire.layerOrder,
+    fail,
+    wire.tls &&
+      ((inner) => {
+        const secure = tls.connect({ ...wire.tls, socket: inner });
+        secure.once('secureConnect', () => handlers.up());
+        return secure;
+      }),
+  );
   if (!wire.tls) tcp.once('connect', () => handlers.up());
   return {
     wire,
@@ -52,10 +59,15 @@ export function connectLink(host: string, port: number, wire: ClientWireOptions,
  * Builds a server connection's stack on an accepted socket, in the same order as a client's, and
  * returns its top; `onError` gets the first error of any layer.
  */
-export function acceptLink(tcp: net.Socket, wire: ServerWireOptions, onError: (error: Error, layer: LayerName) => void): Duplex {
+export function acceptLink(
+  tcp: net.Socket,
+  wire: ServerWireOptions,
+  onError: (error: Error, layer: LayerName) => void,
+): Duplex {
   tcp.setNoDelay(true);
   const context = wire.tls;
-  const wrapTls = context && ((inner: Duplex) => new tls.TLSSocket(inner as net.Socket, { isServer: true, secureContext: context }));
+  const wrapTls =
+    context && ((inner: Duplex) => new tls.TLSSocket(inner as net.Socket, { isServer: true, secureContext: context }));
   return stackLayers(tcp, wire.compressionLevel, wire.layerOrder, firstError(onError), wrapTls);
 }
 

@@ -8,7 +8,11 @@ const NODE_ORDER: readonly NodeProtocol[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLS
 
 /** A protocol or cipher suite name that is unknown, or a list that leaves nothing enabled. */
 export class TlsNameError extends Error {
-  constructor(readonly key: string, readonly value: readonly string[], reason: string) {
+  constructor(
+    readonly key: string,
+    readonly value: readonly string[],
+    reason: string,
+  ) {
     super(reason);
   }
 }
@@ -18,17 +22,29 @@ export class TlsNameError extends Error {
  * drop those in exclude (SSLv3 always). Node enables TLSv1.2 and TLSv1.3 by default, as current
  * JDKs do; what is left must be a range, which it always is with two.
  */
-export function protocolRange(include: readonly string[], exclude: readonly string[]): { minVersion: NodeProtocol; maxVersion: NodeProtocol } {
-  for (const [key, list] of [['include-protocols', include], ['exclude-protocols', exclude]] as const) {
+export function protocolRange(
+  include: readonly string[],
+  exclude: readonly string[],
+): { minVersion: NodeProtocol; maxVersion: NodeProtocol } {
+  for (const [key, list] of [
+    ['include-protocols', include],
+    ['exclude-protocols', exclude],
+  ] as const) {
     const unknown = list.find((name) => !(JAVA_PROTOCOLS as readonly string[]).includes(name));
     if (unknown) throw new TlsNameError(key, list, `unknown protocol ${unknown} (known: ${JAVA_PROTOCOLS.join(', ')})`);
   }
   const from = NODE_ORDER.indexOf(tls.DEFAULT_MIN_VERSION as NodeProtocol);
   const to = NODE_ORDER.indexOf(tls.DEFAULT_MAX_VERSION as NodeProtocol);
-  const enabled = NODE_ORDER.slice(from, to + 1).filter((p) => (include.length === 0 || include.includes(p)) && !exclude.includes(p));
+  const enabled = NODE_ORDER.slice(from, to + 1).filter(
+    (p) => (include.length === 0 || include.includes(p)) && !exclude.includes(p),
+  );
   if (enabled.length === 0) {
     const [key, list] = include.length > 0 ? ['include-protocols', include] : ['exclude-protocols', exclude];
-    throw new TlsNameError(key, list, `leaves no protocol enabled (available: ${NODE_ORDER.slice(from, to + 1).join(', ')})`);
+    throw new TlsNameError(
+      key,
+      list,
+      `leaves no protocol enabled (available: ${NODE_ORDER.slice(from, to + 1).join(', ')})`,
+    );
   }
   return { minVersion: enabled[0]!, maxVersion: enabled[enabled.length - 1]! };
 }
@@ -39,11 +55,14 @@ export function protocolRange(include: readonly string[], exclude: readonly stri
  */
 export function cipherList(include: readonly string[], exclude: readonly string[]): string | undefined {
   if (include.length === 0 && exclude.length === 0) return undefined;
-  const toOpenSsl = (key: string, list: readonly string[]) => (name: string): string => {
-    const mapped = IANA_TO_OPENSSL.get(name);
-    if (mapped === undefined) throw new TlsNameError(key, list, `unknown cipher suite ${name} (use the IANA name, as Java does)`);
-    return mapped;
-  };
+  const toOpenSsl =
+    (key: string, list: readonly string[]) =>
+    (name: string): string => {
+      const mapped = IANA_TO_OPENSSL.get(name);
+      if (mapped === undefined)
+        throw new TlsNameError(key, list, `unknown cipher suite ${name} (use the IANA name, as Java does)`);
+      return mapped;
+    };
   const excluded = new Set(exclude.map(toOpenSsl('exclude-cipher-suites', exclude)));
   if (include.length > 0) {
     const list = include.map(toOpenSsl('include-cipher-suites', include)).filter((name) => !excluded.has(name));

@@ -24,8 +24,16 @@ export interface ServerWireOptions {
   layerOrder: LayerOrder;
 }
 
-export const PLAIN_CLIENT_WIRE: Readonly<ClientWireOptions> = Object.freeze({ compressionLevel: null, tls: null, layerOrder: 'zlib-outside' });
-export const PLAIN_SERVER_WIRE: Readonly<ServerWireOptions> = Object.freeze({ compressionLevel: null, tls: null, layerOrder: 'zlib-outside' });
+export const PLAIN_CLIENT_WIRE: Readonly<ClientWireOptions> = Object.freeze({
+  compressionLevel: null,
+  tls: null,
+  layerOrder: 'zlib-outside',
+});
+export const PLAIN_SERVER_WIRE: Readonly<ServerWireOptions> = Object.freeze({
+  compressionLevel: null,
+  tls: null,
+  layerOrder: 'zlib-outside',
+});
 
 /** How the stack is described in errors and logs: `tcp`, `tls`, `zlib`, `zlib+tls` (outermost first). */
 export function describeWire(wire: { compressionLevel: number | null; tls: unknown; layerOrder: LayerOrder }): string {

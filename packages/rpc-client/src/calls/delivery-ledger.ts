@@ -23,7 +23,11 @@ export class DeliveryLedger<C extends DeliveryCounters = DeliveryCounters> {
    * Runs one call of `events` events. What `run` acknowledges is counted as it happens; on
    * success the rest is acknowledged, on failure the rest is failed and `onError` hears of it.
    */
-  track(events: number, run: (acknowledge: Acknowledge) => Promise<void>, onError?: (error: FlumeRpcError) => void): Promise<void> {
+  track(
+    events: number,
+    run: (acknowledge: Acknowledge) => Promise<void>,
+    onError?: (error: FlumeRpcError) => void,
+  ): Promise<void> {
     this.counters.eventsReceived += events;
     let acknowledged = 0;
     const acknowledge: Acknowledge = (n) => {

@@ -14,7 +14,14 @@ export interface ExponentialDelayOptions {
 }
 
 /** `baseMs x factor^attempt`, capped at `capMs`, +/- `jitter`, rounded to a whole ms, never negative. Pure but for `random`. */
-export function exponentialDelay({ baseMs, factor = 2, capMs, attempt, jitter = 0, random = Math.random }: ExponentialDelayOptions): number {
+export function exponentialDelay({
+  baseMs,
+  factor = 2,
+  capMs,
+  attempt,
+  jitter = 0,
+  random = Math.random,
+}: ExponentialDelayOptions): number {
   // base 0 stays 0 however many attempts (0 x Infinity would be NaN).
   const stepMs = baseMs > 0 ? Math.min(capMs, baseMs * factor ** attempt) : 0;
   const spreadMs = jitter === 0 ? 0 : stepMs * jitter * (random() * 2 - 1);

@@ -40,7 +40,9 @@ export class ConcurrencyLimiter {
     const now = this.tryAcquire();
     if (now) return Promise.resolve(now);
     if (this.waiters.length >= this.maxWaiting) {
-      return Promise.reject(new ClientBusyError(`${this.maxWaiting} calls already wait for one of ${this.maxActive} slots (max-pending)`));
+      return Promise.reject(
+        new ClientBusyError(`${this.maxWaiting} calls already wait for one of ${this.maxActive} slots (max-pending)`),
+      );
     }
     return new Promise((resolve, reject) => {
       const waiter = {

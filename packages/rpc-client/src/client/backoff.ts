@@ -28,7 +28,14 @@ export class Backoff {
   /** The delay before the next attempt; each call grows the following one. */
   next(): number {
     const { initialMs, maxMs } = this.options;
-    const delay = exponentialDelay({ baseMs: initialMs, factor: this.multiplier, capMs: maxMs, attempt: this.attempt, jitter: this.jitter, random: this.random });
+    const delay = exponentialDelay({
+      baseMs: initialMs,
+      factor: this.multiplier,
+      capMs: maxMs,
+      attempt: this.attempt,
+      jitter: this.jitter,
+      random: this.random,
+    });
     // Once at the cap the count stops: a client retrying for days keeps a small exponent.
     if (initialMs * this.multiplier ** this.attempt < maxMs) this.attempt += 1;
     return delay;

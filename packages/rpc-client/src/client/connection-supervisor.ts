@@ -42,7 +42,13 @@ export interface ConnectionCounters {
  */
 export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
   readonly address: string;
-  readonly counters: ConnectionCounters = { connectionsOpened: 0, reconnects: 0, connectionResets: 0, connectFailures: 0, handshakeFailures: 0 };
+  readonly counters: ConnectionCounters = {
+    connectionsOpened: 0,
+    reconnects: 0,
+    connectionResets: 0,
+    connectFailures: 0,
+    handshakeFailures: 0,
+  };
   private current: ConnectivityState = 'idle';
   private transceiver: Transceiver | null = null;
   /** Connections being opened (a call's attempt, a reset's replacement): stopConnecting closes them. */
@@ -130,7 +136,8 @@ export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
     let lastError: FlumeRpcError | null = null;
     for (let attempt = 0; attempt <= this.options.maxRetries; attempt += 1) {
       const delayMs = attempt === 0 ? Math.max(0, this.notBefore - Date.now()) : this.backoff.next();
-      if (lastError) this.emit('retry', { attempt, attempts: this.options.maxRetries + 1, delayMs, cause: lastError }, this.address);
+      if (lastError)
+        this.emit('retry', { attempt, attempts: this.options.maxRetries + 1, delayMs, cause: lastError }, this.address);
       await this.waitUnlessShutdown(delayMs);
       this.setState('connecting');
       try {

@@ -4,7 +4,7 @@
  * close(), is final: the client never ends up permanently dead.
  *
  *   idle --call--> connecting --handshake done--> ready --connection lost--> idle
- *                      |   ^                                                   
+ *                      |   ^  
  *                      |   +---- retry after backoff (up to max-retries) ----+
  *                      +-- retries exhausted --> transient_failure --next call--> connecting
  *   any --close()--> shutdown

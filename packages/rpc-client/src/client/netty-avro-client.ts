@@ -10,14 +10,26 @@ import {
 import { forceCloseWhen, settleWithin } from '../calls/abortable.js';
 import { CallBudget, callBudgetMs } from '../calls/call-budget.js';
 import type { ConnectionOptions, HostAddress } from '../config/config.js';
-import { type ResolvedConnectionOptions, type ResolvedDefaultOptions, resolveDefaultOptions } from '../config/resolve.js';
+import {
+  type ResolvedConnectionOptions,
+  type ResolvedDefaultOptions,
+  resolveDefaultOptions,
+} from '../config/resolve.js';
 import { ConnectionSupervisor } from './connection-supervisor.js';
 import type { ConnectivityState } from './connectivity.js';
 import { type Acknowledge, DeliveryLedger, sendInBatches } from '../calls/delivery-ledger.js';
 import { CallTimeoutError, ClientClosedError, StatusError } from '../errors.js';
 import { type Event, toWireEvent, toWireEvents } from '../event.js';
 import { ConcurrencyLimiter } from '../calls/limiter.js';
-import { type ClientCounters, type CloseOptions, CONNECTION_EVENTS, type DeliveryCounters, type RpcClient, type RpcClientEvents, type SendOptions } from '../rpc-client.js';
+import {
+  type ClientCounters,
+  type CloseOptions,
+  CONNECTION_EVENTS,
+  type DeliveryCounters,
+  type RpcClient,
+  type RpcClientEvents,
+  type SendOptions,
+} from '../rpc-client.js';
 import { WrittenCalls } from '../calls/written-calls.js';
 
 export interface NettyAvroRpcClientOptions extends Partial<ConnectionOptions> {
@@ -35,7 +47,9 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
   readonly host: HostAddress;
   private readonly supervisor: ConnectionSupervisor;
   private readonly limiter: ConcurrencyLimiter;
-  private readonly ledger = new DeliveryLedger<DeliveryCounters & Pick<ClientCounters, 'eventsRetried' | 'hostFailures'>>({
+  private readonly ledger = new DeliveryLedger<
+    DeliveryCounters & Pick<ClientCounters, 'eventsRetried' | 'hostFailures'>
+  >({
     eventsReceived: 0,
     eventsSent: 0,
     eventsAcknowledged: 0,
@@ -49,7 +63,9 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
   private readonly forced = new AbortController();
   private closing: Promise<void> | null = null;
 
-  constructor(options: NettyAvroRpcClientOptions | { host: HostAddress; options: ConnectionOptions } | ResolvedDefaultOptions) {
+  constructor(
+    options: NettyAvroRpcClientOptions | { host: HostAddress; options: ConnectionOptions } | ResolvedDefaultOptions,
+  ) {
     super();
     // Resolved here, once, unless a failover or load-balancing client hands over its host's resolved options.
     const resolved =
@@ -61,7 +77,9 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
     this.limiter = new ConcurrencyLimiter(this.options.maxInflight, this.options.maxPending);
     this.supervisor = new ConnectionSupervisor(this.host, this.options);
     for (const name of CONNECTION_EVENTS) {
-      this.supervisor.on(name, (...args: unknown[]) => (this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args));
+      this.supervisor.on(name, (...args: unknown[]) =>
+        (this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args),
+      );
     }
   }
 
@@ -103,7 +121,12 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
   appendBatch(events: Event[], options: SendOptions = {}): Promise<void> {
     const count = Array.isArray(events) ? events.length : 0;
     return this.track(count, (acknowledge) =>
-      sendInBatches(toWireEvents(events), this.options.batchSize, (chunk) => this.sendOne(chunk, 'appendBatch', options), acknowledge),
+      sendInBatches(
+        toWireEvents(events),
+        this.options.batchSize,
+        (chunk) => this.sendOne(chunk, 'appendBatch', options),
+        acknowledge,
+      ),
     );
   }
 
@@ -135,7 +158,11 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
    * One call on the wire, within its budget: a slot, a ready connection, then the write and the
    * status. The fast path (a free slot, a ready connection) makes no timer and no signal.
    */
-  private async sendOne(events: AvroFlumeEvent[], message: 'append' | 'appendBatch', options: SendOptions): Promise<void> {
+  private async sendOne(
+    events: AvroFlumeEvent[],
+    message: 'append' | 'appendBatch',
+    options: SendOptions,
+  ): Promise<void> {
     const budget = new CallBudget(callBudgetMs(options.timeoutMs, this.options.callTimeoutMs), this.budgetSpent);
     let release: (() => void) | null = null;
     try {
@@ -144,7 +171,8 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
       // Each phase starts only with budget left, so the error names the phase that used it up.
       if (budget.remainingMs <= 0) throw budget.spent();
       budget.phase = 'connecting';
-      const transceiver = this.supervisor.readyTransceiver ?? (await this.supervisor.obtain(budget.signal(options.signal)));
+      const transceiver =
+        this.supervisor.readyTransceiver ?? (await this.supervisor.obtain(budget.signal(options.signal)));
       // close() may have come while this call waited: it is not written now.
       if (this.closing) throw this.closedError();
       await this.sendWritten(transceiver, events, message, budget, options.signal);
@@ -160,7 +188,13 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
   }
 
   /** Writes the call and waits for its answer, bounded by the request timeout and what is left of the budget. */
-  private async sendWritten(transceiver: Transceiver, events: AvroFlumeEvent[], message: 'append' | 'appendBatch', budget: CallBudget, signal?: AbortSignal): Promise<void> {
+  private async sendWritten(
+    transceiver: Transceiver,
+    events: AvroFlumeEvent[],
+    message: 'append' | 'appendBatch',
+    budget: CallBudget,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const remainingMs = budget.remainingMs;
     if (remainingMs <= 0) throw budget.spent();
     budget.phase = 'awaiting-answer';
@@ -177,13 +211,17 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
         : transceiver.appendBatch(events, { signal, timeoutMs }));
     } catch (err) {
       if (this.closing && err instanceof ConnectionClosedError) {
-        throw this.closedError(err, `closed before the server answered ${events.length} written event(s); they may have been delivered`);
+        throw this.closedError(
+          err,
+          `closed before the server answered ${events.length} written event(s); they may have been delivered`,
+        );
       }
       if (err instanceof RequestTimeoutError) {
         // The budget, not the request timeout, ran out: the call was not waited on long enough to judge the connection.
         if (timeoutMs < this.options.requestTimeoutMs) throw budget.spent();
         // A full request timeout with no answer at all since the write: the connection is stalled, drop it.
-        if (!transceiver.answeredSince(answeredBeforeWrite)) transceiver.close('closed: no answer within the request timeout');
+        if (!transceiver.answeredSince(answeredBeforeWrite))
+          transceiver.close('closed: no answer within the request timeout');
       }
       throw err;
     } finally {
@@ -204,11 +242,18 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
   };
 
   private closedError(cause?: unknown, detail = 'is closed'): ClientClosedError {
-    return new ClientClosedError(`Client for ${this.address} ${detail}`, cause === undefined ? undefined : { cause }, detail !== 'is closed');
+    return new ClientClosedError(
+      `Client for ${this.address} ${detail}`,
+      cause === undefined ? undefined : { cause },
+      detail !== 'is closed',
+    );
   }
 }
 
 /** The flat typed form: host and port beside the connection options. */
-function splitHost({ host, port, ...options }: NettyAvroRpcClientOptions): { host: HostAddress; options: Partial<ConnectionOptions> } {
+function splitHost({ host, port, ...options }: NettyAvroRpcClientOptions): {
+  host: HostAddress;
+  options: Partial<ConnectionOptions>;
+} {
   return { host: { alias: 'h1', host, port }, options };
 }

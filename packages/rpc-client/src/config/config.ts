@@ -142,7 +142,8 @@ export function parseHostAddress(alias: string, value: string): HostAddress {
 /** Checks a typed host from code as strictly as one from properties. */
 export function validateHost(host: HostAddress): HostAddress {
   const key = `hosts.${host.alias}`;
-  if (typeof host.host !== 'string' || host.host.trim() === '') throw new ConfigurationError(key, host.host, 'host must be a non-empty string');
+  if (typeof host.host !== 'string' || host.host.trim() === '')
+    throw new ConfigurationError(key, host.host, 'host must be a non-empty string');
   requireInteger(`${key} port`, host.port, 1, 65_535);
   return host;
 }

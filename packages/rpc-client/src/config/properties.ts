@@ -43,12 +43,18 @@ const INTEGER_KEYS: ReadonlyArray<[string, keyof ConnectionOptions, number]> = [
 const IGNORED_KEYS: ReadonlyMap<string, string> = new Map([
   ['maxIoWorkers', 'Specifying the number of workers is no longer supported (maxIoWorkers is ignored, as by Flume)'],
   ...['kerberos', 'client-principal', 'client-keytab', 'server-principal', 'maxConnections', 'protocol'].map(
-    (key) => [key, `${key} is read only by Flume's Thrift clients; the Avro client ignores it, as Flume's does`] as [string, string],
+    (key) =>
+      [key, `${key} is read only by Flume's Thrift clients; the Avro client ignores it, as Flume's does`] as [
+        string,
+        string,
+      ],
   ),
 ]);
 
 /** Space-separated lists of Java names, as Flume splits them. */
-const LIST_KEYS: ReadonlyArray<[string, 'includeProtocols' | 'excludeProtocols' | 'includeCipherSuites' | 'excludeCipherSuites']> = [
+const LIST_KEYS: ReadonlyArray<
+  [string, 'includeProtocols' | 'excludeProtocols' | 'includeCipherSuites' | 'excludeCipherSuites']
+> = [
   ['include-protocols', 'includeProtocols'],
   ['exclude-protocols', 'excludeProtocols'],
   ['include-cipher-suites', 'includeCipherSuites'],
@@ -56,7 +62,14 @@ const LIST_KEYS: ReadonlyArray<[string, 'includeProtocols' | 'excludeProtocols' 
 ];
 
 /** Keys that only mean something with ssl = true; Flume ignores them otherwise, and we say so. */
-const SSL_ONLY_KEYS = ['trust-all-certs', 'truststore', 'truststore-password', 'truststore-type', 'ssl-verify-hostname', ...LIST_KEYS.map(([key]) => key)];
+const SSL_ONLY_KEYS = [
+  'trust-all-certs',
+  'truststore',
+  'truststore-password',
+  'truststore-type',
+  'ssl-verify-hostname',
+  ...LIST_KEYS.map(([key]) => key),
+];
 
 const KNOWN_KEYS = new Set([
   'client.type',
@@ -95,7 +108,8 @@ export function parsePropertiesText(text: string): Record<string, string> {
  * the other settings make meaningless, go to `warn`: no key is accepted and silently unused.
  */
 export function parseClientProperties(properties: FlumeProperties, warn: WarningSink = defaultWarn): ClientConfig {
-  const given = properties instanceof Map ? Object.fromEntries(properties) : { ...(properties as Record<string, string>) };
+  const given =
+    properties instanceof Map ? Object.fromEntries(properties) : { ...(properties as Record<string, string>) };
   for (const [key, value] of Object.entries(given)) {
     if (typeof value !== 'string') throw new ConfigurationError(key, value, 'property values must be strings');
   }
@@ -137,19 +151,25 @@ function parseClientType(value: string | undefined): ClientConfig['clientType'] 
   const lower = value.toLowerCase();
   const known = CLIENT_TYPES.find((type) => type === lower);
   if (!known) {
-    throw new ConfigurationError('client.type', value, `must be one of ${CLIENT_TYPES.join(', ')} (thrift clients are not supported)`);
+    throw new ConfigurationError(
+      'client.type',
+      value,
+      `must be one of ${CLIENT_TYPES.join(', ')} (thrift clients are not supported)`,
+    );
   }
   return known;
 }
 
 function parseHosts(props: Record<string, string>, list: string | undefined): HostAddress[] {
-  if (list === undefined || list === '') throw new ConfigurationError('hosts', list ?? null, 'must name at least one host alias');
+  if (list === undefined || list === '')
+    throw new ConfigurationError('hosts', list ?? null, 'must name at least one host alias');
   const aliases = list.split(/\s+/);
   const seen = new Set<string>();
   return aliases.map((alias) => {
     checkAliasUnique(seen, alias, list);
     const value = props[`hosts.${alias}`];
-    if (value === undefined) throw new ConfigurationError(`hosts.${alias}`, null, 'is missing: every alias in hosts needs host:port');
+    if (value === undefined)
+      throw new ConfigurationError(`hosts.${alias}`, null, 'is missing: every alias in hosts needs host:port');
     return parseHostAddress(alias, value);
   });
 }
@@ -163,7 +183,8 @@ function parseConnectionOptions(get: (key: string) => string | undefined): Resol
   const compression = get('compression-type');
   if (compression !== undefined) {
     const lower = compression.toLowerCase();
-    if (lower !== 'none' && lower !== 'deflate') throw new ConfigurationError('compression-type', compression, 'must be none or deflate');
+    if (lower !== 'none' && lower !== 'deflate')
+      throw new ConfigurationError('compression-type', compression, 'must be none or deflate');
     overrides.compressionType = lower;
   }
   overrides.ssl = parseBoolean('ssl', get('ssl'));
@@ -187,7 +208,8 @@ export function parseInteger(key: string, value: string | undefined, min: number
   if (value === undefined) return undefined;
   if (!/^-?\d+$/.test(value)) throw new ConfigurationError(key, value, 'must be an integer');
   const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < min) throw new ConfigurationError(key, value, `must be an integer >= ${min}`);
+  if (!Number.isSafeInteger(number) || number < min)
+    throw new ConfigurationError(key, value, `must be an integer >= ${min}`);
   return number;
 }
 
@@ -207,7 +229,12 @@ function parseSelector(value: string | undefined): string {
 
 /** The given `priority.<alias>` values as integers; uniqueness and the defaults are the resolver's. */
 function parsePriorities(props: Record<string, string>, hosts: HostAddress[]): Record<string, number | undefined> {
-  return Object.fromEntries(hosts.map((host) => [host.alias, parseInteger(`priority.${host.alias}`, props[`priority.${host.alias}`]?.trim(), Number.MIN_SAFE_INTEGER)]));
+  return Object.fromEntries(
+    hosts.map((host) => [
+      host.alias,
+      parseInteger(`priority.${host.alias}`, props[`priority.${host.alias}`]?.trim(), Number.MIN_SAFE_INTEGER),
+    ]),
+  );
 }
 
 function reportUnknownKeys(props: Record<string, string>, hosts: HostAddress[], warn: WarningSink): void {
@@ -221,10 +248,19 @@ function reportUnknownKeys(props: Record<string, string>, hosts: HostAddress[], 
     }
     const [prefix, alias] = splitOnce(key);
     if ((prefix === 'hosts' || prefix === 'priority') && alias !== undefined) {
-      if (!aliases.has(alias)) throw new ConfigurationError(key, props[key], `names alias ${alias}, which is not in hosts (${[...aliases].join(' ')})`);
+      if (!aliases.has(alias))
+        throw new ConfigurationError(
+          key,
+          props[key],
+          `names alias ${alias}, which is not in hosts (${[...aliases].join(' ')})`,
+        );
       continue;
     }
-    throw new ConfigurationError(key, props[key], `is not a client property this SDK knows${spellingHint(key)} (see docs/configuration.md); nothing is ignored silently`);
+    throw new ConfigurationError(
+      key,
+      props[key],
+      `is not a client property this SDK knows${spellingHint(key)} (see docs/configuration.md); nothing is ignored silently`,
+    );
   }
 }
 
@@ -233,7 +269,8 @@ function reportUnusedKeys(props: Record<string, string>, options: ResolvedConnec
   if (!options.ssl) {
     for (const key of SSL_ONLY_KEYS) if (key in props) warn(`${key} is set but ssl is not true: it has no effect`);
   }
-  if (options.compressionType !== 'deflate' && 'compression-level' in props) warn('compression-level is set but compression-type is not deflate: it has no effect');
+  if (options.compressionType !== 'deflate' && 'compression-level' in props)
+    warn('compression-level is set but compression-type is not deflate: it has no effect');
   if ('wire-layer-order' in props && !(options.ssl && options.compressionType === 'deflate')) {
     warn('wire-layer-order is set but only matters with both ssl = true and compression-type = deflate');
   }
@@ -242,7 +279,9 @@ function reportUnusedKeys(props: Record<string, string>, options: ResolvedConnec
 /** Names the known key a misspelt one most likely meant: same letters, other case or separators. */
 function spellingHint(key: string): string {
   const letters = (name: string): string => name.toLowerCase().replace(/[-_.]/g, '');
-  const meant = [...KNOWN_KEYS, ...IGNORED_KEYS.keys(), ...SINK_ONLY_KEYS].find((known) => letters(known) === letters(key));
+  const meant = [...KNOWN_KEYS, ...IGNORED_KEYS.keys(), ...SINK_ONLY_KEYS].find(
+    (known) => letters(known) === letters(key),
+  );
   return meant === undefined ? '' : `; did you mean ${meant}?`;
 }
 

@@ -69,7 +69,10 @@ export const FLUME_SEQUENTIAL_RANGE_MS = 60 * 60 * 1000;
  * says otherwise: one connect+handshake attempt per host per call, no waiting before it, because
  * the multi-host client's own penalties decide when a host is tried again.
  */
-export const DEFAULT_HOST_CONNECTION: Readonly<Partial<ConnectionOptions>> = Object.freeze({ maxRetries: 0, retryBackoffInitialMs: 0 });
+export const DEFAULT_HOST_CONNECTION: Readonly<Partial<ConnectionOptions>> = Object.freeze({
+  maxRetries: 0,
+  retryBackoffInitialMs: 0,
+});
 
 /** What the multi-host typed forms share (see MultiHostOptions). */
 export interface MultiHostInput {
@@ -140,7 +143,11 @@ export function resolveConnectionOptions(overrides: Partial<ConnectionOptions> =
   // A typed option we do not know would be ignored: refused instead, as an unknown property is.
   const unknown = Object.keys(overrides).find((key) => !(key in defaults));
   if (unknown !== undefined) {
-    throw new ConfigurationError(unknown, (overrides as Record<string, unknown>)[unknown], 'is not a connection option (see docs/configuration.md)');
+    throw new ConfigurationError(
+      unknown,
+      (overrides as Record<string, unknown>)[unknown],
+      'is not a connection option (see docs/configuration.md)',
+    );
   }
   const options: ConnectionOptions = { ...defaults, ...stripUndefined(overrides) };
   // SSLv3 stays excluded whatever the list says, as Flume's client starts its set with it.
@@ -153,9 +160,16 @@ export function resolveConnectionOptions(overrides: Partial<ConnectionOptions> =
 }
 
 /** One host from code or a parsed DefaultClientConfig: the host checked, the options resolved. */
-export function resolveDefaultOptions(config: { host: HostAddress; options?: Partial<ConnectionOptions> }): ResolvedDefaultOptions {
+export function resolveDefaultOptions(config: {
+  host: HostAddress;
+  options?: Partial<ConnectionOptions>;
+}): ResolvedDefaultOptions {
   if (isResolved(config)) return config as ResolvedDefaultOptions;
-  return seal({ clientType: 'default', host: Object.freeze({ ...validateHost(config.host) }), options: resolveConnectionOptions(config.options ?? {}) });
+  return seal({
+    clientType: 'default',
+    host: Object.freeze({ ...validateHost(config.host) }),
+    options: resolveConnectionOptions(config.options ?? {}),
+  });
 }
 
 /** FailoverRpcClient's options, from properties (a FailoverClientConfig) or code (FailoverRpcClientOptions). */
@@ -183,7 +197,9 @@ export function resolveFailoverOptions(config: FailoverInput | FailoverClientCon
 }
 
 /** LoadBalancingRpcClient's options, from properties (a LoadBalancingClientConfig) or code (LoadBalancingRpcClientOptions). */
-export function resolveLoadBalancingOptions(config: LoadBalancingInput | LoadBalancingClientConfig): ResolvedLoadBalancingOptions {
+export function resolveLoadBalancingOptions(
+  config: LoadBalancingInput | LoadBalancingClientConfig,
+): ResolvedLoadBalancingOptions {
   if (isResolved(config)) return config as ResolvedLoadBalancingOptions;
   const input = config as LoadBalancingInput;
   const hosts = checkHosts(input.hosts);
@@ -194,7 +210,12 @@ export function resolveLoadBalancingOptions(config: LoadBalancingInput | LoadBal
     clientType: 'default_loadbalance',
     hosts,
     // A selector object is the client's to use as it is; the name stands for it here.
-    hostSelector: typeof input.hostSelector === 'string' ? input.hostSelector : input.hostSelector == null ? 'round_robin' : 'custom',
+    hostSelector:
+      typeof input.hostSelector === 'string'
+        ? input.hostSelector
+        : input.hostSelector == null
+          ? 'round_robin'
+          : 'custom',
     backoff,
     maxBackoffMs,
     options,
@@ -249,10 +270,18 @@ export function validateConnectionOptions(options: ConnectionOptions): void {
     throw new ConfigurationError('compression-type', options.compressionType, 'must be none or deflate');
   }
   if (!WIRE_LAYER_ORDERS.includes(options.wireLayerOrder)) {
-    throw new ConfigurationError('wire-layer-order', options.wireLayerOrder, `must be ${WIRE_LAYER_ORDERS.join(' or ')}`);
+    throw new ConfigurationError(
+      'wire-layer-order',
+      options.wireLayerOrder,
+      `must be ${WIRE_LAYER_ORDERS.join(' or ')}`,
+    );
   }
   if (options.retryBackoffInitialMs > options.retryBackoffMaxMs) {
-    throw new ConfigurationError('retry-backoff-initial', options.retryBackoffInitialMs, `must not exceed retry-backoff-max (${options.retryBackoffMaxMs})`);
+    throw new ConfigurationError(
+      'retry-backoff-initial',
+      options.retryBackoffInitialMs,
+      `must not exceed retry-backoff-max (${options.retryBackoffMaxMs})`,
+    );
   }
 }
 
@@ -264,11 +293,13 @@ export function checkAliasUnique(seen: Set<string>, alias: string, value: unknow
 
 /** Checks hosts from code as strictly as from properties: at least one, valid, aliases unique. */
 export function checkHosts(hosts: readonly HostAddress[]): HostAddress[] {
-  if (!Array.isArray(hosts) || hosts.length === 0) throw new ConfigurationError('hosts', hosts ?? null, 'must name at least one host');
+  if (!Array.isArray(hosts) || hosts.length === 0)
+    throw new ConfigurationError('hosts', hosts ?? null, 'must name at least one host');
   const seen = new Set<string>();
   return Object.freeze(
     hosts.map((host) => {
-      if (typeof host?.alias !== 'string' || host.alias === '') throw new ConfigurationError('hosts', host, 'every host needs an alias');
+      if (typeof host?.alias !== 'string' || host.alias === '')
+        throw new ConfigurationError('hosts', host, 'every host needs an alias');
       checkAliasUnique(seen, host.alias, host.alias);
       return Object.freeze({ ...validateHost(host) });
     }),
@@ -276,7 +307,10 @@ export function checkHosts(hosts: readonly HostAddress[]): HostAddress[] {
 }
 
 /** `priority.<alias>`: integers, unique; a host without one ranks by its place in `hosts` (earlier higher). */
-export function resolvePriorities(hosts: readonly HostAddress[], given: Readonly<Record<string, number | undefined>>): Record<string, number> {
+export function resolvePriorities(
+  hosts: readonly HostAddress[],
+  given: Readonly<Record<string, number | undefined>>,
+): Record<string, number> {
   const priorities: Record<string, number> = {};
   const owner = new Map<number, string>();
   hosts.forEach((host, index) => {
@@ -297,16 +331,29 @@ export function resolveMaxBackoff(value: number | undefined): number {
 }
 
 /** Each host's client: the shared options with the per-host layer on top, resolved once for all hosts. */
-function hostClients(hosts: readonly HostAddress[], options: ResolvedConnectionOptions, layer: Partial<ConnectionOptions> | undefined): readonly ResolvedDefaultOptions[] {
+function hostClients(
+  hosts: readonly HostAddress[],
+  options: ResolvedConnectionOptions,
+  layer: Partial<ConnectionOptions> | undefined,
+): readonly ResolvedDefaultOptions[] {
   const perHost = resolveConnectionOptions({ ...options, ...(layer ?? DEFAULT_HOST_CONNECTION) });
-  return Object.freeze(hosts.map((host) => seal<ResolvedDefaultOptions>({ clientType: 'default', host, options: perHost })));
+  return Object.freeze(
+    hosts.map((host) => seal<ResolvedDefaultOptions>({ clientType: 'default', host, options: perHost })),
+  );
 }
 
 /**
  * Flume's global TLS settings (SSLUtil): the environment variables an agent's flume-ng script
  * turns into javax.net.ssl.* and flume.ssl.* properties, which then stand in for unset keys.
  */
-type GlobalTlsKeys = 'truststore' | 'truststorePassword' | 'truststoreType' | 'includeProtocols' | 'excludeProtocols' | 'includeCipherSuites' | 'excludeCipherSuites';
+type GlobalTlsKeys =
+  | 'truststore'
+  | 'truststorePassword'
+  | 'truststoreType'
+  | 'includeProtocols'
+  | 'excludeProtocols'
+  | 'includeCipherSuites'
+  | 'excludeCipherSuites';
 
 function globalTlsDefaults(env: NodeJS.ProcessEnv = process.env): Pick<ConnectionOptions, GlobalTlsKeys> {
   // Flume turns the commas of the global lists into spaces; the lists are space-separated like the keys.

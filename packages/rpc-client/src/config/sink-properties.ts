@@ -25,12 +25,21 @@ export function fromSinkSection(props: Record<string, string>, warn: WarningSink
   if (!('hostname' in section || 'port' in section || 'type' in section || 'channel' in section)) return section;
   const { type, channel, hostname, port, ...rest } = section;
   if (type !== undefined && !AVRO_SINK_TYPES.has(type.trim().toLowerCase())) {
-    throw new ConfigurationError('type', type, 'names a sink this SDK cannot stand in for: only an Avro sink (type = avro) speaks Avro RPC');
+    throw new ConfigurationError(
+      'type',
+      type,
+      'names a sink this SDK cannot stand in for: only an Avro sink (type = avro) speaks Avro RPC',
+    );
   }
-  if (channel !== undefined) warn(`channel (${channel.trim()}) is the sink's channel; a client reads from no channel, so it is not used`);
+  if (channel !== undefined)
+    warn(`channel (${channel.trim()}) is the sink's channel; a client reads from no channel, so it is not used`);
   if (hostname === undefined && port === undefined) return rest;
   if ('hosts' in rest) {
-    throw new ConfigurationError('hostname', hostname ?? null, 'and hosts are both set: use hostname + port (an Avro sink\'s keys) for one agent, or hosts = h1 h2 with hosts.<alias> = host:port, not both');
+    throw new ConfigurationError(
+      'hostname',
+      hostname ?? null,
+      "and hosts are both set: use hostname + port (an Avro sink's keys) for one agent, or hosts = h1 h2 with hosts.<alias> = host:port, not both",
+    );
   }
   const host = sinkHost(hostname, port);
   const address = host.host.includes(':') ? `[${host.host}]:${host.port}` : `${host.host}:${host.port}`;
@@ -38,10 +47,21 @@ export function fromSinkSection(props: Record<string, string>, warn: WarningSink
 }
 
 function sinkHost(hostname: string | undefined, port: string | undefined): HostAddress {
-  if (hostname === undefined || hostname.trim() === '') throw new ConfigurationError('hostname', hostname ?? null, 'is missing: an Avro sink\'s port needs its hostname (or use hosts.<alias> = host:port)');
-  if (port === undefined) throw new ConfigurationError('port', null, 'is missing: an Avro sink\'s hostname needs its port (or use hosts.<alias> = host:port)');
+  if (hostname === undefined || hostname.trim() === '')
+    throw new ConfigurationError(
+      'hostname',
+      hostname ?? null,
+      "is missing: an Avro sink's port needs its hostname (or use hosts.<alias> = host:port)",
+    );
+  if (port === undefined)
+    throw new ConfigurationError(
+      'port',
+      null,
+      "is missing: an Avro sink's hostname needs its port (or use hosts.<alias> = host:port)",
+    );
   const number = /^\s*\d+\s*$/.test(port) ? Number(port) : Number.NaN;
-  if (!Number.isInteger(number) || number < 1 || number > 65_535) throw new ConfigurationError('port', port, 'must be a port number from 1 to 65535');
+  if (!Number.isInteger(number) || number < 1 || number > 65_535)
+    throw new ConfigurationError('port', port, 'must be a port number from 1 to 65535');
   // The alias Flume's AbstractRpcSink gives its one host.
   return validateHost({ alias: 'h1', host: hostname.trim().replace(/^\[(.*)\]$/, '$1'), port: number });
 }
@@ -56,7 +76,11 @@ function stripSinkPrefix(props: Record<string, string>): Record<string, string> 
   if (prefixes.size === 0) return props;
   if (prefixes.size > 1) {
     const names = [...prefixes].map((p) => p.slice(0, -1)).join(', ');
-    throw new ConfigurationError('properties', names, 'hold the sections of several sinks: keep the lines of one sink, or list its agents as hosts = h1 h2 with hosts.<alias> = host:port');
+    throw new ConfigurationError(
+      'properties',
+      names,
+      'hold the sections of several sinks: keep the lines of one sink, or list its agents as hosts = h1 h2 with hosts.<alias> = host:port',
+    );
   }
   const prefix = [...prefixes][0]!;
   const section: Record<string, string> = {};
@@ -66,7 +90,11 @@ function stripSinkPrefix(props: Record<string, string>): Record<string, string> 
       if (name in props) throw new ConfigurationError(name, value, `is set both as ${key} and as ${name}: keep one`);
       section[name] = value;
     } else if (AGENT_KEY.test(key)) {
-      throw new ConfigurationError(key, value, `is agent configuration, not part of the sink's section: keep only the lines that start with ${prefix}`);
+      throw new ConfigurationError(
+        key,
+        value,
+        `is agent configuration, not part of the sink's section: keep only the lines that start with ${prefix}`,
+      );
     } else {
       section[key] = value;
     }

@@ -21,7 +21,11 @@ let warnedTrustAll = false;
  * context built here, once per client, so a wrong file, password, protocol or cipher name is a
  * ConfigurationError when the client is made, not a failure on every connect.
  */
-export function resolveWire(options: ConnectionOptions, host: string, warn: (message: string) => void = defaultWarn): ClientWireOptions {
+export function resolveWire(
+  options: ConnectionOptions,
+  host: string,
+  warn: (message: string) => void = defaultWarn,
+): ClientWireOptions {
   return {
     compressionLevel: options.compressionType === 'deflate' ? options.compressionLevel : null,
     tls: options.ssl ? clientTlsOptions(options, host, warn) : null,
@@ -29,13 +33,25 @@ export function resolveWire(options: ConnectionOptions, host: string, warn: (mes
   };
 }
 
-function clientTlsOptions(options: ConnectionOptions, host: string, warn: (message: string) => void): tls.ConnectionOptions {
+function clientTlsOptions(
+  options: ConnectionOptions,
+  host: string,
+  warn: (message: string) => void,
+): tls.ConnectionOptions {
   let secureContext: tls.SecureContext;
   try {
     const { minVersion, maxVersion } = protocolRange(options.includeProtocols, options.excludeProtocols);
     const ciphers = cipherList(options.includeCipherSuites, options.excludeCipherSuites);
-    const ca = options.trustAllCerts || options.truststore === null ? undefined : trustedCertificates(options, options.truststore);
-    secureContext = tls.createSecureContext({ minVersion, maxVersion, ...(ciphers ? { ciphers } : {}), ...(ca ? { ca } : {}) });
+    const ca =
+      options.trustAllCerts || options.truststore === null
+        ? undefined
+        : trustedCertificates(options, options.truststore);
+    secureContext = tls.createSecureContext({
+      minVersion,
+      maxVersion,
+      ...(ciphers ? { ciphers } : {}),
+      ...(ca ? { ca } : {}),
+    });
   } catch (err) {
     if (err instanceof ConfigurationError) throw err;
     if (err instanceof TlsNameError) throw new ConfigurationError(err.key, err.value, err.message);
@@ -46,7 +62,9 @@ function clientTlsOptions(options: ConnectionOptions, host: string, warn: (messa
   }
   if (options.trustAllCerts && !warnedTrustAll) {
     warnedTrustAll = true;
-    warn('trust-all-certs = true: server certificates are not verified; anyone on the path can read and change the events');
+    warn(
+      'trust-all-certs = true: server certificates are not verified; anyone on the path can read and change the events',
+    );
   }
   const verify = !options.trustAllCerts;
   return {
@@ -60,11 +78,13 @@ function clientTlsOptions(options: ConnectionOptions, host: string, warn: (messa
 
 function trustedCertificates(options: ConnectionOptions, path: string): string[] {
   const type = parseStoreType(options.truststoreType);
-  if (type === null) throw new ConfigurationError('truststore-type', options.truststoreType, 'must be JKS, PKCS12 or PEM');
+  if (type === null)
+    throw new ConfigurationError('truststore-type', options.truststoreType, 'must be JKS, PKCS12 or PEM');
   try {
     return readTrustedCertificates(path, type, options.truststorePassword);
   } catch (err) {
-    if (err instanceof StoreReadError) throw new ConfigurationError('truststore', path, err.message.slice(path.length + 2));
+    if (err instanceof StoreReadError)
+      throw new ConfigurationError('truststore', path, err.message.slice(path.length + 2));
     throw err;
   }
 }

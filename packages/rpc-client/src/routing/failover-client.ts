@@ -54,7 +54,9 @@ export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> 
     const resolved = resolveFailoverOptions(config);
     this.now = (config as FailoverRpcClientOptions).now ?? Date.now;
     this.maxAttempts = resolved.maxAttempts;
-    const slots = resolved.hostClients.map((host) => new HostSlot(host, new HostPenalty(resolved.penalty, this.now), resolved.priorities[host.host.alias]!));
+    const slots = resolved.hostClients.map(
+      (host) => new HostSlot(host, new HostPenalty(resolved.penalty, this.now), resolved.priorities[host.host.alias]!),
+    );
     // What the router uses of the options is what each host's client uses.
     const connection = resolved.hostClients[0]!.options;
     this.byPriority = [...slots].sort((a, b) => b.priority! - a.priority!);
@@ -90,7 +92,9 @@ export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> 
    */
   private order(): HostSlot[] {
     const ready = this.byPriority.filter((slot) => slot.available());
-    const cooling = this.byPriority.filter((slot) => !slot.available()).sort((a, b) => (a.penalty.until ?? 0) - (b.penalty.until ?? 0));
+    const cooling = this.byPriority
+      .filter((slot) => !slot.available())
+      .sort((a, b) => (a.penalty.until ?? 0) - (b.penalty.until ?? 0));
     return [...ready, ...cooling].slice(0, this.maxAttempts);
   }
 

@@ -76,6 +76,10 @@ export class HostPenalty {
   /** The penalty of the nth consecutive failure: base x 2^(n-1), capped. */
   penaltyFor(failures: number): number {
     if (!this.enabled || failures < 1) return 0;
-    return exponentialDelay({ baseMs: this.policy.baseMs, capMs: this.policy.maxMs, attempt: Math.min(failures, MAX_SEQUENTIAL_FAILURES) - 1 });
+    return exponentialDelay({
+      baseMs: this.policy.baseMs,
+      capMs: this.policy.maxMs,
+      attempt: Math.min(failures, MAX_SEQUENTIAL_FAILURES) - 1,
+    });
   }
 }

@@ -98,7 +98,12 @@ export class HostRouter {
       sendInBatches(
         toWireEvents(events),
         this.batchSize,
-        (chunk) => this.route((client, timeoutMs) => client.appendBatch(chunk, { signal: options.signal, timeoutMs }), chunk.length, options),
+        (chunk) =>
+          this.route(
+            (client, timeoutMs) => client.appendBatch(chunk, { signal: options.signal, timeoutMs }),
+            chunk.length,
+            options,
+          ),
         acknowledge,
       ),
     );
@@ -128,7 +133,11 @@ export class HostRouter {
    * Sends one batch (or connects) to one host after another until one succeeds, all within one
    * budget (call-timeout): each host gets what the earlier ones left of it.
    */
-  private async route(send: (client: NettyAvroRpcClient, timeoutMs: number) => Promise<void>, events: number, options: SendOptions): Promise<void> {
+  private async route(
+    send: (client: NettyAvroRpcClient, timeoutMs: number) => Promise<void>,
+    events: number,
+    options: SendOptions,
+  ): Promise<void> {
     const { signal } = options;
     const budgetMs = callBudgetMs(options.timeoutMs, this.callTimeoutMs);
     const startedAt = Date.now();
@@ -137,7 +146,8 @@ export class HostRouter {
       if (this.closing) throw this.closedError();
       if (signal?.aborted) throw new AbortError(signal.reason);
       const remainingMs = startedAt + budgetMs - Date.now();
-      if (remainingMs <= 0) throw new CallTimeoutError(this.name, budgetMs, Date.now() - startedAt, 'connecting', failures.at(-1)?.error);
+      if (remainingMs <= 0)
+        throw new CallTimeoutError(this.name, budgetMs, Date.now() - startedAt, 'connecting', failures.at(-1)?.error);
       const token = slot.beginAttempt();
       try {
         const client = slot.obtain();
@@ -150,12 +160,20 @@ export class HostRouter {
           slot.abandoned(token);
           throw this.closedError(error);
         }
-        if (error instanceof AbortError || error instanceof EventValidationError || error instanceof ConfigurationError) {
+        if (
+          error instanceof AbortError ||
+          error instanceof EventValidationError ||
+          error instanceof ConfigurationError
+        ) {
           slot.abandoned(token);
           throw error;
         }
         // Busy, or its client was being replaced, or the call waited on our own queue: nothing is wrong with the host itself.
-        const penalise = !(error instanceof ClientBusyError || error instanceof ClientClosedError || (error instanceof CallTimeoutError && error.phase === 'queued'));
+        const penalise = !(
+          error instanceof ClientBusyError ||
+          error instanceof ClientClosedError ||
+          (error instanceof CallTimeoutError && error.phase === 'queued')
+        );
         const counted = slot.failed(token, error, penalise);
         this.ledger.counters.hostFailures += 1;
         failures.push({ slot, error });

@@ -72,14 +72,19 @@ export function registerHostSelector(name: string, factory: HostSelectorFactory)
 /** The selector `host-selector` names (round_robin, random, or a registered one), or the object given. */
 export function resolveHostSelector(selector: string | HostSelector): HostSelector {
   if (typeof selector !== 'string') {
-    if (typeof selector?.select !== 'function') throw new ConfigurationError('host-selector', String(selector), 'must be a name or an object with select(hosts)');
+    if (typeof selector?.select !== 'function')
+      throw new ConfigurationError('host-selector', String(selector), 'must be a name or an object with select(hosts)');
     return selector;
   }
   const name = selector.toLowerCase();
   const factory = registered.get(name) ?? (Object.hasOwn(BUILT_IN, name) ? BUILT_IN[name] : undefined);
   if (!factory) {
     const known = new Set([...Object.keys(BUILT_IN), ...registered.keys()]);
-    throw new ConfigurationError('host-selector', selector, `must be round_robin, random or a selector registered with registerHostSelector (known: ${[...known].join(', ')})`);
+    throw new ConfigurationError(
+      'host-selector',
+      selector,
+      `must be round_robin, random or a selector registered with registerHostSelector (known: ${[...known].join(', ')})`,
+    );
   }
   return factory();
 }

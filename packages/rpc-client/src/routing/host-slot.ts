@@ -82,7 +82,9 @@ export class HostSlot {
   private closed = false;
   /** Set by the multi-host client: where the current client's connection events go. */
   relay: HostEventRelay | null = null;
-  private readonly forwarders = CONNECTION_EVENTS.map((name) => [name, (...args: unknown[]) => this.relay?.(name, args)] as const);
+  private readonly forwarders = CONNECTION_EVENTS.map(
+    (name) => [name, (...args: unknown[]) => this.relay?.(name, args)] as const,
+  );
 
   readonly host: HostAddress;
 

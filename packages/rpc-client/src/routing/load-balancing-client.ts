@@ -52,7 +52,10 @@ export class LoadBalancingRpcClient extends RoutedRpcClient<LoadBalancingRpcClie
     const options = config as LoadBalancingRpcClientOptions;
     const resolved = resolveLoadBalancingOptions(config);
     // A selector object is used as it is; a name is looked up in the registry.
-    const selectorOption = typeof options.hostSelector === 'object' && options.hostSelector !== null ? options.hostSelector : resolved.hostSelector;
+    const selectorOption =
+      typeof options.hostSelector === 'object' && options.hostSelector !== null
+        ? options.hostSelector
+        : resolved.hostSelector;
     this.selector =
       options.random && typeof selectorOption === 'string' && selectorOption.toLowerCase() === 'random'
         ? new RandomSelector(options.random)
@@ -97,7 +100,9 @@ export class LoadBalancingRpcClient extends RoutedRpcClient<LoadBalancingRpcClie
       const slot = host ? this.byAlias.get(host.alias) : undefined;
       if (slot && !chosen.includes(slot)) chosen.push(slot);
     }
-    const excluded = slots.filter((slot) => !slot.available() && !chosen.includes(slot)).sort((a, b) => (a.penalty.until ?? 0) - (b.penalty.until ?? 0));
+    const excluded = slots
+      .filter((slot) => !slot.available() && !chosen.includes(slot))
+      .sort((a, b) => (a.penalty.until ?? 0) - (b.penalty.until ?? 0));
     return [...chosen, ...excluded];
   }
 }

@@ -7,7 +7,10 @@ import type { ClientCounters, CloseOptions, RpcClient, RpcClientEvents, SendOpti
  * The RpcClient face of a client that spreads calls over hosts: everything goes through its
  * HostRouter; subclasses only decide the order of hosts and react to their failures.
  */
-export abstract class RoutedRpcClient<Events extends RpcClientEvents> extends EventEmitter<Events> implements RpcClient {
+export abstract class RoutedRpcClient<Events extends RpcClientEvents>
+  extends EventEmitter<Events>
+  implements RpcClient
+{
   protected abstract readonly router: HostRouter;
 
   /** What the router reports, emitted as this client's own events (for its constructor). */
@@ -21,7 +24,14 @@ export abstract class RoutedRpcClient<Events extends RpcClientEvents> extends Ev
    * counters under `hosts` (by alias).
    */
   get counters(): Readonly<ClientCounters> {
-    const total: ClientCounters = { ...this.router.counters, connectionsOpened: 0, reconnects: 0, connectionResets: 0, connectFailures: 0, handshakeFailures: 0 };
+    const total: ClientCounters = {
+      ...this.router.counters,
+      connectionsOpened: 0,
+      reconnects: 0,
+      connectionResets: 0,
+      connectFailures: 0,
+      handshakeFailures: 0,
+    };
     const hosts: Record<string, ClientCounters> = {};
     for (const slot of this.router.slots) {
       const host = slot.counters();

@@ -116,7 +116,8 @@ export class ChaosLedger {
 
 function idOf(event: Event): string {
   const id = event.headers[CHAOS_ID_HEADER];
-  if (id === undefined) throw new Error('An event without a chaos id was acknowledged: it was not made by ChaosLedger.events()');
+  if (id === undefined)
+    throw new Error('An event without a chaos id was acknowledged: it was not made by ChaosLedger.events()');
   return id;
 }
 

@@ -39,14 +39,20 @@ const CLIENTS = [
  * Called by runBench after a full run with --update-docs: rewrites the chart when both result files it needs
  * exist and the docs folder is there. Never throws: a chart must not fail a benchmark run.
  */
-export async function regenerateBenchChart(resultsDir: string, log: (line: string) => void, outFile = DEFAULT_CHART_FILE): Promise<void> {
+export async function regenerateBenchChart(
+  resultsDir: string,
+  log: (line: string) => void,
+  outFile = DEFAULT_CHART_FILE,
+): Promise<void> {
   try {
     if (!existsSync(path.dirname(outFile))) {
       log(`chart: ${path.dirname(outFile)} not found; chart not written`);
       return;
     }
     const written = await writeBenchChart(resultsDir, outFile);
-    log(written ? `wrote ${written}` : `chart: ${resultsDir} lacks throughput.json or recovery.json; chart not written`);
+    log(
+      written ? `wrote ${written}` : `chart: ${resultsDir} lacks throughput.json or recovery.json; chart not written`,
+    );
   } catch (err) {
     log(`chart: not written: ${describe(err)}`);
   }
@@ -74,11 +80,19 @@ function parseThroughput(json: unknown): ThroughputFigures | null {
   const inFlight = file?.settings?.inFlight;
   const medians = file?.data?.medians;
   if (!Array.isArray(inFlight) || typeof medians !== 'object' || medians === null) return null;
-  return { inFlight: inFlight.filter((n): n is number => typeof n === 'number'), medians: medians as Record<string, number>, startedAt: String(file?.startedAt ?? '') };
+  return {
+    inFlight: inFlight.filter((n): n is number => typeof n === 'number'),
+    medians: medians as Record<string, number>,
+    startedAt: String(file?.startedAt ?? ''),
+  };
 }
 
 function parseRecovery(json: unknown): RecoveryFigures | null {
-  const file = json as { settings?: { retryBackoffMaxMs?: unknown }; data?: { rounds?: unknown }; startedAt?: unknown } | null;
+  const file = json as {
+    settings?: { retryBackoffMaxMs?: unknown };
+    data?: { rounds?: unknown };
+    startedAt?: unknown;
+  } | null;
   const rounds = file?.data?.rounds;
   if (!Array.isArray(rounds)) return null;
   const recoveryMs = rounds.map((r) => {
@@ -87,7 +101,11 @@ function parseRecovery(json: unknown): RecoveryFigures | null {
   });
   const backoffMax = file?.settings?.retryBackoffMaxMs;
   // The recovery scenario's own target: retry-backoff-max + 50 ms.
-  return { recoveryMs, boundMs: typeof backoffMax === 'number' ? backoffMax + 50 : null, startedAt: String(file?.startedAt ?? '') };
+  return {
+    recoveryMs,
+    boundMs: typeof backoffMax === 'number' ? backoffMax + 50 : null,
+    startedAt: String(file?.startedAt ?? ''),
+  };
 }
 
 const WIDTH = 800;
@@ -101,14 +119,21 @@ export function renderBenchChart(throughput: ThroughputFigures | null, recovery:
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
     ...throughputPanel(throughput, 50, 400),
     ...recoveryPanel(recovery, 500, 770),
-    text(10, HEIGHT - 8, `flume-rpc benchmarks; throughput run ${throughput?.startedAt || 'n/a'}, recovery run ${recovery?.startedAt || 'n/a'}; redrawn by flume-rpc bench --update-docs`, { size: 10, fill: '#4a5568' }),
+    text(
+      10,
+      HEIGHT - 8,
+      `flume-rpc benchmarks; throughput run ${throughput?.startedAt || 'n/a'}, recovery run ${recovery?.startedAt || 'n/a'}; redrawn by flume-rpc bench --update-docs`,
+      { size: 10, fill: '#4a5568' },
+    ),
     '</svg>',
   ];
   return `${parts.join('\n')}\n`;
 }
 
 function throughputPanel(figures: ThroughputFigures | null, left: number, right: number): string[] {
-  const out = [text(left, 20, 'appendBatch throughput (median events/s; 100 events x 256 B)', { weight: 'bold', size: 12 })];
+  const out = [
+    text(left, 20, 'appendBatch throughput (median events/s; 100 events x 256 B)', { weight: 'bold', size: 12 }),
+  ];
   if (!figures || figures.inFlight.length === 0) return [...out, text(left, (TOP + BOTTOM) / 2, 'no throughput.json')];
   const values = figures.inFlight.flatMap((n) => CLIENTS.map((c) => figures.medians[`${c.name}@${n}`] ?? 0));
   const top = niceCeiling(Math.max(...values, 1));
@@ -121,7 +146,9 @@ function throughputPanel(figures: ThroughputFigures | null, left: number, right:
       const value = figures.medians[`${client.name}@${n}`] ?? 0;
       const x = groupLeft + i * barWidth;
       const h = ((BOTTOM - TOP) * value) / top;
-      out.push(`<rect x="${fmt(x + 2)}" y="${fmt(BOTTOM - h)}" width="${fmt(barWidth - 4)}" height="${fmt(h)}" fill="${client.colour}"/>`);
+      out.push(
+        `<rect x="${fmt(x + 2)}" y="${fmt(BOTTOM - h)}" width="${fmt(barWidth - 4)}" height="${fmt(h)}" fill="${client.colour}"/>`,
+      );
       out.push(text(x + barWidth / 2, BOTTOM - h - 4, `${(value / 1000).toFixed(0)}k`, { anchor: 'middle', size: 10 }));
       out.push(text(x + barWidth / 2, BOTTOM + 14, client.name, { anchor: 'middle', size: 10 }));
     });
@@ -144,7 +171,9 @@ function recoveryPanel(figures: RecoveryFigures | null, left: number, right: num
       out.push(text(x + barWidth / 2, BOTTOM - 6, 'none', { anchor: 'middle', fill: '#c53030', size: 10 }));
     } else {
       const h = ((BOTTOM - TOP) * value) / top;
-      out.push(`<rect x="${fmt(x + 3)}" y="${fmt(BOTTOM - h)}" width="${fmt(barWidth - 6)}" height="${fmt(h)}" fill="#2f855a"/>`);
+      out.push(
+        `<rect x="${fmt(x + 3)}" y="${fmt(BOTTOM - h)}" width="${fmt(barWidth - 6)}" height="${fmt(h)}" fill="#2f855a"/>`,
+      );
       out.push(text(x + barWidth / 2, BOTTOM - h - 4, value.toFixed(0), { anchor: 'middle', size: 9 }));
     }
     out.push(text(x + barWidth / 2, BOTTOM + 14, String(i + 1), { anchor: 'middle', size: 10 }));
@@ -152,7 +181,9 @@ function recoveryPanel(figures: RecoveryFigures | null, left: number, right: num
   out.push(text((left + right) / 2, BOTTOM + 30, 'round', { anchor: 'middle', weight: 'bold' }));
   if (figures.boundMs !== null) {
     const y = BOTTOM - ((BOTTOM - TOP) * figures.boundMs) / top;
-    out.push(`<line x1="${left}" y1="${fmt(y)}" x2="${right}" y2="${fmt(y)}" stroke="#c53030" stroke-dasharray="4 3"/>`);
+    out.push(
+      `<line x1="${left}" y1="${fmt(y)}" x2="${right}" y2="${fmt(y)}" stroke="#c53030" stroke-dasharray="4 3"/>`,
+    );
     out.push(text(right, y - 4, `target ${figures.boundMs} ms`, { anchor: 'end', fill: '#c53030', size: 10 }));
   }
   return out;
@@ -163,7 +194,9 @@ function axis(left: number, right: number, top: number, label: (value: number) =
   const out: string[] = [];
   for (let i = 0; i <= 4; i += 1) {
     const y = BOTTOM - ((BOTTOM - TOP) * i) / 4;
-    out.push(`<line x1="${left}" y1="${fmt(y)}" x2="${right}" y2="${fmt(y)}" stroke="${i === 0 ? '#2d3748' : '#e2e8f0'}"/>`);
+    out.push(
+      `<line x1="${left}" y1="${fmt(y)}" x2="${right}" y2="${fmt(y)}" stroke="${i === 0 ? '#2d3748' : '#e2e8f0'}"/>`,
+    );
     out.push(text(left - 4, y + 4, label((top * i) / 4), { anchor: 'end', size: 10, fill: '#4a5568' }));
   }
   return out;

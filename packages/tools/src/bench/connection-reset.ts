@@ -2,7 +2,14 @@ import { performance } from 'node:perf_hooks';
 import { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import { BatchProducer, delay } from './handshake-stall.js';
-import { type Scenario, type ScenarioContext, type ScenarioResult, type Verdict, oneRowTable, startScenario } from './scenario.js';
+import {
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioResult,
+  type Verdict,
+  oneRowTable,
+  startScenario,
+} from './scenario.js';
 import { median, ratio } from './throughput-summary.js';
 import { standardWorkload } from './workload.js';
 
@@ -34,7 +41,12 @@ interface Window {
 }
 
 /** One window of steady load on a fresh client: acknowledged events per second, resets, failures. */
-async function measureWindow(port: number, resetIntervalMs: number, settings: ResetSettings, events: ReturnType<typeof standardWorkload>['events']): Promise<Window> {
+async function measureWindow(
+  port: number,
+  resetIntervalMs: number,
+  settings: ResetSettings,
+  events: ReturnType<typeof standardWorkload>['events'],
+): Promise<Window> {
   const client = new NettyAvroRpcClient({ host: '127.0.0.1', port, resetConnectionIntervalMs: resetIntervalMs });
   await client.connect();
   const producers = Array.from({ length: settings.producers }, () => new BatchProducer(client, events));
@@ -68,7 +80,9 @@ async function runConnectionReset(context: ScenarioContext): Promise<ScenarioRes
       for (const interval of [0, settings.resetIntervalMs]) {
         const window = await measureWindow(port, interval, settings, workload.events);
         windows.push(window);
-        context.log(`round ${round + 1} ${window.resetting ? 'with' : 'without'} resets: ${Math.round(window.eventsPerSecond)} events/s, ${window.resets} resets, ${window.failedCalls} failed calls`);
+        context.log(
+          `round ${round + 1} ${window.resetting ? 'with' : 'without'} resets: ${Math.round(window.eventsPerSecond)} events/s, ${window.resets} resets, ${window.failedCalls} failed calls`,
+        );
       }
     }
   } finally {
@@ -81,11 +95,19 @@ async function runConnectionReset(context: ScenarioContext): Promise<ScenarioRes
   const failed = windows.reduce((sum, w) => sum + w.failedCalls, 0);
   const kept = ratio(resetting, steady);
   const checks: Verdict[] = [
-    { name: 'the connection was reset under load', ok: side(true).every((w) => w.resets > 0), detail: `${resets} resets in ${side(true).length} window(s)` },
+    {
+      name: 'the connection was reset under load',
+      ok: side(true).every((w) => w.resets > 0),
+      detail: `${resets} resets in ${side(true).length} window(s)`,
+    },
     { name: 'no call failed because of a reset', ok: failed === 0, detail: `${failed} failed calls` },
   ];
   const targets: Verdict[] = [
-    { name: 'with a reset every 100 ms, at least 90% of the steady throughput', ok: kept >= 0.9, detail: `${(kept * 100).toFixed(0)}%` },
+    {
+      name: 'with a reset every 100 ms, at least 90% of the steady throughput',
+      ok: kept >= 0.9,
+      detail: `${(kept * 100).toFixed(0)}%`,
+    },
   ];
   return clock.result({
     settings: { ...settings, batchSize: workload.batchSize, bodyBytes: workload.bodyBytes },

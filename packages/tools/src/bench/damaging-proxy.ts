@@ -23,7 +23,11 @@ export interface ProxyStats {
  * cut is known to fall inside a frame rather than between two.
  */
 export class DamagingProxy {
-  readonly stats: ProxyStats = { connections: 0, cut: { request: 0, response: 0 }, garbled: { request: 0, response: 0 } };
+  readonly stats: ProxyStats = {
+    connections: 0,
+    cut: { request: 0, response: 0 },
+    garbled: { request: 0, response: 0 },
+  };
   private readonly armed: Record<Direction, Damage[]> = { request: [], response: [] };
   private readonly sockets = new Set<net.Socket>();
 
@@ -81,7 +85,13 @@ export class DamagingProxy {
     this.pipe(server, client, 'response', link, closeBoth);
   }
 
-  private pipe(from: net.Socket, to: net.Socket, direction: Direction, link: { severed: boolean }, closeBoth: () => void): void {
+  private pipe(
+    from: net.Socket,
+    to: net.Socket,
+    direction: Direction,
+    link: { severed: boolean },
+    closeBoth: () => void,
+  ): void {
     const decoder = new FrameDecoder();
     from.on('data', (chunk: Buffer) => {
       // Once cut, nothing more crosses in either direction, even before the sockets are gone.
@@ -96,7 +106,9 @@ export class DamagingProxy {
       }
       for (const frame of frames) {
         const damage = this.armed[direction].shift();
-        const bytes = Buffer.concat(encodeFrame(frame.serial, damage === 'garble' ? frame.buffers.map(garbage) : frame.buffers));
+        const bytes = Buffer.concat(
+          encodeFrame(frame.serial, damage === 'garble' ? frame.buffers.map(garbage) : frame.buffers),
+        );
         if (damage === 'cut') {
           this.stats.cut[direction] += 1;
           link.severed = true;

@@ -19,7 +19,12 @@ export function docsLoadLimit(machine: MachineInfo, env: NodeJS.ProcessEnv = pro
 }
 
 /** Why the docs must not be updated from a run about to start, or null when they may. */
-export function refuseDocsBeforeRun(machine: MachineInfo, quick: boolean, load: number, limit = docsLoadLimit(machine)): string | null {
+export function refuseDocsBeforeRun(
+  machine: MachineInfo,
+  quick: boolean,
+  load: number,
+  limit = docsLoadLimit(machine),
+): string | null {
   if (quick) return '--update-docs needs a full run: --quick figures are never written to docs/';
   if (load > limit) {
     return (

@@ -18,15 +18,30 @@ interface FailoverSettings {
 }
 
 // Full: 1 s + 3 x 3 s. Quick: 0.15 s + 3 x 0.5 s, about 2 s with setup.
-const FULL: FailoverSettings = { warmupMs: 1000, phaseMs: 3000, inFlight: 8, drainTimeoutMs: 5000, backoffBaseMs: 100, maxBackoffMs: 1000 };
-const QUICK: FailoverSettings = { warmupMs: 150, phaseMs: 500, inFlight: 8, drainTimeoutMs: 2000, backoffBaseMs: 50, maxBackoffMs: 200 };
+const FULL: FailoverSettings = {
+  warmupMs: 1000,
+  phaseMs: 3000,
+  inFlight: 8,
+  drainTimeoutMs: 5000,
+  backoffBaseMs: 100,
+  maxBackoffMs: 1000,
+};
+const QUICK: FailoverSettings = {
+  warmupMs: 150,
+  phaseMs: 500,
+  inFlight: 8,
+  drainTimeoutMs: 2000,
+  backoffBaseMs: 50,
+  maxBackoffMs: 200,
+};
 
 const PHASES = ['before', 'during (h2 down)', 'after (h2 back)'] as const;
 const VICTIM = 1;
 
 export const failoverScenario: Scenario = {
   name: 'failover',
-  description: 'load-balancing client over three servers, one killed and restarted mid-run: throughput per phase, no event lost, duplicates counted',
+  description:
+    'load-balancing client over three servers, one killed and restarted mid-run: throughput per phase, no event lost, duplicates counted',
   run: runFailover,
 };
 
@@ -54,12 +69,19 @@ async function runFailover(context: ScenarioContext): Promise<ScenarioResult> {
   for (const server of servers) await server.listen(0, '127.0.0.1');
   const client = new LoadBalancingRpcClient({
     hosts: servers.map((server, i) => ({ alias: `h${i + 1}`, host: '127.0.0.1', port: server.port })),
-    options: { batchSize: workload.batchSize, connectTimeoutMs: 1000, handshakeTimeoutMs: 1000, requestTimeoutMs: 5000 },
+    options: {
+      batchSize: workload.batchSize,
+      connectTimeoutMs: 1000,
+      handshakeTimeoutMs: 1000,
+      requestTimeoutMs: 5000,
+    },
     backoff: true,
     backoffBaseMs: settings.backoffBaseMs,
     maxBackoffMs: settings.maxBackoffMs,
   });
-  context.log(`failover: 3 servers on ports ${servers.map((s) => s.port).join(', ')}; ${settings.inFlight} batches of ${workload.batchSize} in flight; ${PHASES.length} phases of ${settings.phaseMs} ms`);
+  context.log(
+    `failover: 3 servers on ports ${servers.map((s) => s.port).join(', ')}; ${settings.inFlight} batches of ${workload.batchSize} in flight; ${PHASES.length} phases of ${settings.phaseMs} ms`,
+  );
 
   const phases: PhaseFigures[] = [];
   let phase: PhaseFigures | null = null;
@@ -105,13 +127,18 @@ async function runFailover(context: ScenarioContext): Promise<ScenarioResult> {
       phase.ms = performance.now() - started;
       phase.perServer = servers.map((s, i) => s.stats.eventsAcknowledged - ackedAtStart[i]!);
       phases.push(phase);
-      context.log(`  ${name.padEnd(17)} ${formatRate(phase.acknowledgedEvents / (phase.ms / 1000)).padStart(8)} ev/s; per server ${phase.perServer.join(' / ')}`);
+      context.log(
+        `  ${name.padEnd(17)} ${formatRate(phase.acknowledgedEvents / (phase.ms / 1000)).padStart(8)} ev/s; per server ${phase.perServer.join(' / ')}`,
+      );
     }
     phase = null;
     running = false;
     if (outstanding > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([allDrained, new Promise<void>((resolve) => (timer = setTimeout(resolve, settings.drainTimeoutMs)))]);
+      await Promise.race([
+        allDrained,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, settings.drainTimeoutMs))),
+      ]);
       clearTimeout(timer);
     }
   } finally {
@@ -128,7 +155,10 @@ async function runFailover(context: ScenarioContext): Promise<ScenarioResult> {
     {
       name: 'no call failed (two of three servers were always up)',
       ok: failedCalls === 0 && counters.eventsFailed === 0,
-      detail: failedCalls === 0 ? `${counters.eventsReceived} events handed over` : `${failedCalls} call(s) failed; first: ${firstError}`,
+      detail:
+        failedCalls === 0
+          ? `${counters.eventsReceived} events handed over`
+          : `${failedCalls} call(s) failed; first: ${firstError}`,
     },
     {
       name: 'no acknowledged event lost: servers acknowledged >= client acknowledged',
@@ -154,7 +184,13 @@ async function runFailover(context: ScenarioContext): Promise<ScenarioResult> {
     quick: context.quick,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - t0),
-    settings: { ...settings, batchSize: workload.batchSize, bodyBytes: workload.bodyBytes, servers: 'in-process', selector: 'round_robin' },
+    settings: {
+      ...settings,
+      batchSize: workload.batchSize,
+      bodyBytes: workload.bodyBytes,
+      servers: 'in-process',
+      selector: 'round_robin',
+    },
     table: {
       columns: ['phase', 'ms', 'ev/s', 'h1 events', 'h2 events', 'h3 events', 'failed calls'],
       rows: phases.map((p) => [

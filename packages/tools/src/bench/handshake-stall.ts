@@ -72,7 +72,11 @@ export interface StallRound {
  * answer again (held handshakes are answered) and waits for the producer's first acknowledged
  * batch, at most `recoveryBoundMs`. Returns what the client went through.
  */
-export async function stallAndRecover(server: AvroSourceServer, producer: BatchProducer, settings: StallSettings): Promise<StallRound> {
+export async function stallAndRecover(
+  server: AvroSourceServer,
+  producer: BatchProducer,
+  settings: StallSettings,
+): Promise<StallRound> {
   const { client } = producer;
   const failuresBefore = producer.failures;
   const timeoutsBefore = client.counters.handshakeFailures;

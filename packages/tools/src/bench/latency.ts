@@ -42,7 +42,8 @@ const BACKLOG_BOUND_MS = 100;
 
 export const latencyScenario: Scenario = {
   name: 'latency',
-  description: 'appendBatch latency percentiles (HDR histogram, microseconds) at fixed offered rates, open loop, server in a child process',
+  description:
+    'appendBatch latency percentiles (HDR histogram, microseconds) at fixed offered rates, open loop, server in a child process',
   run: runLatency,
 };
 
@@ -62,13 +63,17 @@ async function runLatency(context: ScenarioContext): Promise<ScenarioResult> {
   const workload = standardWorkload();
   const runs: RateRun[] = [];
   const server = await startServerProcess();
-  context.log(`latency: server pid ${server.pid} on 127.0.0.1:${server.port}; rates ${settings.rates.join(', ')} batches/s, ${settings.durationMs} ms each`);
+  context.log(
+    `latency: server pid ${server.pid} on 127.0.0.1:${server.port}; rates ${settings.rates.join(', ')} batches/s, ${settings.durationMs} ms each`,
+  );
   try {
     for (const rate of settings.rates) {
       const run = await measureRate(server, workload, rate, settings);
       runs.push(run);
       const s = run.loop.responseUs.summary;
-      context.log(`  ${rate} batches/s: p50 ${s.p50} us, p99 ${s.p99} us, p99.9 ${s.p99_9} us, max ${s.max} us (${run.loop.completed} ok, ${run.loop.failed} failed)`);
+      context.log(
+        `  ${rate} batches/s: p50 ${s.p50} us, p99 ${s.p99} us, p99.9 ${s.p99_9} us, max ${s.max} us (${run.loop.completed} ok, ${run.loop.failed} failed)`,
+      );
     }
   } finally {
     await server.stop();
@@ -77,7 +82,12 @@ async function runLatency(context: ScenarioContext): Promise<ScenarioResult> {
 }
 
 /** One fresh client per rate: warm-up at the same rate, then the recorded schedule. */
-async function measureRate(server: ServerProcess, workload: Workload, rate: number, settings: LatencySettings): Promise<RateRun> {
+async function measureRate(
+  server: ServerProcess,
+  workload: Workload,
+  rate: number,
+  settings: LatencySettings,
+): Promise<RateRun> {
   const before = (await server.stats()).eventsAcknowledged;
   const client = new NettyAvroRpcClient({
     host: '127.0.0.1',
@@ -91,10 +101,18 @@ async function measureRate(server: ServerProcess, workload: Workload, rate: numb
   try {
     await client.connect();
     const send = (): Promise<void> => client.appendBatch(workload.events);
-    const warm = await runOpenLoop(send, { ratePerSecond: rate, durationMs: settings.warmupMs, drainTimeoutMs: settings.drainTimeoutMs });
+    const warm = await runOpenLoop(send, {
+      ratePerSecond: rate,
+      durationMs: settings.warmupMs,
+      drainTimeoutMs: settings.drainTimeoutMs,
+    });
     warm.responseUs.destroy();
     warm.serviceUs.destroy();
-    loop = await runOpenLoop(send, { ratePerSecond: rate, durationMs: settings.durationMs, drainTimeoutMs: settings.drainTimeoutMs });
+    loop = await runOpenLoop(send, {
+      ratePerSecond: rate,
+      durationMs: settings.durationMs,
+      drainTimeoutMs: settings.drainTimeoutMs,
+    });
   } finally {
     await client.close();
   }
@@ -109,7 +127,14 @@ async function measureRate(server: ServerProcess, workload: Workload, rate: numb
   };
 }
 
-function summarise(quick: boolean, settings: LatencySettings, workload: Workload, startedAt: Date, durationMs: number, runs: RateRun[]): ScenarioResult {
+function summarise(
+  quick: boolean,
+  settings: LatencySettings,
+  workload: Workload,
+  startedAt: Date,
+  durationMs: number,
+  runs: RateRun[],
+): ScenarioResult {
   // From the last slot of the schedule to the last acknowledgement.
   const tailMs = (r: RateRun): number => r.loop.elapsedMs - ((r.loop.scheduled - 1) * 1000) / r.rate;
   const rows = runs.map((r) => {
@@ -131,17 +156,29 @@ function summarise(quick: boolean, settings: LatencySettings, workload: Workload
     {
       name: 'every batch settled (acknowledged or failed) within the drain bound',
       ok: runs.every((r) => r.loop.outstanding === 0 && r.loop.completed + r.loop.failed === r.loop.scheduled),
-      detail: runs.map((r) => `${r.rate}/s: ${r.loop.completed} ok + ${r.loop.failed} failed of ${r.loop.scheduled}, ${r.loop.outstanding} outstanding`).join('; '),
+      detail: runs
+        .map(
+          (r) =>
+            `${r.rate}/s: ${r.loop.completed} ok + ${r.loop.failed} failed of ${r.loop.scheduled}, ${r.loop.outstanding} outstanding`,
+        )
+        .join('; '),
     },
     {
       name: 'every event accounted for (client counters)',
       ok: runs.every((r) => r.clientReceivedEvents === r.clientAcknowledgedEvents + r.clientFailedEvents),
-      detail: runs.map((r) => `${r.rate}/s: received ${r.clientReceivedEvents} = acknowledged ${r.clientAcknowledgedEvents} + failed ${r.clientFailedEvents}`).join('; '),
+      detail: runs
+        .map(
+          (r) =>
+            `${r.rate}/s: received ${r.clientReceivedEvents} = acknowledged ${r.clientAcknowledgedEvents} + failed ${r.clientFailedEvents}`,
+        )
+        .join('; '),
     },
     {
       name: 'server acknowledged = client acknowledged, per rate',
       ok: runs.every((r) => r.serverAcknowledgedEvents === r.clientAcknowledgedEvents),
-      detail: runs.map((r) => `${r.rate}/s: server ${r.serverAcknowledgedEvents}, client ${r.clientAcknowledgedEvents}`).join('; '),
+      detail: runs
+        .map((r) => `${r.rate}/s: server ${r.serverAcknowledgedEvents}, client ${r.clientAcknowledgedEvents}`)
+        .join('; '),
     },
   ];
   // A target, not a check: a client that falls behind (a busy machine) refuses calls past
@@ -151,19 +188,37 @@ function summarise(quick: boolean, settings: LatencySettings, workload: Workload
     ok: r.loop.failed === 0,
     detail: `${r.loop.failed} failed${r.loop.firstError ? `, first error: ${r.loop.firstError}` : ''}`,
   }));
-  targets.push(...runs.map((r) => ({
-    name: `kept up with ${r.rate} batches/s (last batch acknowledged within ${BACKLOG_BOUND_MS} ms of its slot)`,
-    ok: tailMs(r) <= BACKLOG_BOUND_MS,
-    detail: `${tailMs(r).toFixed(1)} ms; the latest send went out ${r.loop.maxIssueLagMs.toFixed(1)} ms after its slot`,
-  })));
+  targets.push(
+    ...runs.map((r) => ({
+      name: `kept up with ${r.rate} batches/s (last batch acknowledged within ${BACKLOG_BOUND_MS} ms of its slot)`,
+      ok: tailMs(r) <= BACKLOG_BOUND_MS,
+      detail: `${tailMs(r).toFixed(1)} ms; the latest send went out ${r.loop.maxIssueLagMs.toFixed(1)} ms after its slot`,
+    })),
+  );
   return {
     scenario: 'latency',
     quick,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(durationMs),
-    settings: { ...settings, batchSize: workload.batchSize, bodyBytes: workload.bodyBytes, headers: Object.keys(workload.events[0]?.headers ?? {}) },
+    settings: {
+      ...settings,
+      batchSize: workload.batchSize,
+      bodyBytes: workload.bodyBytes,
+      headers: Object.keys(workload.events[0]?.headers ?? {}),
+    },
     table: {
-      columns: ['batches/s', 'events/s', 'batches', 'failed', 'p50 us', 'p99 us', 'p99.9 us', 'max us', 'p50 from call us', 'p99.9 from call us'],
+      columns: [
+        'batches/s',
+        'events/s',
+        'batches',
+        'failed',
+        'p50 us',
+        'p99 us',
+        'p99.9 us',
+        'max us',
+        'p50 from call us',
+        'p99.9 from call us',
+      ],
       rows,
     },
     checks,

@@ -1,9 +1,23 @@
 import { performance } from 'node:perf_hooks';
 import { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
-import { LOOP_DELAY_RESOLUTION_MS, type Phase, type Sample, type SampleStats, Sampler, statsOf } from './memory-sampler.js';
+import {
+  LOOP_DELAY_RESOLUTION_MS,
+  type Phase,
+  type Sample,
+  type SampleStats,
+  Sampler,
+  statsOf,
+} from './memory-sampler.js';
 import { Producer } from './producer.js';
-import { type Scenario, type ScenarioContext, type ScenarioResult, type Verdict, deliveryChecks, startScenario } from './scenario.js';
+import {
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioResult,
+  type Verdict,
+  deliveryChecks,
+  startScenario,
+} from './scenario.js';
 import { standardWorkload } from './workload.js';
 
 interface MemorySettings {
@@ -52,7 +66,8 @@ const LOOP_DELAY_P99_BOUND_MS = 100;
 
 export const memoryScenario: Scenario = {
   name: 'memory',
-  description: 'RSS, heap and event-loop delay while 16 loops keep calling appendBatch against a server that is down, then delivery after it is back',
+  description:
+    'RSS, heap and event-loop delay while 16 loops keep calling appendBatch against a server that is down, then delivery after it is back',
   run: runMemory,
 };
 
@@ -73,13 +88,20 @@ async function runMemory(context: ScenarioContext): Promise<ScenarioResult> {
     retryBackoffMaxMs: settings.retryBackoffMaxMs,
   });
   const sampler = new Sampler(settings.sampleEveryMs, () => client.counters);
-  const producer = new Producer(() => client.appendBatch(workload.events), settings.loops, settings.maxCallsPerLoop, () => sampler.phase);
+  const producer = new Producer(
+    () => client.appendBatch(workload.events),
+    settings.loops,
+    settings.maxCallsPerLoop,
+    () => sampler.phase,
+  );
   let warmupAcknowledged = 0;
   let quiesced = false;
   let recoveryMs = Number.POSITIVE_INFINITY;
   let stoppedCleanly = false;
   const retained: { startMb?: number; endMb?: number } = {};
-  context.log(`memory: in-process server on 127.0.0.1:${port}; ${settings.loops} loops; outage ${settings.outageMs} ms`);
+  context.log(
+    `memory: in-process server on 127.0.0.1:${port}; ${settings.loops} loops; outage ${settings.outageMs} ms`,
+  );
   try {
     sampler.start('warmup');
     producer.start();
@@ -113,19 +135,37 @@ async function runMemory(context: ScenarioContext): Promise<ScenarioResult> {
   }
 
   const counters = client.counters;
-  const byPhase = new Map<Phase, SampleStats>((['warmup', 'outage', 'recovery'] as const).map((phase) => [phase, statsOf(sampler.samples, phase)]));
+  const byPhase = new Map<Phase, SampleStats>(
+    (['warmup', 'outage', 'recovery'] as const).map((phase) => [phase, statsOf(sampler.samples, phase)]),
+  );
   const outage = byPhase.get('outage')!;
   const heapGrowthMb = outage.heapMaxMb - outage.heapFirstMb;
   const checks: Verdict[] = [
-    { name: 'delivered before the outage', ok: warmupAcknowledged > 0, detail: `${warmupAcknowledged} events acknowledged in warm-up` },
-    { name: 'nothing in flight when the server closed', ok: quiesced, detail: `producer paused within ${settings.settleBoundMs} ms` },
+    {
+      name: 'delivered before the outage',
+      ok: warmupAcknowledged > 0,
+      detail: `${warmupAcknowledged} events acknowledged in warm-up`,
+    },
+    {
+      name: 'nothing in flight when the server closed',
+      ok: quiesced,
+      detail: `producer paused within ${settings.settleBoundMs} ms`,
+    },
     {
       name: 'the outage was felt',
       ok: producer.failedIn('outage') > 0,
       detail: `${producer.failedIn('outage')} calls failed during the outage, ${producer.callsIn('outage')} made`,
     },
-    { name: 'delivers again after the server is back', ok: Number.isFinite(recoveryMs), detail: `first batch acknowledged ${recoveryMs.toFixed(0)} ms after listen (bound ${settings.recoveryBoundMs} ms)` },
-    { name: 'producer stopped with every call settled', ok: stoppedCleanly, detail: `${producer.outstanding} calls outstanding` },
+    {
+      name: 'delivers again after the server is back',
+      ok: Number.isFinite(recoveryMs),
+      detail: `first batch acknowledged ${recoveryMs.toFixed(0)} ms after listen (bound ${settings.recoveryBoundMs} ms)`,
+    },
+    {
+      name: 'producer stopped with every call settled',
+      ok: stoppedCleanly,
+      detail: `${producer.outstanding} calls outstanding`,
+    },
     ...deliveryChecks(server.stats.eventsAcknowledged, counters),
   ];
   const targets: Verdict[] = [
@@ -143,14 +183,36 @@ async function runMemory(context: ScenarioContext): Promise<ScenarioResult> {
   const rows = [...byPhase].map(([phase, s]) => [
     phase,
     String(s.samples),
-    ...[s.rssFirstMb, s.rssLastMb, s.rssMaxMb, s.heapFirstMb, s.heapLastMb, s.heapMaxMb, s.loopP99MaxMs, s.loopMaxMs].map((v) => v.toFixed(1)),
+    ...[
+      s.rssFirstMb,
+      s.rssLastMb,
+      s.rssMaxMb,
+      s.heapFirstMb,
+      s.heapLastMb,
+      s.heapMaxMb,
+      s.loopP99MaxMs,
+      s.loopMaxMs,
+    ].map((v) => v.toFixed(1)),
     String(producer.callsIn(phase)),
     String(producer.failedIn(phase)),
   ]);
   return clock.result({
     settings: { ...settings, batchSize: workload.batchSize, bodyBytes: workload.bodyBytes },
     table: {
-      columns: ['phase', 'samples', 'rss first MB', 'rss last MB', 'rss max MB', 'heap first MB', 'heap last MB', 'heap max MB', 'loop p99 ms (worst)', 'loop max ms', 'calls', 'failed calls'],
+      columns: [
+        'phase',
+        'samples',
+        'rss first MB',
+        'rss last MB',
+        'rss max MB',
+        'heap first MB',
+        'heap last MB',
+        'heap max MB',
+        'loop p99 ms (worst)',
+        'loop max ms',
+        'calls',
+        'failed calls',
+      ],
       rows,
     },
     checks,
@@ -163,12 +225,23 @@ async function runMemory(context: ScenarioContext): Promise<ScenarioResult> {
         ? `heapUsed after a forced GC: ${retained.startMb.toFixed(1)} MB when the outage began, ${retained.endMb.toFixed(1)} MB when it ended (${(retained.endMb - retained.startMb).toFixed(1)} MB retained)`
         : 'samples are taken without forcing GC, so heap figures include garbage not yet collected; run node with --expose-gc to also get the heap retained across the outage',
     ],
-    data: { recoveryMs, retainedHeapMb: retained, counters, calls: producer.summary(), samples: sampler.samples satisfies Sample[] },
+    data: {
+      recoveryMs,
+      retainedHeapMb: retained,
+      counters,
+      calls: producer.summary(),
+      samples: sampler.samples satisfies Sample[],
+    },
   });
 }
 
 /** Milliseconds from `since` to the first acknowledgement past `before`; Infinity after the bound. */
-async function firstAcknowledgement(client: NettyAvroRpcClient, before: number, since: number, boundMs: number): Promise<number> {
+async function firstAcknowledgement(
+  client: NettyAvroRpcClient,
+  before: number,
+  since: number,
+  boundMs: number,
+): Promise<number> {
   // Polled: bounded by boundMs / 20 ms iterations.
   while (performance.now() - since < boundMs) {
     if (client.counters.eventsAcknowledged > before) return performance.now() - since;

@@ -32,7 +32,12 @@ export interface OpenLoopResult {
 const HIGHEST_US = 60_000_000;
 
 export function newLatencyHistogram(): Histogram {
-  return build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3, autoResize: false });
+  return build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_US,
+    numberOfSignificantValueDigits: 3,
+    autoResize: false,
+  });
 }
 
 /**
@@ -65,7 +70,17 @@ export function runOpenLoop(send: () => Promise<void>, options: OpenLoopOptions)
       clearTimeout(tickTimer);
       clearTimeout(drainTimer);
       const elapsedMs = (lastCompletion > 0 ? lastCompletion : performance.now()) - start;
-      resolve({ scheduled, completed, failed, outstanding, responseUs, serviceUs, maxIssueLagMs, elapsedMs, firstError });
+      resolve({
+        scheduled,
+        completed,
+        failed,
+        outstanding,
+        responseUs,
+        serviceUs,
+        maxIssueLagMs,
+        elapsedMs,
+        firstError,
+      });
     };
 
     const settle = (slot: number, actual: number, error: unknown): void => {

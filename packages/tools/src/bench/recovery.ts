@@ -1,7 +1,15 @@
 import { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import { BatchProducer, type StallRound, delay, stallAndRecover } from './handshake-stall.js';
-import { type Scenario, type ScenarioContext, type ScenarioResult, type Verdict, deliveryChecks, oneRowTable, startScenario } from './scenario.js';
+import {
+  type Scenario,
+  type ScenarioContext,
+  type ScenarioResult,
+  type Verdict,
+  deliveryChecks,
+  oneRowTable,
+  startScenario,
+} from './scenario.js';
 import { standardWorkload } from './workload.js';
 
 interface RecoverySettings {
@@ -115,4 +123,3 @@ async function runRecovery(context: ScenarioContext): Promise<ScenarioResult> {
     data: { rounds, counters },
   });
 }
-

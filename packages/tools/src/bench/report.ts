@@ -27,14 +27,17 @@ export function loadAverage(): number {
 }
 
 /** The note a result gets when other work competed for the CPUs during it. */
-export const COMPETING_WORK_NOTE = 'WARNING: other work was competing for the CPUs during this run; do not quote these figures';
+export const COMPETING_WORK_NOTE =
+  'WARNING: other work was competing for the CPUs during this run; do not quote these figures';
 
 /**
  * The bench itself keeps about two processes busy (client and server); a load well above the
  * core count means something else competed for the CPUs and the figures are low and noisy.
  */
 export function loadNotes(machine: MachineInfo, before: number, after: number): string[] {
-  const notes = [`1-minute load average ${before.toFixed(2)} before, ${after.toFixed(2)} after, on ${machine.cpus} cpus`];
+  const notes = [
+    `1-minute load average ${before.toFixed(2)} before, ${after.toFixed(2)} after, on ${machine.cpus} cpus`,
+  ];
   if (Math.max(before, after) > machine.cpus + 0.5) {
     notes.push(COMPETING_WORK_NOTE);
   }
@@ -42,10 +45,15 @@ export function loadNotes(machine: MachineInfo, before: number, after: number): 
 }
 
 export function formatTable(table: ResultTable): string[] {
-  const widths = table.columns.map((column, i) => Math.max(column.length, ...table.rows.map((row) => (row[i] ?? '').length)));
+  const widths = table.columns.map((column, i) =>
+    Math.max(column.length, ...table.rows.map((row) => (row[i] ?? '').length)),
+  );
   // Numbers read best right-aligned; the first column is a label.
   const line = (cells: string[]): string =>
-    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(table.columns), widths.map((w) => '-'.repeat(w)).join('  '), ...table.rows.map(line)];
 }
 
@@ -67,7 +75,11 @@ export function formatResult(result: ScenarioResult, machine: MachineInfo = mach
 }
 
 /** Writes `<outDir>/<scenario>[-quick].json` and returns its path. */
-export async function writeResult(outDir: string, result: ScenarioResult, machine: MachineInfo = machineInfo()): Promise<string> {
+export async function writeResult(
+  outDir: string,
+  result: ScenarioResult,
+  machine: MachineInfo = machineInfo(),
+): Promise<string> {
   await mkdir(outDir, { recursive: true });
   // Quick runs get their own file so a smoke run never overwrites real figures.
   const file = path.join(outDir, `${result.scenario}${result.quick ? '-quick' : ''}.json`);

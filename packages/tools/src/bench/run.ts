@@ -73,7 +73,9 @@ export async function runBench(options: BenchOptions): Promise<BenchSummary> {
   }
   const ok = results.every((result) => result.checks.every((check) => check.ok));
   const docsRefusal = options.updateDocs ? refuseDocsAfterRun(results) : null;
-  if (options.updateDocs && !docsRefusal) await regenerateBenchChart(options.outDir, options.log); // docs/benchmarks.svg
-  else if (!options.updateDocs && !options.quick) options.log('docs/benchmarks.svg left as it is (--update-docs redraws it from this run)');
+  if (options.updateDocs && !docsRefusal)
+    await regenerateBenchChart(options.outDir, options.log); // docs/benchmarks.svg
+  else if (!options.updateDocs && !options.quick)
+    options.log('docs/benchmarks.svg left as it is (--update-docs redraws it from this run)');
   return { machine, results, files, ok, docsRefusal };
 }

@@ -52,11 +52,20 @@ export type ScenarioFindings = Omit<ScenarioResult, 'scenario' | 'quick' | 'star
  * Starts a scenario's clock; `result()` adds what every scenario reports the same way (its name,
  * whether it ran quick, when it started and how long it took).
  */
-export function startScenario(name: string, context: ScenarioContext): { result(findings: ScenarioFindings): ScenarioResult } {
+export function startScenario(
+  name: string,
+  context: ScenarioContext,
+): { result(findings: ScenarioFindings): ScenarioResult } {
   const startedAt = new Date().toISOString();
   const started = performance.now();
   return {
-    result: (findings) => ({ scenario: name, quick: context.quick, startedAt, durationMs: Math.round(performance.now() - started), ...findings }),
+    result: (findings) => ({
+      scenario: name,
+      quick: context.quick,
+      startedAt,
+      durationMs: Math.round(performance.now() - started),
+      ...findings,
+    }),
   };
 }
 
@@ -66,7 +75,10 @@ export function oneRowTable(cells: Array<[column: string, value: string | number
 }
 
 /** The two accounting checks of a scenario with one client and one server in the process. */
-export function deliveryChecks(serverAcknowledged: number, counters: { eventsReceived: number; eventsAcknowledged: number; eventsFailed: number }): Verdict[] {
+export function deliveryChecks(
+  serverAcknowledged: number,
+  counters: { eventsReceived: number; eventsAcknowledged: number; eventsFailed: number },
+): Verdict[] {
   return [
     {
       name: 'no acknowledged event lost',

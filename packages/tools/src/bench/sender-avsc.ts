@@ -10,7 +10,12 @@ import type { Workload } from './workload.js';
  * with Netty framing like Avro Java's NettyTransceiver. Set up as its docs and the reference
  * figures in ../shared/README.md have it: buffering on, TCP_NODELAY on.
  */
-export async function openAvscSender(port: number, workload: Workload, wrap: (socket: net.Socket) => Duplex = (socket) => socket, timeoutMs = 10_000): Promise<Sender> {
+export async function openAvscSender(
+  port: number,
+  workload: Workload,
+  wrap: (socket: net.Socket) => Duplex = (socket) => socket,
+  timeoutMs = 10_000,
+): Promise<Sender> {
   const service = avro.Service.forProtocol(JSON.parse(FLUME_PROTOCOL_TEXT));
   const socket = net.connect({ host: '127.0.0.1', port });
   socket.setNoDelay(true);

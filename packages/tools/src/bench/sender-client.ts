@@ -7,7 +7,11 @@ import type { Workload } from './workload.js';
  * What an application gets: the whole NettyAvroRpcClient (validation, limiter, supervisor,
  * delivery ledger) over the Transceiver that the `ours` sender drives directly.
  */
-export function openClientSender(port: number, workload: Workload, options: Partial<NettyAvroRpcClientOptions> = {}): Promise<Sender> {
+export function openClientSender(
+  port: number,
+  workload: Workload,
+  options: Partial<NettyAvroRpcClientOptions> = {},
+): Promise<Sender> {
   const client = new NettyAvroRpcClient({
     host: '127.0.0.1',
     port,

@@ -66,13 +66,22 @@ export async function openRawSender(port: number, workload: Workload, timeoutMs 
       clearTimeout(timer);
       const head = decodeResponseHead(frameBody(frame), true);
       if (head.handshake?.match !== 'BOTH' || !head.hasCall || head.isError) {
-        reject(new ProtocolError(`Raw handshake answered ${head.handshake?.match ?? 'nothing'}, expected BOTH with a call answer`));
+        reject(
+          new ProtocolError(
+            `Raw handshake answered ${head.handshake?.match ?? 'nothing'}, expected BOTH with a call answer`,
+          ),
+        );
       } else {
         resolve();
       }
     };
     socket.once('close', () => reject(failure ?? new Error('Raw connection closed during the handshake')));
-    const handshake = { clientHash: FLUME_PROTOCOL.hash, clientProtocol: null, serverHash: FLUME_PROTOCOL.hash, meta: null };
+    const handshake = {
+      clientHash: FLUME_PROTOCOL.hash,
+      clientProtocol: null,
+      serverHash: FLUME_PROTOCOL.hash,
+      meta: null,
+    };
     socket.cork();
     for (const chunk of encodeFrame(0, encodeRequest('appendBatch', params, handshake))) socket.write(chunk);
     socket.uncork();
@@ -89,7 +98,11 @@ export async function openRawSender(port: number, workload: Workload, timeoutMs 
     if (!done) throw new ProtocolError(`Raw client got an answer to serial ${frame.serial}, which is not in flight`);
     pending.delete(frame.serial);
     const body = frameBody(frame);
-    done(body.equals(OK_RESPONSE) ? null : new Error(`appendBatch answered something other than OK (${body.toString('hex')})`));
+    done(
+      body.equals(OK_RESPONSE)
+        ? null
+        : new Error(`appendBatch answered something other than OK (${body.toString('hex')})`),
+    );
   };
   let next = 0;
   return {

@@ -11,7 +11,8 @@ function send(message: ChildMessage): void {
 }
 
 async function main(): Promise<void> {
-  if (!process.send) throw new Error('server-child.js must be started with child_process.fork (it needs an IPC channel)');
+  if (!process.send)
+    throw new Error('server-child.js must be started with child_process.fork (it needs an IPC channel)');
   // The parent is the only owner: when it goes away, so do we, so a crashed run leaves no server.
   process.on('disconnect', () => process.exit(0));
   // An orderly exit on the parent's SIGTERM, so that a --cpu-prof child still writes its profile.

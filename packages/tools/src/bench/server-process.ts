@@ -1,7 +1,13 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ServerStats } from '@flume-rpc/netty-compat';
-import { BUILD_EVENTS_FLAG, type BenchServerWire, type ParentMessage, isChildMessage, wireArgs } from './server-messages.js';
+import {
+  BUILD_EVENTS_FLAG,
+  type BenchServerWire,
+  type ParentMessage,
+  isChildMessage,
+  wireArgs,
+} from './server-messages.js';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./server-child.js', import.meta.url));
 
@@ -39,11 +45,15 @@ export interface ServerProcess {
  * startup failure, and, as a last resort, when this process exits.
  */
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
-  const child = fork(CHILD_ENTRY, [...(options.buildEvents ? [BUILD_EVENTS_FLAG] : []), ...wireArgs(options.wire ?? {})], {
-    // Not the parent's flags: a client-side --cpu-prof must not profile the server too.
-    execArgv: options.execArgv ?? [],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = fork(
+    CHILD_ENTRY,
+    [...(options.buildEvents ? [BUILD_EVENTS_FLAG] : []), ...wireArgs(options.wire ?? {})],
+    {
+      // Not the parent's flags: a client-side --cpu-prof must not profile the server too.
+      execArgv: options.execArgv ?? [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const pid = child.pid;
   if (pid === undefined) {
     child.kill('SIGKILL');
@@ -87,7 +97,9 @@ function waitForPort(child: ChildProcess, exited: Promise<void>, timeoutMs: numb
       else reject(outcome);
     };
     child.on('message', onMessage);
-    void exited.then(() => done(new Error(`Benchmark server exited before listening (code ${String(child.exitCode)})`)));
+    void exited.then(() =>
+      done(new Error(`Benchmark server exited before listening (code ${String(child.exitCode)})`)),
+    );
   });
 }
 
@@ -102,9 +114,13 @@ function statsClient(child: ChildProcess, exited: Promise<void>, timeoutMs: numb
         return;
       }
       const id = nextId++;
-      const timer = setTimeout(() => finish(new Error(`Benchmark server did not report stats within ${timeoutMs}ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => finish(new Error(`Benchmark server did not report stats within ${timeoutMs}ms`)),
+        timeoutMs,
+      );
       const onMessage = (message: unknown): void => {
-        if (isChildMessage(message) && message.type === 'stats' && message.id === id) finish({ ...message.stats, cpuMicros: message.cpuMicros });
+        if (isChildMessage(message) && message.type === 'stats' && message.id === id)
+          finish({ ...message.stats, cpuMicros: message.cpuMicros });
       };
       const onExit = (): void => finish(new Error('Benchmark server exited while asked for stats'));
       const finish = (outcome: ServerSnapshot | Error): void => {

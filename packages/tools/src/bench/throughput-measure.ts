@@ -58,7 +58,14 @@ export interface Measurement {
  * One client, one in-flight count, one fresh connection: warm-up, measured window, drain, close;
  * the server's counter is read before and after so each measurement is checked on its own.
  */
-export function measure(server: ServerProcess, workload: Workload, client: ClientName, inFlight: number, round: number, settings: WindowSettings): Promise<Measurement> {
+export function measure(
+  server: ServerProcess,
+  workload: Workload,
+  client: ClientName,
+  inFlight: number,
+  round: number,
+  settings: WindowSettings,
+): Promise<Measurement> {
   return measureSender(server, workload, client, (port) => CLIENTS[client](port, workload), inFlight, round, settings);
 }
 
@@ -80,7 +87,13 @@ export async function measureSender(
   } catch (err) {
     const serverAcknowledgedEvents = (await server.stats()).eventsAcknowledged - initial.eventsAcknowledged;
     const cpu = { clientCpuMicrosPerBatch: 0, serverCpuMicrosPerBatch: 0, serverBusy: 0 };
-    return { ...base, ...cpu, clientAcknowledgedEvents: 0, serverAcknowledgedEvents, error: `could not connect: ${String(err)}` };
+    return {
+      ...base,
+      ...cpu,
+      clientAcknowledgedEvents: 0,
+      serverAcknowledgedEvents,
+      error: `could not connect: ${String(err)}`,
+    };
   }
   let loop: ClosedLoopResult;
   let clientCpu: NodeJS.CpuUsage;

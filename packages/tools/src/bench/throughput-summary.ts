@@ -34,12 +34,22 @@ export function summarise(run: ThroughputRun): ScenarioResult {
   const of = (client: ClientName, inFlight: number): Measurement[] =>
     measurements.filter((m) => m.client === client && m.inFlight === inFlight);
   const medianOf = (client: ClientName, inFlight: number, pick: (m: Measurement) => number): number =>
-    median(of(client, inFlight).filter((m) => m.error === null).map(pick));
+    median(
+      of(client, inFlight)
+        .filter((m) => m.error === null)
+        .map(pick),
+    );
   const rate = (client: ClientName, inFlight: number): number => medianOf(client, inFlight, (m) => m.eventsPerSecond);
-  const cpu = (client: ClientName, inFlight: number): number => medianOf(client, inFlight, (m) => m.clientCpuMicrosPerBatch);
+  const cpu = (client: ClientName, inFlight: number): number =>
+    medianOf(client, inFlight, (m) => m.clientCpuMicrosPerBatch);
 
   const rows = settings.inFlight.map((inFlight) => {
-    const [ours, avsc, raw, client] = [rate('ours', inFlight), rate('avsc', inFlight), rate('raw', inFlight), rate('client', inFlight)];
+    const [ours, avsc, raw, client] = [
+      rate('ours', inFlight),
+      rate('avsc', inFlight),
+      rate('raw', inFlight),
+      rate('client', inFlight),
+    ];
     return [
       String(inFlight),
       formatRate(ours),
@@ -60,15 +70,19 @@ export function summarise(run: ThroughputRun): ScenarioResult {
   const targets = run.judgeTargets ? judgeTargets(settings.inFlight, rate) : [];
 
   const notes = [`server: our AvroSourceServer in a child process; it ${run.serverKind}`];
-  notes.push(...settings.inFlight.flatMap((inFlight) => [
-    ...CLIENT_NAMES.map(
-      (client) =>
-        `${client} at ${inFlight} in flight, per round: ${of(client, inFlight).map((m) => formatRate(m.eventsPerSecond)).join(', ')} ev/s;` +
-        ` server busy ${formatPercent(medianOf(client, inFlight, (m) => m.serverBusy))}, server cpu ${formatMicros(medianOf(client, inFlight, (m) => m.serverCpuMicrosPerBatch))}/batch`,
-    ),
-    pairedNote('ours', of('ours', inFlight), of('avsc', inFlight), inFlight),
-    pairedNote('client', of('client', inFlight), of('avsc', inFlight), inFlight),
-  ]));
+  notes.push(
+    ...settings.inFlight.flatMap((inFlight) => [
+      ...CLIENT_NAMES.map(
+        (client) =>
+          `${client} at ${inFlight} in flight, per round: ${of(client, inFlight)
+            .map((m) => formatRate(m.eventsPerSecond))
+            .join(', ')} ev/s;` +
+          ` server busy ${formatPercent(medianOf(client, inFlight, (m) => m.serverBusy))}, server cpu ${formatMicros(medianOf(client, inFlight, (m) => m.serverCpuMicrosPerBatch))}/batch`,
+      ),
+      pairedNote('ours', of('ours', inFlight), of('avsc', inFlight), inFlight),
+      pairedNote('client', of('client', inFlight), of('avsc', inFlight), inFlight),
+    ]),
+  );
   notes.push(
     `host calibration (avsc toBuffer of the batch, one core): ${formatRate(run.calibration[0])} ev/s before, ${formatRate(run.calibration[1])} after`,
   );
@@ -106,7 +120,11 @@ export function summarise(run: ThroughputRun): ScenarioResult {
     targets,
     notes,
     // `medians` keyed client@inFlight is read by chart.ts for docs/benchmarks.svg: keep its shape.
-    data: { medians: Object.fromEntries(settings.inFlight.flatMap((n) => CLIENT_NAMES.map((c) => [`${c}@${n}`, rate(c, n)]))), calibrationEventsPerSecond: run.calibration, measurements },
+    data: {
+      medians: Object.fromEntries(settings.inFlight.flatMap((n) => CLIENT_NAMES.map((c) => [`${c}@${n}`, rate(c, n)]))),
+      calibrationEventsPerSecond: run.calibration,
+      measurements,
+    },
   };
 }
 
@@ -114,10 +132,18 @@ export function summarise(run: ThroughputRun): ScenarioResult {
 function judgeTargets(inFlights: number[], rate: (client: ClientName, inFlight: number) => number): Verdict[] {
   const targets = inFlights.map((inFlight) => {
     const r = ratio(rate('ours', inFlight), rate('avsc', inFlight));
-    return { name: `ours >= ${TARGET_VS_AVSC}x avsc at ${inFlight} in flight`, ok: r >= TARGET_VS_AVSC, detail: formatRatio(r) };
+    return {
+      name: `ours >= ${TARGET_VS_AVSC}x avsc at ${inFlight} in flight`,
+      ok: r >= TARGET_VS_AVSC,
+      detail: formatRatio(r),
+    };
   });
   const vsRaw = ratio(rate('ours', TARGET_VS_RAW_IN_FLIGHT), rate('raw', TARGET_VS_RAW_IN_FLIGHT));
-  targets.push({ name: `ours >= ${TARGET_VS_RAW * 100}% of raw at ${TARGET_VS_RAW_IN_FLIGHT} in flight`, ok: vsRaw >= TARGET_VS_RAW, detail: formatPercent(vsRaw) });
+  targets.push({
+    name: `ours >= ${TARGET_VS_RAW * 100}% of raw at ${TARGET_VS_RAW_IN_FLIGHT} in flight`,
+    ok: vsRaw >= TARGET_VS_RAW,
+    detail: formatPercent(vsRaw),
+  });
   return targets;
 }
 

@@ -11,11 +11,33 @@ import { startServerProcess } from './server-process.js';
 import { rotate } from './throughput.js';
 import { type TlsMaterial, makeTlsMaterial } from './tls-material.js';
 import { type Measurement, measureSender } from './throughput-measure.js';
-import { type ThroughputSettings, checks, formatMicros, formatRate, formatRatio, median, ratio } from './throughput-summary.js';
+import {
+  type ThroughputSettings,
+  checks,
+  formatMicros,
+  formatRate,
+  formatRatio,
+  median,
+  ratio,
+} from './throughput-summary.js';
 import { standardWorkload } from './workload.js';
 
-const FULL: ThroughputSettings = { rounds: 3, inFlight: [1, 8], warmupMs: 300, windowMs: 1500, maxRequests: 200_000, drainTimeoutMs: 5000 };
-const QUICK: ThroughputSettings = { rounds: 1, inFlight: [1, 8], warmupMs: 100, windowMs: 250, maxRequests: 20_000, drainTimeoutMs: 5000 };
+const FULL: ThroughputSettings = {
+  rounds: 3,
+  inFlight: [1, 8],
+  warmupMs: 300,
+  windowMs: 1500,
+  maxRequests: 200_000,
+  drainTimeoutMs: 5000,
+};
+const QUICK: ThroughputSettings = {
+  rounds: 1,
+  inFlight: [1, 8],
+  warmupMs: 100,
+  windowMs: 250,
+  maxRequests: 20_000,
+  drainTimeoutMs: 5000,
+};
 
 type Stack = 'deflate' | 'tls' | 'tls+deflate';
 const STACKS: readonly Stack[] = ['deflate', 'tls', 'tls+deflate'];
@@ -59,7 +81,9 @@ async function runWire(context: ScenarioContext): Promise<ScenarioResult> {
             for (const name of rotate(Object.keys(openers), round)) {
               const m = await measureSender(server, workload, name, openers[name]!, inFlight, round, settings);
               measurements.push({ ...m, stack });
-              context.log(`  ${stack} round ${round + 1} in-flight ${inFlight} ${name.padEnd(6)} ${formatRate(m.eventsPerSecond).padStart(8)} ev/s, client cpu ${m.clientCpuMicrosPerBatch.toFixed(0)} µs/batch${m.error ? `; ERROR ${m.error}` : ''}`);
+              context.log(
+                `  ${stack} round ${round + 1} in-flight ${inFlight} ${name.padEnd(6)} ${formatRate(m.eventsPerSecond).padStart(8)} ev/s, client cpu ${m.clientCpuMicrosPerBatch.toFixed(0)} µs/batch${m.error ? `; ERROR ${m.error}` : ''}`,
+              );
             }
           }
         }
@@ -71,12 +95,24 @@ async function runWire(context: ScenarioContext): Promise<ScenarioResult> {
     material.cleanup();
   }
   const medianOf = (stack: Stack, client: string, inFlight: number, pick: (m: Measurement) => number): number =>
-    median(measurements.filter((m) => m.stack === stack && m.client === client && m.inFlight === inFlight && m.error === null).map(pick));
+    median(
+      measurements
+        .filter((m) => m.stack === stack && m.client === client && m.inFlight === inFlight && m.error === null)
+        .map(pick),
+    );
   const rows = STACKS.flatMap((stack) =>
     settings.inFlight.map((inFlight) => {
       const rate = (client: string): number => medianOf(stack, client, inFlight, (m) => m.eventsPerSecond);
       const cpu = (client: string): number => medianOf(stack, client, inFlight, (m) => m.clientCpuMicrosPerBatch);
-      return [stack, String(inFlight), formatRate(rate('client')), formatRate(rate('avsc')), formatRatio(ratio(rate('client'), rate('avsc'))), formatMicros(cpu('client')), formatMicros(cpu('avsc'))];
+      return [
+        stack,
+        String(inFlight),
+        formatRate(rate('client')),
+        formatRate(rate('avsc')),
+        formatRatio(ratio(rate('client'), rate('avsc'))),
+        formatMicros(cpu('client')),
+        formatMicros(cpu('avsc')),
+      ];
     }),
   );
   return {
@@ -84,8 +120,17 @@ async function runWire(context: ScenarioContext): Promise<ScenarioResult> {
     quick: context.quick,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(performance.now() - t0),
-    settings: { ...settings, batchSize: workload.batchSize, bodyBytes: workload.bodyBytes, compressionLevel: LEVEL, layerOrder: 'zlib-outside' },
-    table: { columns: ['stack', 'in flight', 'client ev/s', 'avsc ev/s', 'client/avsc', 'client cpu/batch', 'avsc cpu/batch'], rows },
+    settings: {
+      ...settings,
+      batchSize: workload.batchSize,
+      bodyBytes: workload.bodyBytes,
+      compressionLevel: LEVEL,
+      layerOrder: 'zlib-outside',
+    },
+    table: {
+      columns: ['stack', 'in flight', 'client ev/s', 'avsc ev/s', 'client/avsc', 'client cpu/batch', 'avsc cpu/batch'],
+      rows,
+    },
     checks: checks(measurements),
     targets: [],
     notes: [

@@ -9,8 +9,22 @@ import { standardWorkload } from './workload.js';
 // Full: 5 rounds x 2 in-flight counts x 3 clients x ~2.5 s, about 75 s. On this 2-core VM single
 // windows of the same client vary by up to +-25%; five short rounds give a steadier median than
 // three long ones. Quick: about 3 s. maxRequests is far above what 2 s can reach (~20k requests).
-const FULL: ThroughputSettings = { rounds: 5, inFlight: [1, 8], warmupMs: 400, windowMs: 2000, maxRequests: 200_000, drainTimeoutMs: 5000 };
-const QUICK: ThroughputSettings = { rounds: 1, inFlight: [1, 8], warmupMs: 150, windowMs: 300, maxRequests: 20_000, drainTimeoutMs: 5000 };
+const FULL: ThroughputSettings = {
+  rounds: 5,
+  inFlight: [1, 8],
+  warmupMs: 400,
+  windowMs: 2000,
+  maxRequests: 200_000,
+  drainTimeoutMs: 5000,
+};
+const QUICK: ThroughputSettings = {
+  rounds: 1,
+  inFlight: [1, 8],
+  warmupMs: 150,
+  windowMs: 300,
+  maxRequests: 20_000,
+  drainTimeoutMs: 5000,
+};
 
 /** Fewer rounds for the informational variant: its figures back a comparison, not a target. */
 const FULL_BUILDING: ThroughputSettings = { ...FULL, rounds: 3 };
@@ -23,7 +37,8 @@ const FULL_BUILDING: ThroughputSettings = { ...FULL, rounds: 3 };
 export const throughputScenario: Scenario = {
   name: 'throughput',
   description: 'appendBatch events/s: ours vs the avsc services client vs pre-encoded frames, 1 and 8 in flight',
-  run: (context) => runThroughput(context, { scenario: 'throughput', buildEvents: false, full: FULL, judgeTargets: true }),
+  run: (context) =>
+    runThroughput(context, { scenario: 'throughput', buildEvents: false, full: FULL, judgeTargets: true }),
 };
 
 /**
@@ -33,7 +48,13 @@ export const throughputScenario: Scenario = {
 export const throughputBuildingScenario: Scenario = {
   name: 'throughput-building',
   description: 'the throughput scenario against a server that builds every event (server-bound; informational)',
-  run: (context) => runThroughput(context, { scenario: 'throughput-building', buildEvents: true, full: FULL_BUILDING, judgeTargets: false }),
+  run: (context) =>
+    runThroughput(context, {
+      scenario: 'throughput-building',
+      buildEvents: true,
+      full: FULL_BUILDING,
+      judgeTargets: false,
+    }),
 };
 
 interface ThroughputVariant {
@@ -52,7 +73,9 @@ async function runThroughput(context: ScenarioContext, variant: ThroughputVarian
   const calibrationBefore = calibrateEncode(workload);
   const server = await startServerProcess({ buildEvents: variant.buildEvents });
   const serverKind = variant.buildEvents ? 'builds every event' : 'checks and counts events';
-  context.log(`${variant.scenario}: server pid ${server.pid} on 127.0.0.1:${server.port} (${serverKind}); ${settings.rounds} round(s) of ${settings.windowMs} ms windows`);
+  context.log(
+    `${variant.scenario}: server pid ${server.pid} on 127.0.0.1:${server.port} (${serverKind}); ${settings.rounds} round(s) of ${settings.windowMs} ms windows`,
+  );
   try {
     for (let round = 0; round < settings.rounds; round += 1) {
       for (const inFlight of settings.inFlight) {

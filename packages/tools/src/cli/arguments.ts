@@ -4,10 +4,13 @@ import { InvalidArgumentError } from 'commander';
 
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
-    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`must be a whole number${min > 0 ? ` >= ${min}` : ''}.`);
+    if (!/^\d+$/.test(value.trim()))
+      throw new InvalidArgumentError(`must be a whole number${min > 0 ? ` >= ${min}` : ''}.`);
     const number = Number(value);
     if (!Number.isSafeInteger(number) || number < min || number > max) {
-      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `must be >= ${min}.` : `must be from ${min} to ${max}.`);
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER ? `must be >= ${min}.` : `must be from ${min} to ${max}.`,
+      );
     }
     return number;
   };
@@ -38,6 +41,7 @@ export function bytesOrInfinity(value: string): number {
   if (INFINITY.test(value.trim())) return Number.POSITIVE_INFINITY;
   const match = /^(\d+)\s*([kmg]?)(?:i?b)?$/i.exec(value.trim());
   const bytes = match ? Number(match[1]) * BYTE_UNITS[match[2]!.toLowerCase()]! : Number.NaN;
-  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new InvalidArgumentError('must be a byte count >= 1 (suffix k, m or g for KiB, MiB, GiB), or inf.');
+  if (!Number.isSafeInteger(bytes) || bytes < 1)
+    throw new InvalidArgumentError('must be a byte count >= 1 (suffix k, m or g for KiB, MiB, GiB), or inf.');
   return bytes;
 }

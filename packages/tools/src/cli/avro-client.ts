@@ -1,7 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { formatAddress, describe } from '@flume-rpc/netty-compat';
-import { type ClientConfig, ConfigurationError, type Event, fromSinkSection, parseClientProperties, PartialBatchError, readPropertiesFile, type RpcClient, RpcClientFactory } from '@flume-rpc/rpc-client';
+import {
+  type ClientConfig,
+  ConfigurationError,
+  type Event,
+  fromSinkSection,
+  parseClientProperties,
+  PartialBatchError,
+  readPropertiesFile,
+  type RpcClient,
+  RpcClientFactory,
+} from '@flume-rpc/rpc-client';
 import { parse as parseProperties } from 'dot-properties';
 import { formatRate, formatSeconds, oneLine } from './format.js';
 import { InputError, readLines, resolveSources } from './input.js';
@@ -119,7 +129,9 @@ export async function runAvroClient(options: AvroClientOptions, io: AvroClientIo
     summary.error ??= { kind, message: kind === 'delivery' && retries ? retries.explain(error, message) : message };
     stop.abort();
   };
-  const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+  const stopped = new Promise<void>((resolve) =>
+    stop.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
   const progress = startProgress(io.progress, summary, started);
 
   let client: RpcClient | null = null;
@@ -128,7 +140,10 @@ export async function runAvroClient(options: AvroClientOptions, io: AvroClientIo
   const inflight = new Set<Promise<void>>();
   try {
     try {
-      client = await RpcClientFactory.getInstance(properties, { warn: (message) => io.err(`warning: ${message}`), connect: false });
+      client = await RpcClientFactory.getInstance(properties, {
+        warn: (message) => io.err(`warning: ${message}`),
+        connect: false,
+      });
     } catch (err) {
       // e.g. a client.type whose implementation is not available
       if (err instanceof ConfigurationError) throw new UsageError(err.message);
@@ -239,7 +254,9 @@ export function summaryLine(summary: AvroClientSummary): string {
     `${summary.acknowledged} acknowledged`,
     `${summary.failed} failed`,
     ...(unsent > 0 ? [`${unsent} not sent`] : []),
-    ...(summary.completedFiles === null ? [] : [`${summary.completedFiles} file${summary.completedFiles === 1 ? '' : 's'} completed`]),
+    ...(summary.completedFiles === null
+      ? []
+      : [`${summary.completedFiles} file${summary.completedFiles === 1 ? '' : 's'} completed`]),
     `elapsed ${formatSeconds(summary.elapsedMs)} s`,
     `${formatRate(summary.acknowledged, summary.elapsedMs)} events/s`,
   ];
@@ -247,19 +264,27 @@ export function summaryLine(summary: AvroClientSummary): string {
 }
 
 /** Properties for RpcClientFactory: the file's (or host/port), then the CLI's defaults where unset, then flags. */
-async function clientProperties(options: AvroClientOptions, warn: (line: string) => void): Promise<Record<string, string>> {
+async function clientProperties(
+  options: AvroClientOptions,
+  warn: (line: string) => void,
+): Promise<Record<string, string>> {
   let properties: Record<string, string>;
   if (options.rpcProps !== undefined) {
     try {
       // An Avro sink's section becomes plain client keys first, so the CLI's defaults below land on the same keys.
-      properties = fromSinkSection(await readPropertiesFile(options.rpcProps), (message) => warn(`warning: ${message}`));
+      properties = fromSinkSection(await readPropertiesFile(options.rpcProps), (message) =>
+        warn(`warning: ${message}`),
+      );
     } catch (err) {
       throw new UsageError(describe(err));
     }
-    if (options.host !== undefined || options.port !== undefined) warn(`warning: --host/--port are ignored: the hosts come from ${options.rpcProps}`);
+    if (options.host !== undefined || options.port !== undefined)
+      warn(`warning: --host/--port are ignored: the hosts come from ${options.rpcProps}`);
   } else {
-    if (options.host === undefined || options.host === '') throw new UsageError('a host is required: -H/--host <host> (or a client properties file with -P/--rpcProps)');
-    if (options.port === undefined) throw new UsageError('a port is required: -p/--port <port> (or a client properties file with -P/--rpcProps)');
+    if (options.host === undefined || options.host === '')
+      throw new UsageError('a host is required: -H/--host <host> (or a client properties file with -P/--rpcProps)');
+    if (options.port === undefined)
+      throw new UsageError('a port is required: -p/--port <port> (or a client properties file with -P/--rpcProps)');
     properties = { 'client.type': 'default', hosts: 'h1', 'hosts.h1': formatAddress(options.host, options.port) };
   }
   const flags: Record<keyof typeof CLI_DEFAULTS, number | undefined> = {
@@ -294,12 +319,18 @@ function describeTarget(config: ClientConfig): string {
 }
 
 /** A single line on a terminal, redrawn a few times a second: counts and the current rate. */
-function startProgress(stream: AvroClientIo['progress'], summary: AvroClientSummary, started: number): { stop(): void } {
+function startProgress(
+  stream: AvroClientIo['progress'],
+  summary: AvroClientSummary,
+  started: number,
+): { stop(): void } {
   if (!stream?.isTTY) return { stop: () => undefined };
   let shown = false;
   const draw = (): void => {
     const elapsed = Date.now() - started;
-    stream.write(`\r${summary.acknowledged} acknowledged, ${summary.read} read, ${formatRate(summary.acknowledged, elapsed)} events/s\x1b[K`);
+    stream.write(
+      `\r${summary.acknowledged} acknowledged, ${summary.read} read, ${formatRate(summary.acknowledged, elapsed)} events/s\x1b[K`,
+    );
     shown = true;
   };
   const timer = setInterval(draw, 200);

@@ -68,11 +68,19 @@ export async function demoDelivery(sample: string): Promise<boolean> {
     ];
     console.log('');
     for (const [label, value] of figures) console.log(`${label.padEnd(38)} ${value ?? 'missing'}`);
-    if (first) console.log(`first event received: headers ${JSON.stringify(first.headers)} body ${JSON.stringify(first.body.slice(0, 60))}...`);
+    if (first)
+      console.log(
+        `first event received: headers ${JSON.stringify(first.headers)} body ${JSON.stringify(first.body.slice(0, 60))}...`,
+      );
 
-    const ok = clientExit.code === 0 && figures.every(([, value]) => value === expected) && first?.headers['host'] === 'web-1';
+    const ok =
+      clientExit.code === 0 && figures.every(([, value]) => value === expected) && first?.headers['host'] === 'web-1';
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(ok ? `\nOK: all ${expected} events sent were received (${seconds} s)` : `\nFAILED: sent and received differ (avro-client exit code ${String(clientExit.code)})`);
+    console.log(
+      ok
+        ? `\nOK: all ${expected} events sent were received (${seconds} s)`
+        : `\nFAILED: sent and received differ (avro-client exit code ${String(clientExit.code)})`,
+    );
     return ok;
   } finally {
     await rm(dir, { recursive: true, force: true });

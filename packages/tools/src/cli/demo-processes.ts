@@ -103,7 +103,10 @@ export function killChildrenOnExit(): void {
   process.on('exit', () => {
     for (const child of children) if (isRunning(child)) killQuietly(child.pid, 'SIGKILL');
   });
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(signal, () => {
       for (const child of children) killQuietly(child.pid, 'SIGKILL');
       process.exit(code);

@@ -39,8 +39,12 @@ export async function demoRecovery(sample: string): Promise<boolean> {
   const server = new AvroSourceServer();
   const port = await server.listen(0, '127.0.0.1');
   const properties = { hosts: 'h1', 'hosts.h1': `127.0.0.1:${port}`, ...PROPERTIES };
-  console.log(`An agent on 127.0.0.1:${port} (an AvroSourceServer in this process, the server \`flume-rpc serve\` runs, so its`);
-  console.log('faults can be switched while it runs; `flume-rpc serve --stall-handshake inf` is the same stall from the command line).');
+  console.log(
+    `An agent on 127.0.0.1:${port} (an AvroSourceServer in this process, the server \`flume-rpc serve\` runs, so its`,
+  );
+  console.log(
+    'faults can be switched while it runs; `flume-rpc serve --stall-handshake inf` is the same stall from the command line).',
+  );
   console.log(`One client from RpcClientFactory.create(${JSON.stringify(properties)}),`);
   console.log(`sending batches of ${BATCH_SIZE} sample lines back to back; it is never rebuilt.`);
   const client = RpcClientFactory.create(properties, { warn: (message) => console.log(`  warning: ${message}`) });
@@ -48,8 +52,14 @@ export async function demoRecovery(sample: string): Promise<boolean> {
 
   const t0 = performance.now();
   const at = (): string => `${((performance.now() - t0) / 1000).toFixed(2)} s`.padStart(7);
-  client.on('retry', (info) => console.log(`  ${at()}  client: ${info.cause.code} (${info.cause.message}); retry ${info.attempt} in ${info.delayMs.toFixed(0)} ms`));
-  client.on('error', (error) => console.log(`  ${at()}  client: call failed with ${error.code}, reported to the caller`));
+  client.on('retry', (info) =>
+    console.log(
+      `  ${at()}  client: ${info.cause.code} (${info.cause.message}); retry ${info.attempt} in ${info.delayMs.toFixed(0)} ms`,
+    ),
+  );
+  client.on('error', (error) =>
+    console.log(`  ${at()}  client: call failed with ${error.code}, reported to the caller`),
+  );
   client.on('ready', () => console.log(`  ${at()}  client: connected and handshaken`));
 
   const producer = new BatchProducer(client, await sampleBatch(sample));
@@ -59,7 +69,9 @@ export async function demoRecovery(sample: string): Promise<boolean> {
     await Promise.race([producer.nextAck(), delay(STALL.recoveryBoundMs)]);
     await delay(HEALTHY_MS);
     ackedBeforeStall = client.counters.eventsAcknowledged;
-    console.log(`  ${at()}  agent: drops its connections and stops answering handshakes (${ackedBeforeStall} events acknowledged so far)`);
+    console.log(
+      `  ${at()}  agent: drops its connections and stops answering handshakes (${ackedBeforeStall} events acknowledged so far)`,
+    );
     const recovering = stallAndRecover(server, producer, STALL);
     await delay(STALL.stallMs);
     console.log(`  ${at()}  agent: answers handshakes again`);
@@ -73,7 +85,10 @@ export async function demoRecovery(sample: string): Promise<boolean> {
   }
   const counters = client.counters;
   const figures: Array<[string, string]> = [
-    ['stall detected (first handshake timeout)', `${ms(round.detectMs)} after the agent stalled (handshake-timeout ${PROPERTIES['handshake-timeout']} ms)`],
+    [
+      'stall detected (first handshake timeout)',
+      `${ms(round.detectMs)} after the agent stalled (handshake-timeout ${PROPERTIES['handshake-timeout']} ms)`,
+    ],
     ['retries made during the stall', String(round.retries)],
     ['connection attempts that timed out', String(round.handshakeTimeouts)],
     ['calls reported failed during the stall', String(round.failedDuringStall)],

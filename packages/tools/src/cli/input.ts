@@ -65,7 +65,10 @@ export async function resolveSources(
  * consumer does not ask for more, nothing more is read (and a spooling directory is not listed
  * for its next file). Ends quietly, without a source's `end`, when `signal` aborts.
  */
-export async function* readLines(sources: AsyncIterable<InputSource> | InputSource[], signal: AbortSignal): AsyncGenerator<SourceLines> {
+export async function* readLines(
+  sources: AsyncIterable<InputSource> | InputSource[],
+  signal: AbortSignal,
+): AsyncGenerator<SourceLines> {
   for await (const source of sources) {
     if (signal.aborted) return;
     const splitter = new LineSplitter();

@@ -26,7 +26,9 @@ const EXIT_USAGE = 2;
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
@@ -82,8 +84,10 @@ interface AvroClientFlags extends AvroClientOptions {
 
 async function avroClientAction(flags: AvroClientFlags): Promise<number> {
   const props = [flags.rpcProps, flags.confFile].filter((v): v is string => v !== undefined);
-  if (new Set(props).size > 1) throw new UsageError('give one client properties file (-P/--rpcProps or --conf-file), not two');
-  if (flags.filename !== undefined && flags.dirname !== undefined) throw new UsageError('give -F/--filename or --dirname, not both');
+  if (new Set(props).size > 1)
+    throw new UsageError('give one client properties file (-P/--rpcProps or --conf-file), not two');
+  if (flags.filename !== undefined && flags.dirname !== undefined)
+    throw new UsageError('give -F/--filename or --dirname, not both');
   if (flags.conf !== undefined) process.stderr.write(`flume-rpc avro-client: ${await flumeConfDirNote(flags.conf)}\n`);
   const stops = stopSignals();
   try {
@@ -168,7 +172,8 @@ async function benchAction(flags: BenchFlags): Promise<number> {
   // Loaded only here: the benchmark pulls in its peers (avsc) and scenarios.
   const { SCENARIOS, runBench } = await import('../bench/run.js');
   const unknown = flags.scenario.filter((name) => !SCENARIOS.has(name));
-  if (unknown.length > 0) throw new UsageError(`unknown scenario ${unknown.join(', ')}; known: ${[...SCENARIOS.keys()].join(', ')}`);
+  if (unknown.length > 0)
+    throw new UsageError(`unknown scenario ${unknown.join(', ')}; known: ${[...SCENARIOS.keys()].join(', ')}`);
   const summary = await runBench({
     scenarios: flags.scenario,
     quick: flags.quick ?? false,
@@ -198,21 +203,47 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('avro-client')
-    .description("Send lines of a file, a spooling directory or stdin as events (one line, one event), like Flume's `flume-ng avro-client`.")
+    .description(
+      "Send lines of a file, a spooling directory or stdin as events (one line, one event), like Flume's `flume-ng avro-client`.",
+    )
     .allowExcessArguments(false)
     .option('-H, --host <host>', 'hostname of the Flume Avro source')
     .option('-p, --port <port>', 'port of the Flume Avro source', integer(1, 65_535))
     .option('-F, --filename <file>', 'text file to send, one event per line (default: stdin; "-" is stdin)')
-    .option('--dirname <dir>', 'spooling directory: send each file, oldest first, and rename it to <name>.COMPLETED once acknowledged')
-    .option('--file-suffix <suffix>', `with --dirname: the completed files' suffix (Flume's fileSuffix; default: ${DEFAULT_COMPLETED_SUFFIX})`)
+    .option(
+      '--dirname <dir>',
+      'spooling directory: send each file, oldest first, and rename it to <name>.COMPLETED once acknowledged',
+    )
+    .option(
+      '--file-suffix <suffix>',
+      `with --dirname: the completed files' suffix (Flume's fileSuffix; default: ${DEFAULT_COMPLETED_SUFFIX})`,
+    )
     .option('-R, --headerFile <file>', 'key=value lines (Java properties) added as headers to every event')
-    .option('-P, --rpcProps <file>', 'client properties file (client.type, hosts, hosts.<alias>, ...) for RpcClientFactory; replaces -H/-p')
+    .option(
+      '-P, --rpcProps <file>',
+      'client properties file (client.type, hosts, hosts.<alias>, ...) for RpcClientFactory; replaces -H/-p',
+    )
     .addOption(new Option('--conf-file <file>', 'same as -P/--rpcProps'))
-    .option('-c, --conf <dir>', "flume-ng's configuration directory: accepted so flume-ng command lines run unchanged; nothing is read from it (a note says so)")
-    .option('-b, --batch-size <n>', `events per call (default: ${CLI_DEFAULTS['batch-size']}, or the properties file's batch-size; flume-ng avro-client sends 5 per call without -P)`, integer(1))
-    .option('--connect-timeout <ms>', `connect and handshake timeout (default: ${CLI_DEFAULTS['connect-timeout']})`, integer(1))
+    .option(
+      '-c, --conf <dir>',
+      "flume-ng's configuration directory: accepted so flume-ng command lines run unchanged; nothing is read from it (a note says so)",
+    )
+    .option(
+      '-b, --batch-size <n>',
+      `events per call (default: ${CLI_DEFAULTS['batch-size']}, or the properties file's batch-size; flume-ng avro-client sends 5 per call without -P)`,
+      integer(1),
+    )
+    .option(
+      '--connect-timeout <ms>',
+      `connect and handshake timeout (default: ${CLI_DEFAULTS['connect-timeout']})`,
+      integer(1),
+    )
     .option('--request-timeout <ms>', `timeout of each call (default: ${CLI_DEFAULTS['request-timeout']})`, integer(1))
-    .option('--max-retries <n>', `connect retries after the first attempt (default: ${CLI_DEFAULTS['max-retries']})`, integer(0))
+    .option(
+      '--max-retries <n>',
+      `connect retries after the first attempt (default: ${CLI_DEFAULTS['max-retries']})`,
+      integer(0),
+    )
     .option('--max-inflight <n>', `batches in flight at once (default: ${CLI_DEFAULTS['max-inflight']})`, integer(1))
     .addHelpText(
       'after',
@@ -252,7 +283,12 @@ Examples:
     .allowExcessArguments(false)
     .description("Run a local server that behaves like Flume's Avro source (for trying things out and testing).")
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port to listen on; 0 picks a free one (printed as "listening on HOST:PORT")', integer(0, 65_535), 41414)
+    .option(
+      '--port <port>',
+      'port to listen on; 0 picks a free one (printed as "listening on HOST:PORT")',
+      integer(0, 65_535),
+      41414,
+    )
     .option('--print', "print every event as Flume's logger sink does")
     .option(
       '--count',
@@ -261,18 +297,28 @@ Examples:
     .option('--jsonl <file>', 'also append every event to FILE as a JSON line (headers, body as utf8 or base64)')
     .option('--max-bytes <n>', 'body bytes shown per event with --print', integer(0), 16)
     .option('--interval <s>', 'seconds between running totals with --count', integer(1), 5)
-    .option('--stall-handshake <ms>', 'fault: hold every handshake answer this long ("inf": never answer)', millisOrInfinity)
+    .option(
+      '--stall-handshake <ms>',
+      'fault: hold every handshake answer this long ("inf": never answer)',
+      millisOrInfinity,
+    )
     .option('--delay <ms>', "fault: hold every call's answer this long", integer(0))
     .option('--fail', 'fault: answer every call FAILED (nothing is accepted)')
     .option('--drop-every <n>', 'fault: close every Nth connection as soon as it is accepted', integer(1))
     .option('--ssl-key <file>', "serve TLS (Flume's ssl = true) with this PEM private key (with --ssl-cert)")
     .option('--ssl-cert <file>', 'the PEM certificate (chain) for --ssl-key')
-    .option('--keystore <file>', 'serve TLS with the key and certificate of this keystore (JKS, PKCS12 or PEM), as the Avro source\'s keystore key')
+    .option(
+      '--keystore <file>',
+      "serve TLS with the key and certificate of this keystore (JKS, PKCS12 or PEM), as the Avro source's keystore key",
+    )
     .option('--keystore-password <password>', 'password of --keystore')
     .option('--keystore-type <type>', 'JKS (default, as in Flume), PKCS12 or PEM')
     .option('--compression-type <type>', "none (default) or deflate, as the Avro source's compression-type")
     .option('--compression-level <n>', 'zlib level with deflate (default 6)', integer(0, 9))
-    .option('--wire-layer-order <order>', 'with TLS and deflate: zlib-outside (Flume 1.10+, default) or tls-outside (Flume 1.9 and earlier)');
+    .option(
+      '--wire-layer-order <order>',
+      'with TLS and deflate: zlib-outside (Flume 1.10+, default) or tls-outside (Flume 1.9 and earlier)',
+    );
   for (const option of serveLimitOptions()) serve.addOption(option);
   serve
     .addHelpText(

@@ -1,5 +1,11 @@
 import { formatAddress } from '@flume-rpc/netty-compat';
-import { AllHostsFailedError, type ConnectivityState, FailoverRpcClient, LoadBalancingRpcClient, type RpcClient } from '@flume-rpc/rpc-client';
+import {
+  AllHostsFailedError,
+  type ConnectivityState,
+  FailoverRpcClient,
+  LoadBalancingRpcClient,
+  type RpcClient,
+} from '@flume-rpc/rpc-client';
 import { formatSeconds, oneLine } from './format.js';
 
 /**
@@ -15,7 +21,8 @@ export interface RetryReport {
 
 export function reportRetries(client: RpcClient, err: (line: string) => void): RetryReport {
   const connections = connectionRounds(client, err);
-  const hosts = client instanceof FailoverRpcClient || client instanceof LoadBalancingRpcClient ? hostAttempts(client, err) : null;
+  const hosts =
+    client instanceof FailoverRpcClient || client instanceof LoadBalancingRpcClient ? hostAttempts(client, err) : null;
   return {
     explain: (error, message) => {
       if (hosts && error instanceof AllHostsFailedError) return hosts.explain(error, message);
@@ -48,7 +55,9 @@ function connectionRounds(client: RpcClient, err: (line: string) => void): Retry
   client.on('retry', ({ attempt, attempts, delayMs, cause }, address) => {
     const round = rounds.get(address);
     if (round !== undefined) round.attempts = attempt + 1;
-    err(`connection attempt ${attempt} of ${attempts} to ${address} failed: ${oneLine(cause.message)}; next attempt in ${delayMs} ms`);
+    err(
+      `connection attempt ${attempt} of ${attempts} to ${address} failed: ${oneLine(cause.message)}; next attempt in ${delayMs} ms`,
+    );
   });
   return {
     explain: (_error, message) => {
@@ -60,15 +69,21 @@ function connectionRounds(client: RpcClient, err: (line: string) => void): Retry
 }
 
 /** One line per failed attempt on a host; the final error counts the attempts of the call that gave up. */
-function hostAttempts(client: FailoverRpcClient | LoadBalancingRpcClient, err: (line: string) => void): { explain(error: AllHostsFailedError, message: string): string } {
+function hostAttempts(
+  client: FailoverRpcClient | LoadBalancingRpcClient,
+  err: (line: string) => void,
+): { explain(error: AllHostsFailedError, message: string): string } {
   // When each recent failure happened, to time the attempts of the call that failed last.
   const failures: number[] = [];
   (client as LoadBalancingRpcClient).on('hostFailure', (host, error, until) => {
     const now = Date.now();
     failures.push(now);
     if (failures.length > 1000) failures.shift();
-    const penalty = until !== null && until > now ? `; ${host.alias} is left out for ${formatSeconds(until - now)} s` : '';
-    err(`attempt on ${host.alias} (${formatAddress(host.host, host.port)}) failed: ${oneLine(error.message)}${penalty}`);
+    const penalty =
+      until !== null && until > now ? `; ${host.alias} is left out for ${formatSeconds(until - now)} s` : '';
+    err(
+      `attempt on ${host.alias} (${formatAddress(host.host, host.port)}) failed: ${oneLine(error.message)}${penalty}`,
+    );
   });
   return {
     explain: (error, message) => {

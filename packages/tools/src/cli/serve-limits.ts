@@ -12,13 +12,50 @@ export interface ServeLimitFlags {
   maxBatchEvents?: number;
 }
 
-const FLAGS: ReadonlyArray<{ flag: string; key: keyof ServerLimits; name: keyof ServeLimitFlags; help: string; bytes?: true }> = [
-  { flag: '--handshake-timeout <ms>', key: 'handshakeTimeoutMs', name: 'handshakeTimeout', help: 'close a connection that has not sent a valid Avro handshake this long after it was accepted' },
-  { flag: '--idle-timeout <ms>', key: 'idleTimeoutMs', name: 'idleTimeout', help: 'close a connection that sent no frame for this long while none of its calls is being answered' },
-  { flag: '--frame-read-timeout <ms>', key: 'frameReadTimeoutMs', name: 'frameReadTimeout', help: 'close a connection that started a frame and has not finished it this long after (a byte-a-second peer)' },
-  { flag: '--max-connections <n>', key: 'maxConnections', name: 'maxConnections', help: 'connections open at once; more are closed as soon as accepted' },
-  { flag: '--max-buffered-bytes <n>', key: 'maxBufferedBytes', name: 'maxBufferedBytes', bytes: true, help: 'bytes of unfinished frames all connections may hold (k, m, g suffixes); past it the connections holding the largest are closed' },
-  { flag: '--max-batch-events <n>', key: 'maxBatchEvents', name: 'maxBatchEvents', help: 'events in one appendBatch; a larger one is answered with an error before any event is built, and the connection stays' },
+const FLAGS: ReadonlyArray<{
+  flag: string;
+  key: keyof ServerLimits;
+  name: keyof ServeLimitFlags;
+  help: string;
+  bytes?: true;
+}> = [
+  {
+    flag: '--handshake-timeout <ms>',
+    key: 'handshakeTimeoutMs',
+    name: 'handshakeTimeout',
+    help: 'close a connection that has not sent a valid Avro handshake this long after it was accepted',
+  },
+  {
+    flag: '--idle-timeout <ms>',
+    key: 'idleTimeoutMs',
+    name: 'idleTimeout',
+    help: 'close a connection that sent no frame for this long while none of its calls is being answered',
+  },
+  {
+    flag: '--frame-read-timeout <ms>',
+    key: 'frameReadTimeoutMs',
+    name: 'frameReadTimeout',
+    help: 'close a connection that started a frame and has not finished it this long after (a byte-a-second peer)',
+  },
+  {
+    flag: '--max-connections <n>',
+    key: 'maxConnections',
+    name: 'maxConnections',
+    help: 'connections open at once; more are closed as soon as accepted',
+  },
+  {
+    flag: '--max-buffered-bytes <n>',
+    key: 'maxBufferedBytes',
+    name: 'maxBufferedBytes',
+    bytes: true,
+    help: 'bytes of unfinished frames all connections may hold (k, m, g suffixes); past it the connections holding the largest are closed',
+  },
+  {
+    flag: '--max-batch-events <n>',
+    key: 'maxBatchEvents',
+    name: 'maxBatchEvents',
+    help: 'events in one appendBatch; a larger one is answered with an error before any event is built, and the connection stays',
+  },
 ];
 
 function shown(value: number, bytes: boolean): string {
@@ -29,7 +66,10 @@ function shown(value: number, bytes: boolean): string {
 /** The commander options, with the defaults of DEFAULT_SERVER_LIMITS in their help. */
 export function serveLimitOptions(): Option[] {
   return FLAGS.map(({ flag, key, help, bytes }) =>
-    new Option(flag, `${help} (default: ${shown(DEFAULT_SERVER_LIMITS[key], bytes === true)}; "inf": no bound)`).argParser(bytes ? bytesOrInfinity : boundOrInfinity),
+    new Option(
+      flag,
+      `${help} (default: ${shown(DEFAULT_SERVER_LIMITS[key], bytes === true)}; "inf": no bound)`,
+    ).argParser(bytes ? bytesOrInfinity : boundOrInfinity),
   );
 }
 

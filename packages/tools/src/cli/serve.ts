@@ -64,7 +64,8 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<Serv
 
   const accept = async (events: AvroFlumeEvent[]): Promise<Status> => {
     try {
-      if (options.mode === 'print') await writeEvents(io.out, events, (event) => `${dumpEvent(event, options.maxBytes)}\n`);
+      if (options.mode === 'print')
+        await writeEvents(io.out, events, (event) => `${dumpEvent(event, options.maxBytes)}\n`);
       // Answered after the write completed, so an acknowledged event is in the file.
       if (jsonl) await writeEvents(jsonl, events, jsonLine);
     } catch (err) {
@@ -86,11 +87,15 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<Serv
   });
   // Counted by the server as each call is answered, whatever answered it (a handler or --fail).
   const receivedSoFar = (): number => server.stats.eventsAcknowledged + server.stats.eventsFailed;
-  server.on('connectionError', (error, remote) => io.err(`serve: connection from ${remote} closed: ${oneLine(error.message)}`));
+  server.on('connectionError', (error, remote) =>
+    io.err(`serve: connection from ${remote} closed: ${oneLine(error.message)}`),
+  );
   server.on('callRefused', (error, remote) => io.err(`serve: call from ${remote} refused: ${oneLine(error.message)}`));
   // Once: at the cap, refusals can come faster than anyone reads them; the totals count them all.
   server.once('connectionRefused', (remote, max) =>
-    io.err(`serve: connection from ${remote} refused: ${max} connections open (--max-connections); further refusals are only counted`),
+    io.err(
+      `serve: connection from ${remote} refused: ${max} connections open (--max-connections); further refusals are only counted`,
+    ),
   );
 
   let port: number;
@@ -101,7 +106,8 @@ export async function runServe(options: ServeOptions, io: ServeIo): Promise<Serv
     throw err;
   }
   await write(io.out, `listening on ${formatAddress(options.host, port)}\n`);
-  if (server.wire.tls || server.wire.compressionLevel !== null) io.err(`serve: speaking ${describeWire(server.wire)} (outermost first)`);
+  if (server.wire.tls || server.wire.compressionLevel !== null)
+    io.err(`serve: speaking ${describeWire(server.wire)} (outermost first)`);
   const notes = describeFaults(options.faults);
   if (notes) io.err(`serve: faults: ${notes}`);
   const bounds = describeLimits(options.limits ?? {});
@@ -161,7 +167,12 @@ function plural(count: number, noun: string): string {
 
 function describeFaults(faults: Partial<FaultPlan>): string {
   const parts: string[] = [];
-  if (faults.handshakeStallMs) parts.push(Number.isFinite(faults.handshakeStallMs) ? `handshake answers held ${faults.handshakeStallMs} ms` : 'handshakes never answered');
+  if (faults.handshakeStallMs)
+    parts.push(
+      Number.isFinite(faults.handshakeStallMs)
+        ? `handshake answers held ${faults.handshakeStallMs} ms`
+        : 'handshakes never answered',
+    );
   if (faults.responseDelayMs) parts.push(`answers delayed ${faults.responseDelayMs} ms`);
   if (faults.forceStatus) parts.push(`every call answered ${faults.forceStatus}`);
   if (faults.dropEveryNthConnection) parts.push(`every ${faults.dropEveryNthConnection}th connection dropped`);

@@ -37,7 +37,9 @@ export async function checkSpoolDirectory(dir: string, suffix: string): Promise<
   try {
     await access(dir, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch {
-    throw new UsageError(`--dirname ${dir}: files cannot be read and renamed there (completed files are renamed to <name>${suffix})`);
+    throw new UsageError(
+      `--dirname ${dir}: files cannot be read and renamed there (completed files are renamed to <name>${suffix})`,
+    );
   }
 }
 
@@ -90,20 +92,25 @@ function spooledFile(file: string, suffix: string): InputSource {
         throw new SpoolError(`${file} is gone since being read: ${err.message}`);
       });
       // Flume's checks and messages, in its order (ReliableSpoolingFileEventReader.retireCurrentFile).
-      if (Math.trunc(now.mtimeMs) !== Math.trunc(opened.mtimeMs)) throw new SpoolError(`File has been modified since being read: ${file}`);
+      if (Math.trunc(now.mtimeMs) !== Math.trunc(opened.mtimeMs))
+        throw new SpoolError(`File has been modified since being read: ${file}`);
       if (now.size !== opened.size) throw new SpoolError(`File has changed size since being read: ${file}`);
       if (await exists(completed)) throw reused(completed);
       try {
         await rename(file, completed);
       } catch (err) {
-        throw new SpoolError(`Unable to move ${file} to ${completed}: ${describe(err)}; sending it again would duplicate its events`);
+        throw new SpoolError(
+          `Unable to move ${file} to ${completed}: ${describe(err)}; sending it again would duplicate its events`,
+        );
       }
     },
   };
 }
 
 function reused(completed: string): SpoolError {
-  return new SpoolError(`File name has been re-used with different files. Spooling assumptions violated for ${completed}`);
+  return new SpoolError(
+    `File name has been re-used with different files. Spooling assumptions violated for ${completed}`,
+  );
 }
 
 async function exists(file: string): Promise<boolean> {
