@@ -45,7 +45,7 @@ t.test(
   async (t) => {
     const rec = await startRecordingServer(t);
     const hosts = { hosts: 'h1 h2', 'hosts.h1': `${LOOPBACK}:${rec.port}`, 'hosts.h2': `${LOOPBACK}:${rec.port}` };
-    const built: Array<[string, RpcClient, Function]> = [
+    const built: Array<[string, RpcClient, new (...args: never[]) => RpcClient]> = [
       [
         'default',
         RpcClientFactory.create({ 'client.type': 'default', hosts: 'h1', 'hosts.h1': `${LOOPBACK}:${rec.port}` }),

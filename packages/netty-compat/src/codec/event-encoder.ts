@@ -71,7 +71,7 @@ function eventBound(event: AvroFlumeEvent, index: number): number {
 function writeEvent(out: Buffer, offset: number, event: AvroFlumeEvent): number {
   const headers = event.headers;
   let count = 0;
-  for (const key in headers) count += 1;
+  for (const _key in headers) count += 1;
   if (count > 0) {
     offset = writeLength(out, offset, count);
     for (const key in headers) {

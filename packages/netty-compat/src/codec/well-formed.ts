@@ -17,11 +17,14 @@ export function checkWellFormed(
   return new Walker(buf, offset).end(type);
 }
 
-class Malformed {
+/** Thrown inside the walk and caught at its top: only malformed input pays for it. */
+class Malformed extends Error {
   constructor(
     readonly problem: string,
     readonly truncated = false,
-  ) {}
+  ) {
+    super(problem);
+  }
 }
 
 class Walker extends AvroCursor {

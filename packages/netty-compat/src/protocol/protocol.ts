@@ -77,10 +77,7 @@ function compileMessage(name: string, message: MessageSchema, opts: avro.ForSche
   if (!Array.isArray(message.request)) {
     throw new ProtocolError(`Message ${name} has no request parameter list`);
   }
-  const request = avro.Type.forSchema(
-    { type: 'record', name: `${name}Request`, fields: message.request } as avro.Schema,
-    opts,
-  );
+  const request = avro.Type.forSchema({ type: 'record', name: `${name}Request`, fields: message.request }, opts);
   const response = avro.Type.forSchema((message.response ?? 'null') as avro.Schema, opts);
   const declared = Array.isArray(message.errors) ? (message.errors as avro.Schema[]) : [];
   const errors = avro.Type.forSchema(['string', ...declared] as avro.Schema, opts);

@@ -66,8 +66,7 @@ export function acceptLink(
 ): Duplex {
   tcp.setNoDelay(true);
   const context = wire.tls;
-  const wrapTls =
-    context && ((inner: Duplex) => new tls.TLSSocket(inner as net.Socket, { isServer: true, secureContext: context }));
+  const wrapTls = context && ((inner: Duplex) => new tls.TLSSocket(inner, { isServer: true, secureContext: context }));
   return stackLayers(tcp, wire.compressionLevel, wire.layerOrder, firstError(onError), wrapTls);
 }
 

@@ -33,8 +33,8 @@ export function protocolRange(
     const unknown = list.find((name) => !(JAVA_PROTOCOLS as readonly string[]).includes(name));
     if (unknown) throw new TlsNameError(key, list, `unknown protocol ${unknown} (known: ${JAVA_PROTOCOLS.join(', ')})`);
   }
-  const from = NODE_ORDER.indexOf(tls.DEFAULT_MIN_VERSION as NodeProtocol);
-  const to = NODE_ORDER.indexOf(tls.DEFAULT_MAX_VERSION as NodeProtocol);
+  const from = NODE_ORDER.indexOf(tls.DEFAULT_MIN_VERSION);
+  const to = NODE_ORDER.indexOf(tls.DEFAULT_MAX_VERSION);
   const enabled = NODE_ORDER.slice(from, to + 1).filter(
     (p) => (include.length === 0 || include.includes(p)) && !exclude.includes(p),
   );

@@ -233,7 +233,7 @@ export function resolveLoadBalancingOptions(
 
 /** The public name of resolveConnectionOptions: a complete, checked, frozen ConnectionOptions. */
 export function defaultConnectionOptions(overrides: Partial<ConnectionOptions> = {}): ConnectionOptions {
-  return resolveConnectionOptions(overrides) as ConnectionOptions;
+  return resolveConnectionOptions(overrides);
 }
 
 /** Any ClientConfig, by its clientType. */

@@ -55,7 +55,7 @@ export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> 
     this.now = (config as FailoverRpcClientOptions).now ?? Date.now;
     this.maxAttempts = resolved.maxAttempts;
     const slots = resolved.hostClients.map(
-      (host) => new HostSlot(host, new HostPenalty(resolved.penalty, this.now), resolved.priorities[host.host.alias]!),
+      (host) => new HostSlot(host, new HostPenalty(resolved.penalty, this.now), resolved.priorities[host.host.alias]),
     );
     // What the router uses of the options is what each host's client uses.
     const connection = resolved.hostClients[0]!.options;

@@ -94,10 +94,10 @@ async function runMemory(context: ScenarioContext): Promise<ScenarioResult> {
     settings.maxCallsPerLoop,
     () => sampler.phase,
   );
-  let warmupAcknowledged = 0;
-  let quiesced = false;
-  let recoveryMs = Number.POSITIVE_INFINITY;
-  let stoppedCleanly = false;
+  let warmupAcknowledged: number;
+  let quiesced: boolean;
+  let recoveryMs: number;
+  let stoppedCleanly: boolean;
   const retained: { startMb?: number; endMb?: number } = {};
   context.log(
     `memory: in-process server on 127.0.0.1:${port}; ${settings.loops} loops; outage ${settings.outageMs} ms`,

@@ -1,4 +1,4 @@
-import net from 'node:net';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';

@@ -46,7 +46,7 @@ export function makeTlsMaterial(): TlsMaterial {
     );
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`Cannot make a TLS certificate for the benchmark with openssl: ${describe(err)}`);
+    throw new Error(`Cannot make a TLS certificate for the benchmark with openssl: ${describe(err)}`, { cause: err });
   }
   return {
     keyFile,
