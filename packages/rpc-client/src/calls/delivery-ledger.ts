@@ -1,6 +1,6 @@
 import type { AvroFlumeEvent, FlumeRpcError } from '@flume-rpc/netty-compat';
 import { PartialBatchError, asFlumeError } from '../errors.js';
-import type { DeliveryCounters } from '../rpc-client.js';
+import type { ClientCounters, DeliveryCounters } from '../rpc-client.js';
 
 /** Counts events in as they are acknowledged, so a failure later in the same call leaves them counted. */
 export type Acknowledge = (events: number) => void;
@@ -9,10 +9,23 @@ export type Acknowledge = (events: number) => void;
  * The accounting every client shares: each event handed over ends up acknowledged or failed,
  * and the calls still running are known, so close() can wait for them.
  */
-export class DeliveryLedger<C extends DeliveryCounters = DeliveryCounters> {
-  private readonly running = new Set<Promise<unknown>>();
+/** What a ledger counts: the delivery counters, and the two only a multi-host client moves from 0. */
+export type LedgerCounters = DeliveryCounters & Pick<ClientCounters, 'eventsRetried' | 'hostFailures'>;
 
-  constructor(readonly counters: C) {}
+export function zeroLedgerCounters(): LedgerCounters {
+  return {
+    eventsReceived: 0,
+    eventsSent: 0,
+    eventsAcknowledged: 0,
+    eventsFailed: 0,
+    eventsRetried: 0,
+    hostFailures: 0,
+  };
+}
+
+export class DeliveryLedger {
+  private readonly running = new Set<Promise<unknown>>();
+  readonly counters: LedgerCounters = zeroLedgerCounters();
 
   /** Calls still running, for close() to wait on. */
   get calls(): Promise<unknown>[] {

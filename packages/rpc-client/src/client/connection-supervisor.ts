@@ -40,15 +40,13 @@ export interface ConnectionCounters {
  * call is answered. No call waits for or fails because of a reset; a reset that cannot connect
  * leaves the old connection in use and is tried again an interval later.
  */
+export function zeroConnectionCounters(): ConnectionCounters {
+  return { connectionsOpened: 0, reconnects: 0, connectionResets: 0, connectFailures: 0, handshakeFailures: 0 };
+}
+
 export class ConnectionSupervisor extends EventEmitter<SupervisorEvents> {
   readonly address: string;
-  readonly counters: ConnectionCounters = {
-    connectionsOpened: 0,
-    reconnects: 0,
-    connectionResets: 0,
-    connectFailures: 0,
-    handshakeFailures: 0,
-  };
+  readonly counters: ConnectionCounters = zeroConnectionCounters();
   private current: ConnectivityState = 'idle';
   private transceiver: Transceiver | null = null;
   /** Connections being opened (a call's attempt, a reset's replacement): stopConnecting closes them. */

@@ -25,7 +25,6 @@ import {
   type ClientCounters,
   type CloseOptions,
   CONNECTION_EVENTS,
-  type DeliveryCounters,
   type RpcClient,
   type RpcClientEvents,
   type SendOptions,
@@ -47,17 +46,8 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
   readonly host: HostAddress;
   private readonly supervisor: ConnectionSupervisor;
   private readonly limiter: ConcurrencyLimiter;
-  private readonly ledger = new DeliveryLedger<
-    DeliveryCounters & Pick<ClientCounters, 'eventsRetried' | 'hostFailures'>
-  >({
-    eventsReceived: 0,
-    eventsSent: 0,
-    eventsAcknowledged: 0,
-    eventsFailed: 0,
-    // One host: nothing is ever resent elsewhere.
-    eventsRetried: 0,
-    hostFailures: 0,
-  });
+  // One host: eventsRetried stays 0, nothing is ever resent elsewhere.
+  private readonly ledger = new DeliveryLedger();
   private readonly written = new WrittenCalls();
   /** Fires when close is forced: written calls are no longer waited for. */
   private readonly forced = new AbortController();

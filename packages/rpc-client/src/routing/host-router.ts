@@ -10,11 +10,11 @@ import {
   EventValidationError,
   asFlumeError,
 } from '../errors.js';
-import { type Acknowledge, DeliveryLedger, sendInBatches } from '../calls/delivery-ledger.js';
+import { type Acknowledge, DeliveryLedger, type LedgerCounters, sendInBatches } from '../calls/delivery-ledger.js';
 import { type Event, toWireEvent, toWireEvents } from '../event.js';
 import type { HostEventRelay, HostSlot } from './host-slot.js';
 import type { NettyAvroRpcClient } from '../client/netty-avro-client.js';
-import type { ClientCounters, CloseOptions, DeliveryCounters, SendOptions } from '../rpc-client.js';
+import type { CloseOptions, SendOptions } from '../rpc-client.js';
 
 /** What a failover or load-balancing client decides; the router does the sending. */
 export interface RoutingPolicy {
@@ -36,7 +36,7 @@ export interface HostFailure {
 }
 
 /** The router's own counters: the delivery half of ClientCounters and its resends (see ClientCounters). */
-export type MultiHostCounters = DeliveryCounters & Pick<ClientCounters, 'eventsRetried' | 'hostFailures'>;
+export type MultiHostCounters = LedgerCounters;
 
 /** Where the router's events go: the multi-host client that owns it. */
 export interface RouterEvents {
@@ -52,14 +52,7 @@ export interface RouterEvents {
  * another in the policy's order until one acknowledges it, counts, and closes.
  */
 export class HostRouter {
-  private readonly ledger = new DeliveryLedger<MultiHostCounters>({
-    eventsReceived: 0,
-    eventsSent: 0,
-    eventsAcknowledged: 0,
-    eventsFailed: 0,
-    eventsRetried: 0,
-    hostFailures: 0,
-  });
+  private readonly ledger = new DeliveryLedger();
   private closing: Promise<void> | null = null;
 
   /** Fires when close is forced; every host's client is then forced too. */

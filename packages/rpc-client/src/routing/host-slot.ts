@@ -5,6 +5,8 @@ import type { ConnectivityState } from '../client/connectivity.js';
 import { ClientClosedError } from '../errors.js';
 import type { HostPenalty } from './host-penalty.js';
 import { NettyAvroRpcClient } from '../client/netty-avro-client.js';
+import { zeroConnectionCounters } from '../client/connection-supervisor.js';
+import { zeroLedgerCounters } from '../calls/delivery-ledger.js';
 import { type ClientCounters, type CloseOptions, CONNECTION_EVENTS, type ConnectionEventName } from '../rpc-client.js';
 
 /** What a failover or load-balancing client knows about one of its hosts, as of now. */
@@ -45,19 +47,7 @@ export interface AttemptToken {
 export type HostEventRelay = (name: ConnectionEventName, args: unknown[]) => void;
 
 function zeroCounters(): ClientCounters {
-  return {
-    eventsReceived: 0,
-    eventsSent: 0,
-    eventsAcknowledged: 0,
-    eventsFailed: 0,
-    eventsRetried: 0,
-    hostFailures: 0,
-    connectionsOpened: 0,
-    reconnects: 0,
-    connectionResets: 0,
-    connectFailures: 0,
-    handshakeFailures: 0,
-  };
+  return { ...zeroLedgerCounters(), ...zeroConnectionCounters() };
 }
 
 function addCounters(into: ClientCounters, from: Readonly<ClientCounters>): void {

@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import { BatchProducer, delay } from './handshake-stall.js';
 import {
@@ -9,6 +8,7 @@ import {
   type Verdict,
   oneRowTable,
   startScenario,
+  inProcessServer,
 } from './scenario.js';
 import { median, ratio } from './throughput-summary.js';
 import { standardWorkload } from './workload.js';
@@ -71,8 +71,7 @@ async function runConnectionReset(context: ScenarioContext): Promise<ScenarioRes
   const settings = context.quick ? QUICK : FULL;
   const clock = startScenario(connectionResetScenario.name, context);
   const workload = standardWorkload();
-  const server = new AvroSourceServer();
-  const port = await server.listen(0, '127.0.0.1');
+  const { server, port } = await inProcessServer();
   const windows: Window[] = [];
   try {
     for (let round = 0; round < settings.rounds; round += 1) {

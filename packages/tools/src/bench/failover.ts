@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { AvroSourceServer, asError } from '@flume-rpc/netty-compat';
 import { LoadBalancingRpcClient } from '@flume-rpc/rpc-client';
-import type { Scenario, ScenarioContext, ScenarioResult, Verdict } from './scenario.js';
+import { type Scenario, type ScenarioContext, type ScenarioResult, type Verdict, startScenario } from './scenario.js';
 import { standardWorkload } from './workload.js';
 
 interface FailoverSettings {
@@ -62,8 +62,7 @@ interface PhaseFigures {
  */
 async function runFailover(context: ScenarioContext): Promise<ScenarioResult> {
   const settings = context.quick ? QUICK : FULL;
-  const startedAt = new Date();
-  const t0 = performance.now();
+  const clock = startScenario(failoverScenario.name, context);
   const workload = standardWorkload();
   const servers = [new AvroSourceServer(), new AvroSourceServer(), new AvroSourceServer()];
   for (const server of servers) await server.listen(0, '127.0.0.1');
@@ -179,11 +178,7 @@ async function runFailover(context: ScenarioContext): Promise<ScenarioResult> {
       detail: `${after?.perServer[VICTIM] ?? 0} events on h2 after its restart`,
     },
   ];
-  return {
-    scenario: 'failover',
-    quick: context.quick,
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - t0),
+  return clock.result({
     settings: {
       ...settings,
       batchSize: workload.batchSize,
@@ -208,7 +203,7 @@ async function runFailover(context: ScenarioContext): Promise<ScenarioResult> {
       'servers run in the client process (a killed server must come back on its port, which the child-process server cannot do yet): they share its event loop, so rates are lower than in the throughput scenario and two live servers can even outpace three; the phases show that traffic keeps flowing, not what a failover costs',
     ],
     data: { phases, counters, serverAcknowledged, duplicates, hosts: client.hostStates() },
-  };
+  });
 }
 
 function formatRate(eventsPerSecond: number): string {

@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import {
   LOOP_DELAY_RESOLUTION_MS,
@@ -17,6 +16,7 @@ import {
   type Verdict,
   deliveryChecks,
   startScenario,
+  inProcessServer,
 } from './scenario.js';
 import { standardWorkload } from './workload.js';
 
@@ -75,8 +75,7 @@ async function runMemory(context: ScenarioContext): Promise<ScenarioResult> {
   const settings = context.quick ? QUICK : FULL;
   const clock = startScenario(memoryScenario.name, context);
   const workload = standardWorkload();
-  const server = new AvroSourceServer();
-  const port = await server.listen(0, '127.0.0.1');
+  const { server, port } = await inProcessServer();
   const client = new NettyAvroRpcClient({
     host: '127.0.0.1',
     port,

@@ -1,4 +1,3 @@
-import { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import { BatchProducer, type StallRound, delay, stallAndRecover } from './handshake-stall.js';
 import {
@@ -9,6 +8,7 @@ import {
   deliveryChecks,
   oneRowTable,
   startScenario,
+  inProcessServer,
 } from './scenario.js';
 import { standardWorkload } from './workload.js';
 
@@ -50,8 +50,7 @@ async function runRecovery(context: ScenarioContext): Promise<ScenarioResult> {
   const settings = context.quick ? QUICK : FULL;
   const clock = startScenario(recoveryScenario.name, context);
   const workload = standardWorkload();
-  const server = new AvroSourceServer();
-  const port = await server.listen(0, '127.0.0.1');
+  const { server, port } = await inProcessServer();
   const client = new NettyAvroRpcClient({
     host: '127.0.0.1',
     port,

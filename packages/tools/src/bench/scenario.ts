@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { AvroSourceServer } from '@flume-rpc/netty-compat';
 /**
  * What every benchmark scenario provides and returns. A scenario is registered by name in
  * run.ts; report.ts prints and stores any ScenarioResult the same way.
@@ -91,4 +92,10 @@ export function deliveryChecks(
       detail: `received ${counters.eventsReceived} = acknowledged ${counters.eventsAcknowledged} + failed ${counters.eventsFailed}`,
     },
   ];
+}
+
+/** An AvroSourceServer in the bench's own process, on an ephemeral loopback port. */
+export async function inProcessServer(): Promise<{ server: AvroSourceServer; port: number }> {
+  const server = new AvroSourceServer();
+  return { server, port: await server.listen(0, '127.0.0.1') };
 }

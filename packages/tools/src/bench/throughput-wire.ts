@@ -1,10 +1,9 @@
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { ZlibLayer } from '@flume-rpc/netty-compat';
 import type { Sender } from './closed-loop.js';
-import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
+import { type Scenario, type ScenarioContext, type ScenarioResult, startScenario } from './scenario.js';
 import { openAvscSender } from './sender-avsc.js';
 import { openClientSender } from './sender-client.js';
 import { startServerProcess } from './server-process.js';
@@ -57,8 +56,7 @@ export const throughputWireScenario: Scenario = {
 
 async function runWire(context: ScenarioContext): Promise<ScenarioResult> {
   const settings = context.quick ? QUICK : FULL;
-  const startedAt = new Date();
-  const t0 = performance.now();
+  const clock = startScenario('throughput-wire', context);
   const workload = standardWorkload();
   const material = makeTlsMaterial();
   const measurements: Array<Measurement & { stack: Stack }> = [];
@@ -115,11 +113,7 @@ async function runWire(context: ScenarioContext): Promise<ScenarioResult> {
       ];
     }),
   );
-  return {
-    scenario: 'throughput-wire',
-    quick: context.quick,
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - t0),
+  return clock.result({
     settings: {
       ...settings,
       batchSize: workload.batchSize,
@@ -139,7 +133,7 @@ async function runWire(context: ScenarioContext): Promise<ScenarioResult> {
       "avsc runs over Node's TLS and our zlib layer (avsc has no compression of its own): the comparison is of the Avro IPC clients on the same layers",
     ],
     data: { measurements },
-  };
+  });
 }
 
 function clientOptions(stack: Stack, material: TlsMaterial): Record<string, unknown> {
