@@ -8,7 +8,8 @@ import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Test } from 'tap';
-import { within } from '../fixtures/index.js';
+import { NettyAvroRpcClient, type NettyAvroRpcClientOptions } from '@flume-rpc/rpc-client';
+import { LOOPBACK, within } from '../fixtures/index.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(ROOT, 'packages/tools/dist/cli/main.js');
@@ -151,4 +152,29 @@ export async function runCliEach(t: Test, argLists: string[][], concurrency = 4)
     results.push(...(await Promise.all(argLists.slice(i, i + concurrency).map((args) => runCli(t, args)))));
   }
   return results;
+}
+
+/** `flume-rpc serve --port 0 ARGS` as a child, once it printed the port it listens on. */
+export async function startServe(t: Test, args: string[], ipc = false): Promise<{ cli: CliProcess; port: number }> {
+  const cli = startNode(t, CLI, ['serve', '--port', '0', ...args], { ipc });
+  const match = await cli.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 15_000);
+  return { cli, port: Number(match[1]) };
+}
+
+/** A client of a served port: generous timeouts (the server is a child process), no retries; closed in teardown. */
+export function serveClient(
+  t: Test,
+  port: number,
+  options: Partial<NettyAvroRpcClientOptions> = {},
+): NettyAvroRpcClient {
+  const client = new NettyAvroRpcClient({
+    host: LOOPBACK,
+    port,
+    connectTimeoutMs: 5000,
+    requestTimeoutMs: 5000,
+    maxRetries: 0,
+    ...options,
+  });
+  t.teardown(() => client.close());
+  return client;
 }

@@ -5,31 +5,12 @@
  */
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { type AvroFlumeEvent, FLUME_PROTOCOL, encodeFrame, encodeRequest } from '@flume-rpc/netty-compat';
 import { EventBuilder, NettyAvroRpcClient, RemoteError } from '@flume-rpc/rpc-client';
 import { EVENTS_PER_WRITE, writeEvents } from '../../packages/tools/dist/cli/event-writer.js';
 import { LOOPBACK, PING_FRAME, RawClient, frames, within } from '../fixtures/index.js';
-import { CLI, type CliProcess, runCli, startNode } from './helpers.js';
-
-async function startServe(t: Test, args: string[]): Promise<{ cli: CliProcess; port: number }> {
-  const cli = startNode(t, CLI, ['serve', '--port', '0', ...args]);
-  const match = await cli.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 15_000);
-  return { cli, port: Number(match[1]) };
-}
-
-function client(t: Test, port: number, batchSize = 100): NettyAvroRpcClient {
-  const c = new NettyAvroRpcClient({
-    host: LOOPBACK,
-    port,
-    connectTimeoutMs: 5000,
-    requestTimeoutMs: 5000,
-    maxRetries: 0,
-    batchSize,
-  });
-  t.teardown(() => c.close());
-  return c;
-}
+import { type CliProcess, runCli, serveClient, startServe } from './helpers.js';
 
 async function stop(cli: CliProcess): Promise<string> {
   cli.kill('SIGTERM');
@@ -68,7 +49,7 @@ t.test('the flags take effect', { jobs: 4 }, async (t) => {
     const silent = await RawClient.connect(t, port);
     await silent.waitClosed(5000);
     await cli.waitFor(/did not complete an Avro handshake within the handshake timeout \(300 ms\)/, 5000);
-    const c = client(t, port);
+    const c = serveClient(t, port);
     await c.append(EventBuilder.withBody('x'));
     // The client's connection goes idle and the server lets go of it.
     await cli.waitFor(/sent no frame within the idle timeout \(400 ms\)/, 5000);
@@ -140,14 +121,14 @@ t.test('the flags take effect', { jobs: 4 }, async (t) => {
     header.writeInt32BE(1_000_000, 8);
     for (const hog of hogs) hog.write(Buffer.concat([header, Buffer.alloc(500_000)]));
     await cli.waitFor(/was the largest when all unfinished frames went over maxBufferedBytes \(1048576\)/, 5000);
-    const c = client(t, port);
+    const c = serveClient(t, port);
     await c.append(EventBuilder.withBody('still served'));
   });
 
   t.test('--max-batch-events answers a larger batch with an error; the connection takes smaller ones', async (t) => {
     const dir = t.testdir({});
     const { cli, port } = await startServe(t, ['--max-batch-events', '10', '--jsonl', path.join(dir, 'events.jsonl')]);
-    const c = client(t, port, 1000);
+    const c = serveClient(t, port, { batchSize: 1000 });
     const batch = (n: number) => Array.from({ length: n }, (_, i) => EventBuilder.withBody(`e${i}`));
     const error = await c.appendBatch(batch(11)).then(
       () => null,

@@ -2,37 +2,19 @@
  * `flume-rpc serve` as an agent with ssl = true and compression-type = deflate: a keystore (JKS,
  * as an agent's) or PEM files, and refusals that name the flag when TLS cannot take effect.
  */
-import t, { type Test } from 'tap';
-import { EventBuilder, NettyAvroRpcClient, type NettyAvroRpcClientOptions, TlsError } from '@flume-rpc/rpc-client';
+import t from 'tap';
+import { EventBuilder, TlsError } from '@flume-rpc/rpc-client';
 import { makeCertificates } from '../fixtures/certificates.js';
-import { LOOPBACK, within } from '../fixtures/index.js';
-import { CLI, runCli, startNode } from './helpers.js';
+import { within } from '../fixtures/index.js';
+import { runCli, serveClient, startServe } from './helpers.js';
 
 const certs = await makeCertificates();
-
-async function startServe(t: Test, args: string[]) {
-  const cli = startNode(t, CLI, ['serve', '--port', '0', '--count', ...args]);
-  const match = await cli.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 15_000);
-  return { cli, port: Number(match[1]) };
-}
-
-function client(t: Test, port: number, options: Partial<NettyAvroRpcClientOptions>): NettyAvroRpcClient {
-  const c = new NettyAvroRpcClient({
-    host: LOOPBACK,
-    port,
-    connectTimeoutMs: 5000,
-    requestTimeoutMs: 5000,
-    maxRetries: 0,
-    ...options,
-  });
-  t.teardown(() => c.close());
-  return c;
-}
 
 const batch = Array.from({ length: 10 }, (_, i) => EventBuilder.withBody(`event ${i}`));
 
 t.test('--keystore (JKS) with --compression-type deflate: an ssl + deflate agent', async (t) => {
   const { cli, port } = await startServe(t, [
+    '--count',
     '--keystore',
     certs.javaStores().keystoreJks,
     '--keystore-password',
@@ -41,14 +23,14 @@ t.test('--keystore (JKS) with --compression-type deflate: an ssl + deflate agent
     'deflate',
   ]);
   await cli.waitFor(/speaking zlib\+tls/, 5000);
-  const c = client(t, port, {
+  const c = serveClient(t, port, {
     ssl: true,
     truststore: certs.truststorePem,
     truststoreType: 'PEM',
     compressionType: 'deflate',
   });
   await c.appendBatch(batch);
-  const plain = client(t, port, {});
+  const plain = serveClient(t, port, {});
   await t.rejects(plain.appendBatch(batch), 'a plaintext client is refused');
   await c.close();
   cli.kill('SIGTERM');
@@ -59,6 +41,7 @@ t.test('--keystore (JKS) with --compression-type deflate: an ssl + deflate agent
 
 t.test('--ssl-key/--ssl-cert (PEM) with --wire-layer-order tls-outside', async (t) => {
   const { port } = await startServe(t, [
+    '--count',
     '--ssl-key',
     certs.server.keyPath,
     '--ssl-cert',
@@ -68,7 +51,7 @@ t.test('--ssl-key/--ssl-cert (PEM) with --wire-layer-order tls-outside', async (
     '--wire-layer-order',
     'tls-outside',
   ]);
-  const c = client(t, port, {
+  const c = serveClient(t, port, {
     ssl: true,
     truststore: certs.truststorePem,
     truststoreType: 'PEM',
@@ -76,12 +59,13 @@ t.test('--ssl-key/--ssl-cert (PEM) with --wire-layer-order tls-outside', async (
     wireLayerOrder: 'tls-outside',
   });
   await c.appendBatch(batch);
-  const wrongCa = client(t, port, { ssl: true, compressionType: 'deflate', wireLayerOrder: 'tls-outside' });
+  const wrongCa = serveClient(t, port, { ssl: true, compressionType: 'deflate', wireLayerOrder: 'tls-outside' });
   await t.rejects(wrongCa.appendBatch(batch), TlsError);
 });
 
 t.test('--keystore-type PKCS12: a PKCS#12 keystore', async (t) => {
   const { port } = await startServe(t, [
+    '--count',
     '--keystore',
     certs.serverP12,
     '--keystore-type',
@@ -89,7 +73,7 @@ t.test('--keystore-type PKCS12: a PKCS#12 keystore', async (t) => {
     '--keystore-password',
     certs.password,
   ]);
-  const c = client(t, port, { ssl: true, truststore: certs.truststorePem, truststoreType: 'PEM' });
+  const c = serveClient(t, port, { ssl: true, truststore: certs.truststorePem, truststoreType: 'PEM' });
   await c.appendBatch(batch);
   t.pass('delivered over TLS with the PKCS#12 key');
 });

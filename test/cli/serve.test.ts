@@ -5,33 +5,14 @@
 import net from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import t, { type Test } from 'tap';
-import { EventBuilder, NettyAvroRpcClient, type NettyAvroRpcClientOptions, StatusError } from '@flume-rpc/rpc-client';
+import t from 'tap';
+import { EventBuilder, StatusError } from '@flume-rpc/rpc-client';
 import { LOOPBACK, within } from '../fixtures/index.js';
-import { CLI, type CliProcess, runCli, startNode } from './helpers.js';
-
-async function startServe(t: Test, args: string[], ipc = false): Promise<{ cli: CliProcess; port: number }> {
-  const cli = startNode(t, CLI, ['serve', '--port', '0', ...args], { ipc });
-  const match = await cli.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 15_000);
-  return { cli, port: Number(match[1]) };
-}
-
-function client(t: Test, port: number, options: Partial<NettyAvroRpcClientOptions> = {}): NettyAvroRpcClient {
-  const c = new NettyAvroRpcClient({
-    host: LOOPBACK,
-    port,
-    connectTimeoutMs: 5000,
-    requestTimeoutMs: 5000,
-    maxRetries: 0,
-    ...options,
-  });
-  t.teardown(() => c.close());
-  return c;
-}
+import { runCli, serveClient, startServe } from './helpers.js';
 
 t.test("--print shows each event as Flume's logger sink; SIGTERM prints totals", async (t) => {
   const { cli, port } = await startServe(t, ['--print']);
-  const c = client(t, port);
+  const c = serveClient(t, port);
   await c.append(EventBuilder.withBody('hello flume', { host: 'web-1', type: 'greeting' }));
   await c.appendBatch([EventBuilder.withBody(Buffer.from([0x00, 0x41, 0xff])), EventBuilder.withBody('')]);
   await cli.waitFor(/headers:\{\} body: }/, 5000);
@@ -52,7 +33,7 @@ t.test("--print shows each event as Flume's logger sink; SIGTERM prints totals",
 
 t.test('started with an IPC channel, serve stops by itself when its parent goes', async (t) => {
   const { cli, port } = await startServe(t, ['--count'], true);
-  const c = client(t, port);
+  const c = serveClient(t, port);
   t.equal(await c.appendBatch([EventBuilder.withBody('a'), EventBuilder.withBody('b')]), undefined);
   await c.close();
   // What a parent killed by SIGKILL leaves: its end of the channel closed, no signal sent.
@@ -67,7 +48,7 @@ t.test('--jsonl appends events as JSON lines (utf8 text or base64); SIGINT stops
   const dir = t.testdir({ 'events.jsonl': '{"existing":true}\n' });
   const file = path.join(dir, 'events.jsonl');
   const { cli, port } = await startServe(t, ['--jsonl', file, '--count', '--interval', '1']);
-  const c = client(t, port);
+  const c = serveClient(t, port);
   await c.appendBatch([
     EventBuilder.withBody('café au lait', { k: 'v' }),
     EventBuilder.withBody(Buffer.from([0xc3, 0x28, 0x00])),
@@ -93,7 +74,7 @@ t.test('--jsonl appends events as JSON lines (utf8 text or base64); SIGINT stops
 t.test('fault flags: --fail, --delay, --stall-handshake, --drop-every', { jobs: 4 }, async (t) => {
   t.test('--fail answers FAILED, and the totals count the refused calls and events', async (t) => {
     const { cli, port } = await startServe(t, ['--fail']);
-    const c = client(t, port);
+    const c = serveClient(t, port);
     const error = await c.append(EventBuilder.withBody('x')).catch((err: unknown) => err);
     t.type(error, StatusError);
     t.equal((error as StatusError).status, 'FAILED');
@@ -109,7 +90,7 @@ t.test('fault flags: --fail, --delay, --stall-handshake, --drop-every', { jobs: 
   });
   t.test('--fail with --print: nothing is printed, the refusals are still counted', async (t) => {
     const { cli, port } = await startServe(t, ['--fail', '--print']);
-    const c = client(t, port);
+    const c = serveClient(t, port);
     await c.appendBatch([EventBuilder.withBody('a'), EventBuilder.withBody('b')]).catch(() => undefined);
     await c.close();
     cli.kill('SIGTERM');
@@ -119,7 +100,7 @@ t.test('fault flags: --fail, --delay, --stall-handshake, --drop-every', { jobs: 
   });
   t.test('--delay holds every answer', async (t) => {
     const { port } = await startServe(t, ['--delay', '400']);
-    const c = client(t, port);
+    const c = serveClient(t, port);
     await c.connect();
     const started = Date.now();
     await c.append(EventBuilder.withBody('x'));
@@ -127,20 +108,20 @@ t.test('fault flags: --fail, --delay, --stall-handshake, --drop-every', { jobs: 
   });
   t.test('--stall-handshake inf never answers the handshake', async (t) => {
     const { port } = await startServe(t, ['--stall-handshake', 'inf']);
-    const error = await client(t, port, { connectTimeoutMs: 300 })
+    const error = await serveClient(t, port, { connectTimeoutMs: 300 })
       .connect()
       .catch((err: unknown) => err);
     t.match(String(error), /Handshake with .* timed out/);
   });
   t.test('--drop-every 2 closes every second connection', async (t) => {
     const { cli, port } = await startServe(t, ['--drop-every', '2']);
-    const first = client(t, port);
+    const first = serveClient(t, port);
     await first.append(EventBuilder.withBody('1'));
-    const second = await client(t, port)
+    const second = await serveClient(t, port)
       .connect()
       .catch((err: unknown) => err);
     t.type(second, Error, 'the second connection is dropped');
-    const third = client(t, port);
+    const third = serveClient(t, port);
     await third.append(EventBuilder.withBody('3'));
     await Promise.all([first.close(), third.close()]);
     cli.kill('SIGTERM');
