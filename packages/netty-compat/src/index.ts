@@ -59,6 +59,7 @@ export {
   readServerCredentials,
 } from './transport/keystore.js';
 export { TlsNameError, cipherList, protocolRange } from './transport/tls-names.js';
+export { classifyTlsFailure } from './transport/link-errors.js';
 export { type ServerCall } from './server/server-connection.js';
 export {
   type AvroSourceHandlers,

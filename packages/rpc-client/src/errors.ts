@@ -45,6 +45,31 @@ export class StatusError extends FlumeRpcError {
 }
 
 /**
+ * Flume's HTTP source answered a POST with a status other than 200. 503 (the channel is full,
+ * nothing committed) is retried like a connect failure, honouring `retryAfterMs`; 400 (the source
+ * could not read the request) and every other status are reported at once. `serverMessage` is the
+ * source's own text, from its error page.
+ */
+export class HttpStatusError extends FlumeRpcError {
+  override readonly code = 'FLUME_RPC_HTTP_STATUS';
+  constructor(
+    readonly status: number,
+    readonly serverMessage: string,
+    readonly url: string,
+    readonly events: number,
+    /** The delay the server asked for (Retry-After), in ms; null when it asked none. */
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(`HTTP source ${url} answered ${status} for ${events} event(s)${serverMessage ? `: ${serverMessage}` : ''}`);
+  }
+
+  /** Nothing was committed and the source may take it later: only 503, as Flume's source answers a full channel. */
+  get retryable(): boolean {
+    return this.status === 503;
+  }
+}
+
+/**
  * The client was closed before the call ended. `written` false: the call never reached the wire.
  * `written` true: close was forced (or its close-timeout ran out) after the call was written, so
  * the server may have received the events without the answer reaching us.

@@ -1,6 +1,7 @@
 import { type ClientConfig, type ConnectionOptions, defaultConnectionOptions } from './config/config.js';
 import { ConfigurationError } from './errors.js';
 import { NettyAvroRpcClient } from './client/netty-avro-client.js';
+import { HttpRpcClient } from './http/http-rpc-client.js';
 import { FailoverRpcClient } from './routing/failover-client.js';
 import { LoadBalancingRpcClient } from './routing/load-balancing-client.js';
 import {
@@ -14,11 +15,12 @@ import type { RpcClient } from './rpc-client.js';
 type ClientType = ClientConfig['clientType'];
 
 /**
- * The client each `client.type` builds: Flume's three, known here and nowhere else (no
+ * The client each `client.type` builds: Flume's three and the HTTP source's, known here and nowhere else (no
  * registration, no import for its effect). The clients never import the factory.
  */
 const BUILDERS: { readonly [T in ClientType]: (config: Extract<ClientConfig, { clientType: T }>) => RpcClient } = {
   default: (config) => new NettyAvroRpcClient(config),
+  http: (config) => new HttpRpcClient(config),
   default_failover: (config) => new FailoverRpcClient(config),
   default_loadbalance: (config) => new LoadBalancingRpcClient(config),
 };

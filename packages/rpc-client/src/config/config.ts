@@ -1,10 +1,15 @@
 import { ConfigurationError } from '../errors.js';
 
-/** One Flume host: `hosts.<alias> = host:port`. */
+/**
+ * One Flume host: `hosts.<alias> = host:port` (Avro source) or an `http://` / `https://` URL
+ * (HTTP source, JSONHandler). For a URL, `host` and `port` are the URL's (port 80/443 when absent).
+ */
 export interface HostAddress {
   alias: string;
   host: string;
   port: number;
+  /** The HTTP source's URL, path included; absent for an Avro host. */
+  url?: string;
 }
 
 /** How one connection to one host behaves. Flume's keys first, then ours (see docs/configuration.md). */
@@ -70,7 +75,15 @@ export interface ConnectionOptions {
   sslVerifyHostname: boolean;
   /** `wire-layer-order` (ours): with ssl and deflate, zlib-outside (Flume 1.10+) or tls-outside (Flume 1.9 and earlier). */
   wireLayerOrder: WireLayerOrder;
+  /** `charset` (ours, HTTP hosts): the request's charset, one JSONHandler reads: UTF-8 (default), UTF-16 or UTF-32. */
+  charset: HttpCharset;
+  /** `pipelining` (ours, HTTP hosts): requests per keep-alive connection at once; 1 (default) is no pipelining. */
+  pipelining: number;
 }
+
+/** The charsets Flume's JSONHandler reads a request in (anything else it answers 500). */
+export type HttpCharset = 'UTF-8' | 'UTF-16' | 'UTF-32';
+export const HTTP_CHARSETS: readonly HttpCharset[] = ['UTF-8', 'UTF-16', 'UTF-32'];
 
 export type WireLayerOrder = 'zlib-outside' | 'tls-outside';
 export const WIRE_LAYER_ORDERS: readonly WireLayerOrder[] = ['zlib-outside', 'tls-outside'];
@@ -107,7 +120,14 @@ export interface LoadBalancingClientConfig {
   options: ConnectionOptions;
 }
 
-export type ClientConfig = DefaultClientConfig | FailoverClientConfig | LoadBalancingClientConfig;
+/** `client.type = http`: one Flume HTTP source (JSONHandler) at `host.url`. */
+export interface HttpClientConfig {
+  clientType: 'http';
+  host: HostAddress;
+  options: ConnectionOptions;
+}
+
+export type ClientConfig = DefaultClientConfig | HttpClientConfig | FailoverClientConfig | LoadBalancingClientConfig;
 
 export const FLUME_DEFAULTS = Object.freeze({
   batchSize: 100,
@@ -129,9 +149,10 @@ export function requireInteger(key: string, value: unknown, min: number, max = N
   return value;
 }
 
-/** Parses `host:port` (IPv6 as `[::1]:port`), as Flume's hosts.<alias> values are written. */
+/** Parses `host:port` (IPv6 as `[::1]:port`), as Flume's hosts.<alias> values are written, or an HTTP source's URL. */
 export function parseHostAddress(alias: string, value: string): HostAddress {
   const key = `hosts.${alias}`;
+  if (looksLikeUrl(value)) return parseHostUrl(key, alias, value.trim());
   const match = /^\s*(?:\[([^\]]+)\]|([^:\s]+)):(\d+)\s*$/.exec(value);
   if (!match) throw new ConfigurationError(key, value, 'must be host:port');
   const port = Number(match[3]);
@@ -139,11 +160,41 @@ export function parseHostAddress(alias: string, value: string): HostAddress {
   return { alias, host: (match[1] ?? match[2])!, port };
 }
 
-/** Checks a typed host from code as strictly as one from properties. */
+/** Checks a typed host from code as strictly as one from properties; a `url` sets host and port. */
 export function validateHost(host: HostAddress): HostAddress {
   const key = `hosts.${host.alias}`;
+  if (host.url !== undefined) return parseHostUrl(key, host.alias, host.url);
   if (typeof host.host !== 'string' || host.host.trim() === '')
     throw new ConfigurationError(key, host.host, 'host must be a non-empty string');
   requireInteger(`${key} port`, host.port, 1, 65_535);
   return host;
+}
+
+function looksLikeUrl(value: string): boolean {
+  return /^\s*[a-z][a-z0-9+.-]*:\/\//i.test(value);
+}
+
+/** An HTTP source's URL: http or https, a host, no credentials (Flume's HTTP source has no authentication to give them to). */
+export function parseHostUrl(key: string, alias: string, value: unknown): HostAddress {
+  if (typeof value !== 'string') throw new ConfigurationError(key, value, 'must be an http:// or https:// URL');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(key, value, 'is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigurationError(key, value, 'must be an http:// or https:// URL (or host:port for an Avro source)');
+  if (url.hostname === '') throw new ConfigurationError(key, value, 'names no host');
+  if (url.username !== '' || url.password !== '')
+    throw new ConfigurationError(key, value, "must not carry credentials: Flume's HTTP source does not authenticate");
+  if (url.hash !== '') throw new ConfigurationError(key, value, 'must not have a #fragment: it is never sent');
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  // IPv6 literals come back bracketed from URL; the host of a HostAddress is bare, as from host:port.
+  return { alias, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port, url: url.href };
+}
+
+/** The transport a host speaks: an HTTP source when it has a URL, else Avro. */
+export function hostTransport(host: HostAddress): 'avro' | 'http' {
+  return host.url === undefined ? 'avro' : 'http';
 }

@@ -1,15 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseDotProperties } from 'dot-properties';
 import { describe } from '@flume-rpc/netty-compat';
-import { type ClientConfig, type ConnectionOptions, type HostAddress, parseHostAddress } from './config.js';
 import {
-  type ResolvedConnectionOptions,
+  type ClientConfig,
+  type ConnectionOptions,
+  type HostAddress,
+  HTTP_CHARSETS,
+  parseHostAddress,
+} from './config.js';
+import {
+  type ResolvedClientOptions,
   checkAliasUnique,
-  resolveConnectionOptions,
   resolveDefaultOptions,
   resolveFailoverOptions,
+  resolveHttpOptions,
   resolveLoadBalancingOptions,
+  stripUndefined,
 } from './resolve.js';
+import type { HealthInput } from './health-options.js';
+import { anyTls } from './transport-fit.js';
 import { ConfigurationError } from '../errors.js';
 import { SINK_ONLY_KEYS, fromSinkSection } from './sink-properties.js';
 
@@ -18,7 +27,7 @@ export type FlumeProperties = Readonly<Record<string, string>> | ReadonlyMap<str
 
 export type WarningSink = (message: string) => void;
 
-const CLIENT_TYPES = ['default', 'default_failover', 'default_loadbalance'] as const;
+const CLIENT_TYPES = ['default', 'http', 'default_failover', 'default_loadbalance'] as const;
 
 /** Keys that take a number of milliseconds or a count, with the option they set. */
 const INTEGER_KEYS: ReadonlyArray<[string, keyof ConnectionOptions, number]> = [
@@ -34,6 +43,7 @@ const INTEGER_KEYS: ReadonlyArray<[string, keyof ConnectionOptions, number]> = [
   ['max-inflight', 'maxInflight', 1],
   ['max-pending', 'maxPending', 0],
   ['compression-level', 'compressionLevel', 0],
+  ['pipelining', 'pipelining', 1],
 ];
 
 /**
@@ -83,6 +93,9 @@ const KNOWN_KEYS = new Set([
   'ssl',
   'wire-layer-order',
   'reset-connection-interval',
+  'charset',
+  'health-interval',
+  'health-max-channel-fill',
   ...SSL_ONLY_KEYS,
   ...INTEGER_KEYS.map(([key]) => key),
 ]);
@@ -122,11 +135,36 @@ export function parseClientProperties(properties: FlumeProperties, warn: Warning
   const hosts = parseHosts(props, get('hosts'));
   reportUnknownKeys(props, hosts, warn);
   const options = parseConnectionOptions(get);
-  reportUnusedKeys(props, options, warn);
+  const health = parseHealth(props, get);
   // Parsed here; defaulted and checked once, by the resolver, into the frozen config the clients take as given.
-  if (clientType === 'default') {
-    if (hosts.length > 1) warn(`More than one host is set for the default client; only ${hosts[0]!.alias} is used`);
-    return resolveDefaultOptions({ host: hosts[0]!, options });
+  const config = resolveParsed(clientType, hosts, options, health, props, get, warn);
+  reportUnusedKeys(props, config.options, hosts, warn);
+  return config;
+}
+
+function resolveParsed(
+  clientType: ClientConfig['clientType'],
+  hosts: HostAddress[],
+  options: Partial<ConnectionOptions>,
+  health: HealthInput | undefined,
+  props: Record<string, string>,
+  get: (key: string) => string | undefined,
+  warn: WarningSink,
+): ResolvedClientOptions {
+  if (clientType === 'default' || clientType === 'http') {
+    if (health !== undefined) {
+      const key = Object.keys(props).find((k) => k.startsWith('health'))!;
+      throw new ConfigurationError(
+        key,
+        props[key],
+        'applies to default_failover and default_loadbalance, which skip unhealthy hosts; a one-host client has none to skip to',
+      );
+    }
+    if (hosts.length > 1)
+      warn(`More than one host is set for the ${clientType} client; only ${hosts[0]!.alias} is used`);
+    return clientType === 'http'
+      ? resolveHttpOptions({ host: hosts[0]!, options })
+      : resolveDefaultOptions({ host: hosts[0]!, options });
   }
   if (clientType === 'default_failover') {
     return resolveFailoverOptions({
@@ -135,6 +173,7 @@ export function parseClientProperties(properties: FlumeProperties, warn: Warning
       priorities: parsePriorities(props, hosts),
       maxPenaltyMs: parseInteger('maxpenalty', get('maxpenalty'), 1),
       options,
+      health,
     });
   }
   return resolveLoadBalancingOptions({
@@ -143,7 +182,29 @@ export function parseClientProperties(properties: FlumeProperties, warn: Warning
     backoff: parseBoolean('backoff', get('backoff')) ?? false,
     maxBackoffMs: parseInteger('maxBackoff', get('maxBackoff'), 0),
     options,
+    health,
   });
+}
+
+/** `health.<alias>`, `health-interval`, `health-max-channel-fill`; undefined when none is set. */
+function parseHealth(props: Record<string, string>, get: (key: string) => string | undefined): HealthInput | undefined {
+  const urls: Record<string, string> = {};
+  for (const key of Object.keys(props)) if (key.startsWith('health.')) urls[key.slice(7)] = get(key)!;
+  const interval = get('health-interval');
+  const fill = get('health-max-channel-fill');
+  if (Object.keys(urls).length === 0 && interval === undefined && fill === undefined) return undefined;
+  return {
+    urls,
+    intervalMs: parseInteger('health-interval', interval, 1),
+    maxChannelFill: parsePercent('health-max-channel-fill', fill),
+  };
+}
+
+function parsePercent(key: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+  if (!(number >= 0 && number <= 100)) throw new ConfigurationError(key, value, 'must be a percentage from 0 to 100');
+  return number;
 }
 
 function parseClientType(value: string | undefined): ClientConfig['clientType'] {
@@ -174,7 +235,8 @@ function parseHosts(props: Record<string, string>, list: string | undefined): Ho
   });
 }
 
-function parseConnectionOptions(get: (key: string) => string | undefined): ResolvedConnectionOptions {
+/** The options the properties give (defaults are the resolver's, which knows the hosts they are for). */
+function parseConnectionOptions(get: (key: string) => string | undefined): Partial<ConnectionOptions> {
   const overrides: Partial<ConnectionOptions> = {};
   for (const [key, field, min] of INTEGER_KEYS) {
     const value = parseInteger(key, get(key), min);
@@ -198,10 +260,17 @@ function parseConnectionOptions(get: (key: string) => string | undefined): Resol
     if (value !== undefined) overrides[field] = value.split(/\s+/).filter(Boolean);
   }
   overrides.wireLayerOrder = get('wire-layer-order') as ConnectionOptions['wireLayerOrder'] | undefined;
+  const charset = get('charset');
+  if (charset !== undefined) {
+    const known = HTTP_CHARSETS.find((name) => name === charset.toUpperCase());
+    if (!known)
+      throw new ConfigurationError('charset', charset, `must be ${HTTP_CHARSETS.join(', ')} (what JSONHandler reads)`);
+    overrides.charset = known;
+  }
   // Seconds, as in the Avro sink's configuration.
   const resetSeconds = parseInteger('reset-connection-interval', get('reset-connection-interval'), 0);
   if (resetSeconds !== undefined) overrides.resetConnectionIntervalMs = resetSeconds * 1000;
-  return resolveConnectionOptions(overrides);
+  return stripUndefined(overrides);
 }
 
 export function parseInteger(key: string, value: string | undefined, min: number): number | undefined {
@@ -247,7 +316,7 @@ function reportUnknownKeys(props: Record<string, string>, hosts: HostAddress[], 
       continue;
     }
     const [prefix, alias] = splitOnce(key);
-    if ((prefix === 'hosts' || prefix === 'priority') && alias !== undefined) {
+    if ((prefix === 'hosts' || prefix === 'priority' || prefix === 'health') && alias !== undefined) {
       if (!aliases.has(alias))
         throw new ConfigurationError(
           key,
@@ -265,8 +334,13 @@ function reportUnknownKeys(props: Record<string, string>, hosts: HostAddress[], 
 }
 
 /** Keys that are valid but mean nothing with the other settings: Flume skips them quietly; we warn. */
-function reportUnusedKeys(props: Record<string, string>, options: ResolvedConnectionOptions, warn: WarningSink): void {
-  if (!options.ssl) {
+function reportUnusedKeys(
+  props: Record<string, string>,
+  options: Readonly<ConnectionOptions>,
+  hosts: readonly HostAddress[],
+  warn: WarningSink,
+): void {
+  if (!anyTls(hosts, options.ssl)) {
     for (const key of SSL_ONLY_KEYS) if (key in props) warn(`${key} is set but ssl is not true: it has no effect`);
   }
   if (options.compressionType !== 'deflate' && 'compression-level' in props)

@@ -4,6 +4,9 @@ import {
   type DefaultClientConfig,
   type FailoverClientConfig,
   type HostAddress,
+  type HttpClientConfig,
+  HTTP_CHARSETS,
+  hostTransport,
   type LoadBalancingClientConfig,
   FLUME_DEFAULTS,
   WIRE_LAYER_ORDERS,
@@ -11,6 +14,8 @@ import {
   validateHost,
 } from './config.js';
 import { ConfigurationError } from '../errors.js';
+import { type HealthInput, type HealthPolicy, resolveHealth } from './health-options.js';
+import { checkTransportFit } from './transport-fit.js';
 
 /**
  * Where options are parsed, validated and defaulted: once, by the public entry that receives them
@@ -27,6 +32,14 @@ export interface ResolvedDefaultOptions extends DefaultClientConfig {
   readonly options: ResolvedConnectionOptions;
 }
 
+/** One HTTP source (its URL in `host.url`) and the options of its connections: what an HttpRpcClient runs on. */
+export interface ResolvedHttpOptions extends HttpClientConfig {
+  readonly options: ResolvedConnectionOptions;
+}
+
+/** One host's own client inside a failover or load-balancing client: Avro or HTTP, by the host's address. */
+export type ResolvedHostClient = ResolvedDefaultOptions | ResolvedHttpOptions;
+
 /** How long a failed host is left alone: HostPenalty's policy. */
 export interface PenaltyPolicy {
   /** The first penalty (ms). 0 turns penalties off: failures are counted but exclude nothing. */
@@ -42,8 +55,10 @@ export interface PenaltyPolicy {
 interface ResolvedMultiHost {
   readonly options: ResolvedConnectionOptions;
   /** Each host's own client: the host with `options` and the per-host layer on top. */
-  readonly hostClients: readonly ResolvedDefaultOptions[];
+  readonly hostClients: readonly ResolvedHostClient[];
   readonly penalty: Readonly<PenaltyPolicy>;
+  /** Agent health polling (`health.<alias>`); null when no host has a metrics URL. */
+  readonly health: HealthPolicy | null;
 }
 
 export interface ResolvedFailoverOptions extends FailoverClientConfig, ResolvedMultiHost {
@@ -55,7 +70,8 @@ export interface ResolvedLoadBalancingOptions extends LoadBalancingClientConfig,
 }
 
 /** A ClientConfig with every default filled in and every value checked; frozen. */
-export type ResolvedClientOptions = ResolvedDefaultOptions | ResolvedFailoverOptions | ResolvedLoadBalancingOptions;
+export type ResolvedClientOptions =
+  ResolvedDefaultOptions | ResolvedHttpOptions | ResolvedFailoverOptions | ResolvedLoadBalancingOptions;
 
 /** The failover client's first cool-down (ours: Flume's failover client has none). */
 export const DEFAULT_PENALTY_BASE_MS = 1000;
@@ -79,6 +95,8 @@ export interface MultiHostInput {
   hosts: HostAddress[];
   options?: Partial<ConnectionOptions>;
   hostConnection?: Partial<ConnectionOptions>;
+  /** Skip hosts whose agent reports a full channel (Flume's HTTP monitoring). */
+  health?: HealthInput;
 }
 
 /** The failover settings of the typed form (FailoverRpcClientOptions). */
@@ -139,6 +157,8 @@ export function resolveConnectionOptions(overrides: Partial<ConnectionOptions> =
     ...globalTlsDefaults(),
     sslVerifyHostname: true,
     wireLayerOrder: 'zlib-outside',
+    charset: 'UTF-8',
+    pipelining: 1,
   };
   // A typed option we do not know would be ignored: refused instead, as an unknown property is.
   const unknown = Object.keys(overrides).find((key) => !(key in defaults));
@@ -165,11 +185,47 @@ export function resolveDefaultOptions(config: {
   options?: Partial<ConnectionOptions>;
 }): ResolvedDefaultOptions {
   if (isResolved(config)) return config as ResolvedDefaultOptions;
+  const host = validateHost(config.host);
+  if (hostTransport(host) === 'http')
+    throw new ConfigurationError(
+      `hosts.${host.alias}`,
+      host.url,
+      'is an HTTP source URL: use client.type = http (HttpRpcClient), or a failover / load-balancing client',
+    );
   return seal({
     clientType: 'default',
-    host: Object.freeze({ ...validateHost(config.host) }),
-    options: resolveConnectionOptions(config.options ?? {}),
+    host: Object.freeze({ ...host }),
+    options: resolveGiven([host], config.options),
   });
+}
+
+/** One HTTP source from code or a parsed HttpClientConfig: the URL checked, the options resolved. */
+export function resolveHttpOptions(config: {
+  host: HostAddress;
+  options?: Partial<ConnectionOptions>;
+}): ResolvedHttpOptions {
+  if (isResolved(config)) return config as ResolvedHttpOptions;
+  const host = validateHost(config.host);
+  if (hostTransport(host) !== 'http')
+    throw new ConfigurationError(
+      `hosts.${host.alias}`,
+      `${host.host}:${host.port}`,
+      'must be an http:// or https:// URL for client.type = http (host:port is an Avro source)',
+    );
+  return seal({
+    clientType: 'http',
+    host: Object.freeze({ ...host }),
+    options: resolveGiven([host], config.options),
+  });
+}
+
+/** Options given for `hosts`: checked against the hosts' transports (unless already resolved), then resolved. */
+function resolveGiven(
+  hosts: readonly HostAddress[],
+  given: Partial<ConnectionOptions> = {},
+): ResolvedConnectionOptions {
+  if (!isResolved(given)) checkTransportFit(hosts, given);
+  return resolveConnectionOptions(given);
 }
 
 /** FailoverRpcClient's options, from properties (a FailoverClientConfig) or code (FailoverRpcClientOptions). */
@@ -177,7 +233,7 @@ export function resolveFailoverOptions(config: FailoverInput | FailoverClientCon
   if (isResolved(config)) return config as ResolvedFailoverOptions;
   const input = config as FailoverInput;
   const hosts = checkHosts(input.hosts);
-  const options = resolveConnectionOptions(input.options ?? {});
+  const options = resolveGiven(hosts, input.options);
   const maxPenaltyMs = requireInteger('maxpenalty', input.maxPenaltyMs ?? FLUME_DEFAULTS.maxPenaltyMs, 1);
   return seal({
     clientType: 'default_failover',
@@ -187,6 +243,7 @@ export function resolveFailoverOptions(config: FailoverInput | FailoverClientCon
     maxPenaltyMs,
     options,
     hostClients: hostClients(hosts, options, input.hostConnection),
+    health: resolveHealth(input.health, hosts, options.requestTimeoutMs),
     penalty: Object.freeze({
       baseMs: requireInteger('penalty-base', input.penaltyBaseMs ?? DEFAULT_PENALTY_BASE_MS, 1),
       maxMs: maxPenaltyMs,
@@ -203,7 +260,7 @@ export function resolveLoadBalancingOptions(
   if (isResolved(config)) return config as ResolvedLoadBalancingOptions;
   const input = config as LoadBalancingInput;
   const hosts = checkHosts(input.hosts);
-  const options = resolveConnectionOptions(input.options ?? {});
+  const options = resolveGiven(hosts, input.options);
   const backoff = input.backoff ?? false;
   const maxBackoffMs = resolveMaxBackoff(input.maxBackoffMs);
   return seal({
@@ -220,6 +277,7 @@ export function resolveLoadBalancingOptions(
     maxBackoffMs,
     options,
     hostClients: hostClients(hosts, options, input.hostConnection),
+    health: resolveHealth(input.health, hosts, options.requestTimeoutMs),
     penalty: Object.freeze({
       // Without backoff failures are still counted (hostStates) but exclude nothing.
       baseMs: backoff ? requireInteger('backoff-base', input.backoffBaseMs ?? FLUME_FIRST_BACKOFF_MS, 1) : 0,
@@ -241,6 +299,8 @@ export function resolveClientConfig(config: ClientConfig): ResolvedClientOptions
   switch (config.clientType) {
     case 'default':
       return resolveDefaultOptions(config);
+    case 'http':
+      return resolveHttpOptions(config);
     case 'default_failover':
       return resolveFailoverOptions(config);
     default:
@@ -266,6 +326,13 @@ export function validateConnectionOptions(options: ConnectionOptions): void {
   requireInteger('retry-backoff-initial', options.retryBackoffInitialMs, 0);
   requireInteger('max-pending', options.maxPending, 0);
   requireInteger('compression-level', options.compressionLevel, 0, 9);
+  requireInteger('pipelining', options.pipelining, 1);
+  if (!HTTP_CHARSETS.includes(options.charset))
+    throw new ConfigurationError(
+      'charset',
+      options.charset,
+      `must be ${HTTP_CHARSETS.join(', ')} (what JSONHandler reads)`,
+    );
   if (options.compressionType !== 'none' && options.compressionType !== 'deflate') {
     throw new ConfigurationError('compression-type', options.compressionType, 'must be none or deflate');
   }
@@ -335,10 +402,16 @@ function hostClients(
   hosts: readonly HostAddress[],
   options: ResolvedConnectionOptions,
   layer: Partial<ConnectionOptions> | undefined,
-): readonly ResolvedDefaultOptions[] {
+): readonly ResolvedHostClient[] {
   const perHost = resolveConnectionOptions({ ...options, ...(layer ?? DEFAULT_HOST_CONNECTION) });
   return Object.freeze(
-    hosts.map((host) => seal<ResolvedDefaultOptions>({ clientType: 'default', host, options: perHost })),
+    hosts.map((host) =>
+      seal<ResolvedHostClient>(
+        hostTransport(host) === 'http'
+          ? { clientType: 'http', host, options: perHost }
+          : { clientType: 'default', host, options: perHost },
+      ),
+    ),
   );
 }
 
@@ -369,6 +442,6 @@ function globalTlsDefaults(env: NodeJS.ProcessEnv = process.env): Pick<Connectio
   };
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
+export function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

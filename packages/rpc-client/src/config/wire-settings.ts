@@ -33,10 +33,11 @@ export function resolveWire(
   };
 }
 
-function clientTlsOptions(
+/** Node's TLS options for a connection to `host` (an Avro host with ssl, or an https:// source). */
+export function clientTlsOptions(
   options: ConnectionOptions,
   host: string,
-  warn: (message: string) => void,
+  warn: (message: string) => void = defaultWarn,
 ): tls.ConnectionOptions {
   let secureContext: tls.SecureContext;
   try {

@@ -12,8 +12,7 @@ import {
 } from '../errors.js';
 import { type Acknowledge, DeliveryLedger, type LedgerCounters, sendInBatches } from '../calls/delivery-ledger.js';
 import { type Event, toWireEvent, toWireEvents } from '../event.js';
-import type { HostEventRelay, HostSlot } from './host-slot.js';
-import type { NettyAvroRpcClient } from '../client/netty-avro-client.js';
+import type { HostClient, HostEventRelay, HostSlot } from './host-slot.js';
 import type { CloseOptions, SendOptions } from '../rpc-client.js';
 
 /** What a failover or load-balancing client decides; the router does the sending. */
@@ -127,7 +126,7 @@ export class HostRouter {
    * budget (call-timeout): each host gets what the earlier ones left of it.
    */
   private async route(
-    send: (client: NettyAvroRpcClient, timeoutMs: number) => Promise<void>,
+    send: (client: HostClient, timeoutMs: number) => Promise<void>,
     events: number,
     options: SendOptions,
   ): Promise<void> {

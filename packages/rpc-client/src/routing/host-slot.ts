@@ -1,13 +1,23 @@
 import { type FlumeRpcError, formatAddress } from '@flume-rpc/netty-compat';
 import type { HostAddress } from '../config/config.js';
-import type { ResolvedDefaultOptions } from '../config/resolve.js';
+import type { ResolvedHostClient } from '../config/resolve.js';
 import type { ConnectivityState } from '../client/connectivity.js';
 import { ClientClosedError } from '../errors.js';
 import type { HostPenalty } from './host-penalty.js';
 import { NettyAvroRpcClient } from '../client/netty-avro-client.js';
+import { HttpRpcClient } from '../http/http-rpc-client.js';
 import { zeroConnectionCounters } from '../client/connection-supervisor.js';
 import { zeroLedgerCounters } from '../calls/delivery-ledger.js';
-import { type ClientCounters, type CloseOptions, CONNECTION_EVENTS, type ConnectionEventName } from '../rpc-client.js';
+import {
+  type ClientCounters,
+  type CloseOptions,
+  CONNECTION_EVENTS,
+  type ConnectionEventName,
+  type RpcClient,
+} from '../rpc-client.js';
+
+/** One host's own client, Avro or HTTP: the RpcClient contract and its connectivity. */
+export type HostClient = RpcClient & { readonly state: ConnectivityState };
 
 /** What a failover or load-balancing client knows about one of its hosts, as of now. */
 export interface HostState {
@@ -46,6 +56,14 @@ export interface AttemptToken {
 /** Hands an event of the host's current client on, as the multi-host client's own. */
 export type HostEventRelay = (name: ConnectionEventName, args: unknown[]) => void;
 
+/** A client's on/off for an event name known only at run time (RpcClient types one overload per name). */
+function byName(client: HostClient): {
+  on(name: ConnectionEventName, listener: (...args: unknown[]) => void): unknown;
+  off(name: ConnectionEventName, listener: (...args: unknown[]) => void): unknown;
+} {
+  return client as unknown as ReturnType<typeof byName>;
+}
+
 function zeroCounters(): ClientCounters {
   return { ...zeroLedgerCounters(), ...zeroConnectionCounters() };
 }
@@ -63,8 +81,8 @@ export class HostSlot {
   readonly address: string;
   readonly stats = { attempts: 0, successes: 0, failures: 0 };
   lastError: FlumeRpcError | null = null;
-  private client: NettyAvroRpcClient | null = null;
-  private readonly retiring = new Map<NettyAvroRpcClient, Promise<void>>();
+  private client: HostClient | null = null;
+  private readonly retiring = new Map<HostClient, Promise<void>>();
   private readonly retired = zeroCounters();
   private probes = 0;
   /** The last counted outcome was a failure: the next attempt is a probe. */
@@ -80,7 +98,7 @@ export class HostSlot {
 
   constructor(
     /** The host and its client's options, resolved by the failover or load-balancing client's options. */
-    private readonly resolved: ResolvedDefaultOptions,
+    private readonly resolved: ResolvedHostClient,
     readonly penalty: HostPenalty,
     readonly priority: number | null = null,
   ) {
@@ -107,11 +125,12 @@ export class HostSlot {
   }
 
   /** The current client, created if there is none. */
-  obtain(): NettyAvroRpcClient {
+  obtain(): HostClient {
     if (this.closed) throw new ClientClosedError(`Client for ${this.address} is closed`);
     if (!this.client) {
-      this.client = new NettyAvroRpcClient(this.resolved);
-      for (const [name, forward] of this.forwarders) this.client.on(name, forward);
+      this.client =
+        this.resolved.clientType === 'http' ? new HttpRpcClient(this.resolved) : new NettyAvroRpcClient(this.resolved);
+      for (const [name, forward] of this.forwarders) byName(this.client).on(name, forward);
     }
     return this.client;
   }
@@ -166,7 +185,7 @@ export class HostSlot {
     if (!client) return;
     this.client = null;
     // A retired client's closing is not the host's news (its next client starts from idle); at close() it is.
-    if (!this.closed) for (const [name, forward] of this.forwarders) client.off(name, forward);
+    if (!this.closed) for (const [name, forward] of this.forwarders) byName(client).off(name, forward);
     const closing = client.close(options).then(() => {
       addCounters(this.retired, client.counters);
       this.retiring.delete(client);
