@@ -135,6 +135,17 @@ export class PartialBatchError extends FlumeRpcError {
   }
 }
 
+/** A failover or load-balancing client skips a host its agent's metrics say is unhealthy (`health.<alias>`). */
+export class HostUnhealthyError extends FlumeRpcError {
+  override readonly code = 'FLUME_RPC_HOST_UNHEALTHY';
+  constructor(
+    readonly host: string,
+    readonly reason: string,
+  ) {
+    super(`Host ${host} is unhealthy: ${reason}`);
+  }
+}
+
 /** Every host a failover or load-balancing call tried failed; `causes` lists each host's error. */
 export class AllHostsFailedError extends FlumeRpcError {
   override readonly code = 'FLUME_RPC_ALL_HOSTS_FAILED';

@@ -24,6 +24,8 @@ export {
   ClientBusyError,
   PartialBatchError,
   AllHostsFailedError,
+  HttpStatusError,
+  HostUnhealthyError,
 } from './errors.js';
 export { type Event, EventBuilder } from './event.js';
 export type { RpcClient, RpcClientEvents, ClientCounters, RetryInfo, SendOptions, CloseOptions } from './rpc-client.js';
@@ -34,6 +36,8 @@ export {
   type DefaultClientConfig,
   type FailoverClientConfig,
   type HostAddress,
+  type HttpClientConfig,
+  type HttpCharset,
   type LoadBalancingClientConfig,
   FLUME_DEFAULTS,
 } from './config/config.js';
@@ -41,6 +45,10 @@ export { type FlumeProperties, parseClientProperties, readPropertiesFile } from 
 export { fromSinkSection } from './config/sink-properties.js';
 export { RpcClientFactory, type FactoryOptions } from './factory.js';
 export { NettyAvroRpcClient, type NettyAvroRpcClientOptions } from './client/netty-avro-client.js';
+export { HttpRpcClient, type HttpRpcClientOptions } from './http/http-rpc-client.js';
+export type { RoutedClientEvents } from './routing/routed-client.js';
+export type { HealthReading } from './health/health-monitor.js';
+export type { HealthInput } from './config/health-options.js';
 export {
   FailoverRpcClient,
   type FailoverRpcClientEvents,

@@ -1,15 +1,16 @@
-import { RoutedRpcClient } from './routed-client.js';
 import type { FlumeRpcError } from '@flume-rpc/netty-compat';
+import { HostUnhealthyError } from '../errors.js';
 import type { FailoverClientConfig, HostAddress } from '../config/config.js';
 import { HostPenalty } from './host-penalty.js';
 import { type HostFailure, HostRouter } from './host-router.js';
 import { type HostState, HostSlot } from './host-slot.js';
 import type { MultiHostOptions } from '../config/multi-host-options.js';
 import { resolveFailoverOptions } from '../config/resolve.js';
-import type { RpcClientEvents } from '../rpc-client.js';
+import { type RoutedClientEvents, RoutedRpcClient } from './routed-client.js';
+import { watchHealth } from './host-health.js';
 
-/** The events of every client (RpcClientEvents: 'error', each host's state, retries, ...) and the failover's own. */
-export interface FailoverRpcClientEvents extends RpcClientEvents {
+/** The events of every client (RpcClientEvents: 'error', each host's state, retries, ...), of every multi-host client ('health') and the failover's own. */
+export interface FailoverRpcClientEvents extends RoutedClientEvents {
   /** Calls moved from `from` to the lower-priority `to` because `from` failed with `cause`. */
   failover: (from: HostAddress, to: HostAddress, cause: FlumeRpcError) => void;
   /** Calls moved back from `from` to the higher-priority `to`, which works again. */
@@ -74,6 +75,7 @@ export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> 
       connection.callTimeoutMs,
       this.routerEvents,
     );
+    watchHealth(slots, resolved.health, this.healthEvents);
   }
 
   /** The host calls go to now (the last one that succeeded); null before the first success. */
@@ -81,7 +83,7 @@ export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> 
     return this.current?.host ?? null;
   }
 
-  /** Every host in priority order, with its cool-down, failures and counters. */
+  /** Every host in priority order, with its cool-down, health, failures and counters. */
   hostStates(): HostState[] {
     return this.byPriority.map((slot) => slot.state(slot === this.current));
   }
@@ -114,7 +116,9 @@ export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> 
       this.emit('failback', from.host, slot.host);
       return;
     }
-    const cause = failures.find((f) => f.slot === from)?.error ?? from.lastError ?? failures[0]?.error;
+    // A host skipped for its health failed no call: its health is why calls moved.
+    const unhealthy = from.healthy ? null : new HostUnhealthyError(from.label, from.healthReason);
+    const cause = failures.find((f) => f.slot === from)?.error ?? unhealthy ?? from.lastError ?? failures[0]?.error;
     if (cause) this.emit('failover', from.host, slot.host, cause);
   }
 }

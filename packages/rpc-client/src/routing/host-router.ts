@@ -8,6 +8,7 @@ import {
   ClientClosedError,
   ConfigurationError,
   EventValidationError,
+  HttpStatusError,
   asFlumeError,
 } from '../errors.js';
 import { type Acknowledge, DeliveryLedger, type LedgerCounters, sendInBatches } from '../calls/delivery-ledger.js';
@@ -152,10 +153,12 @@ export class HostRouter {
           slot.abandoned(token);
           throw this.closedError(error);
         }
+        // About the call, not the host: every host would refuse it alike (an HTTP source's 400 is a request it cannot read).
         if (
           error instanceof AbortError ||
           error instanceof EventValidationError ||
-          error instanceof ConfigurationError
+          error instanceof ConfigurationError ||
+          (error instanceof HttpStatusError && error.status === 400)
         ) {
           slot.abandoned(token);
           throw error;

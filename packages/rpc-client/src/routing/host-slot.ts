@@ -4,6 +4,7 @@ import type { ResolvedHostClient } from '../config/resolve.js';
 import type { ConnectivityState } from '../client/connectivity.js';
 import { ClientClosedError } from '../errors.js';
 import type { HostPenalty } from './host-penalty.js';
+import type { HealthMonitor, HealthReading } from '../health/health-monitor.js';
 import { NettyAvroRpcClient } from '../client/netty-avro-client.js';
 import { HttpRpcClient } from '../http/http-rpc-client.js';
 import { zeroConnectionCounters } from '../client/connection-supervisor.js';
@@ -43,8 +44,10 @@ export interface HostState {
   attempts: number;
   successes: number;
   failures: number;
-  /** Counters of the host's NettyAvroRpcClient, summed over every client it has had. */
+  /** Counters of the host's client (Avro or HTTP), summed over every client it has had. */
   counters: ClientCounters;
+  /** The agent's last health reading (`health.<alias>`); null when the host is not watched or not yet polled. */
+  health: HealthReading | null;
 }
 
 /** Taken when an attempt starts: its outcome counts only if nothing was recorded for the host since. */
@@ -88,6 +91,8 @@ export class HostSlot {
   /** The last counted outcome was a failure: the next attempt is a probe. */
   private failing = false;
   private closed = false;
+  /** The agent's health, when `health.<alias>` names its metrics: while unhealthy the host is skipped as if cooling down. */
+  private health: HealthMonitor | null = null;
   /** Set by the multi-host client: where the current client's connection events go. */
   relay: HostEventRelay | null = null;
   private readonly forwarders = CONNECTION_EVENTS.map(
@@ -116,12 +121,27 @@ export class HostSlot {
     return this.penalty.enabled && this.failing;
   }
 
+  /** False while the agent's metrics say it is unhealthy (a full channel, or metrics unreachable). */
+  get healthy(): boolean {
+    return this.health?.healthy ?? true;
+  }
+
+  /** Why the host is (un)healthy, from its last health reading. */
+  get healthReason(): string {
+    return this.health?.reading?.reason ?? 'not watched';
+  }
+
+  /** Watches the agent's health from now on; stopped when the slot closes. */
+  watch(monitor: HealthMonitor): void {
+    this.health = monitor;
+  }
+
   /**
-   * Whether calls should go here now: not excluded, and not a suspect host that another call is
-   * already probing (one probe at a time; the other calls go elsewhere meanwhile).
+   * Whether calls should go here now: healthy, not excluded, and not a suspect host that another
+   * call is already probing (one probe at a time; the other calls go elsewhere meanwhile).
    */
   available(): boolean {
-    return !this.penalty.excluded() && !(this.suspect && this.probes > 0);
+    return this.healthy && !this.penalty.excluded() && !(this.suspect && this.probes > 0);
   }
 
   /** The current client, created if there is none. */
@@ -223,15 +243,17 @@ export class HostSlot {
       successes: this.stats.successes,
       failures: this.stats.failures,
       counters: this.counters(),
+      health: this.health?.reading ?? null,
     };
   }
 
   /** Closes the client and waits for retired ones to finish closing; `options` reach them all (a force cuts every one). */
   async close(options?: CloseOptions): Promise<void> {
     this.closed = true;
+    const stopping = this.health?.stop();
     this.retire(options);
     for (const client of this.retiring.keys()) void client.close(options);
-    await Promise.allSettled([...this.retiring.values()]);
+    await Promise.allSettled([...this.retiring.values(), stopping]);
   }
 
   private endAttempt(token: AttemptToken): void {

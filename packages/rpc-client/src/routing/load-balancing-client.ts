@@ -1,4 +1,3 @@
-import { RoutedRpcClient } from './routed-client.js';
 import type { FlumeRpcError } from '@flume-rpc/netty-compat';
 import type { HostAddress, LoadBalancingClientConfig } from '../config/config.js';
 import { HostPenalty } from './host-penalty.js';
@@ -7,10 +6,11 @@ import { type HostSelector, RandomSelector, resolveHostSelector } from './host-s
 import { type HostState, HostSlot } from './host-slot.js';
 import type { MultiHostOptions } from '../config/multi-host-options.js';
 import { resolveLoadBalancingOptions } from '../config/resolve.js';
-import type { RpcClientEvents } from '../rpc-client.js';
+import { type RoutedClientEvents, RoutedRpcClient } from './routed-client.js';
+import { watchHealth } from './host-health.js';
 
-/** The events of every client (RpcClientEvents: 'error', each host's state, retries, ...) and the load balancer's own. */
-export interface LoadBalancingRpcClientEvents extends RpcClientEvents {
+/** The events of every client (RpcClientEvents: 'error', each host's state, retries, ...), of every multi-host client ('health') and the load balancer's own. */
+export interface LoadBalancingRpcClientEvents extends RoutedClientEvents {
   /** An attempt on `host` failed; with backoff on, `excludedUntil` ends its new exclusion (else null). */
   hostFailure: (host: HostAddress, error: FlumeRpcError, excludedUntil: number | null) => void;
 }
@@ -81,11 +81,12 @@ export class LoadBalancingRpcClient extends RoutedRpcClient<LoadBalancingRpcClie
       connection.callTimeoutMs,
       this.routerEvents,
     );
+    watchHealth(slots, resolved.health, this.healthEvents);
   }
 
-  /** Every host in `hosts` order, with its exclusion, failures and counters. */
+  /** Every host in `hosts` order, with its exclusion, health, failures and counters. */
   hostStates(): HostState[] {
-    return this.router.slots.map((slot) => slot.state(!slot.penalty.excluded()));
+    return this.router.slots.map((slot) => slot.state(!slot.penalty.excluded() && slot.healthy));
   }
 
   /**

@@ -2,12 +2,24 @@ import { EventEmitter } from 'eventemitter3';
 import type { Event } from '../event.js';
 import type { HostRouter, RouterEvents } from './host-router.js';
 import type { ClientCounters, CloseOptions, RpcClient, RpcClientEvents, SendOptions } from '../rpc-client.js';
+import type { HostAddress } from '../config/config.js';
+import type { HealthReading } from '../health/health-monitor.js';
+import type { HealthListener } from './host-health.js';
+
+/** The events of every client, and those of every multi-host client. */
+export interface RoutedClientEvents extends RpcClientEvents {
+  /**
+   * A watched host's health verdict changed (healthy or not), or its first reading came: while
+   * unhealthy the host is skipped as if cooling down. `reading` says why (fill levels, failures).
+   */
+  health: (host: HostAddress, reading: HealthReading) => void;
+}
 
 /**
  * The RpcClient face of a client that spreads calls over hosts: everything goes through its
  * HostRouter; subclasses only decide the order of hosts and react to their failures.
  */
-export abstract class RoutedRpcClient<Events extends RpcClientEvents>
+export abstract class RoutedRpcClient<Events extends RoutedClientEvents>
   extends EventEmitter<Events>
   implements RpcClient
 {
@@ -18,6 +30,9 @@ export abstract class RoutedRpcClient<Events extends RpcClientEvents>
     error: (error) => this.emitShared('error', error),
     host: (name, args) => this.emitShared(name, ...args),
   };
+
+  /** Where the hosts' health monitors report (for watchHealth in the constructor). */
+  protected readonly healthEvents: HealthListener = (host, reading) => this.emitShared('health', host, reading);
 
   /**
    * The calls' counters, with the connection counters summed over the hosts and each host's own
@@ -72,7 +87,7 @@ export abstract class RoutedRpcClient<Events extends RpcClientEvents>
     return this.router.close(options);
   }
 
-  private emitShared(name: keyof RpcClientEvents, ...args: unknown[]): void {
+  private emitShared(name: keyof RoutedClientEvents, ...args: unknown[]): void {
     (this.emit as (name: string, ...args: unknown[]) => boolean)(name, ...args);
   }
 }
