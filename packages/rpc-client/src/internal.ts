@@ -9,3 +9,5 @@ export { parsePropertiesText } from './config/properties.js';
 export { Backoff, type BackoffOptions } from './client/backoff.js';
 export { HostPenalty, type PenaltyPolicy } from './routing/host-penalty.js';
 export { RandomSelector, RoundRobinSelector } from './routing/host-selector.js';
+export { MetricsFormatError, readChannelFill } from './health/metrics-reading.js';
+export { judgeChannels } from './health/health-verdict.js';
