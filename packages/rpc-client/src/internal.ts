@@ -9,3 +9,7 @@ export { parsePropertiesText } from './config/properties.js';
 export { Backoff, type BackoffOptions } from './client/backoff.js';
 export { HostPenalty, type PenaltyPolicy } from './routing/host-penalty.js';
 export { RandomSelector, RoundRobinSelector } from './routing/host-selector.js';
+export { HealthMonitor, type HealthMonitorOptions, type HealthReading } from './health/health-monitor.js';
+export { MetricsFormatError, readChannelFill } from './health/metrics-reading.js';
+export { MetricsRequestError } from './health/metrics-fetcher.js';
+export { judgeChannels } from './health/health-verdict.js';
