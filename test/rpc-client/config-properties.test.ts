@@ -73,6 +73,8 @@ t.test("defaults: Flume's for its keys, ours for the others", async (t) => {
     excludeCipherSuites: [],
     sslVerifyHostname: true,
     wireLayerOrder: 'zlib-outside',
+    charset: 'UTF-8',
+    pipelining: 1,
   });
   t.same(FLUME_DEFAULTS, {
     batchSize: 100,
@@ -141,6 +143,8 @@ t.test('every connection key is read, values trimmed', async (t) => {
     excludeCipherSuites: ['TLS_RSA_WITH_AES_128_CBC_SHA', 'TLS_RSA_WITH_AES_256_CBC_SHA'],
     sslVerifyHostname: false,
     wireLayerOrder: 'tls-outside',
+    charset: 'UTF-8',
+    pipelining: 1,
   });
 });
 
@@ -209,7 +213,7 @@ t.test('every bad value is a ConfigurationError naming the key and the value', a
       { ...HOST, 'client.type': 'thrift' },
       'client.type',
       'thrift',
-      /must be one of default, default_failover, default_loadbalance/,
+      /must be one of default, http, default_failover, default_loadbalance/,
     ],
     ['missing hosts', { 'hosts.h1': '127.0.0.1:41414' }, 'hosts', null, /at least one host alias/],
     ['empty hosts', { hosts: '', 'hosts.h1': '127.0.0.1:41414' }, 'hosts', '', /at least one host alias/],

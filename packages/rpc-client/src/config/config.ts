@@ -181,7 +181,7 @@ export function parseHostUrl(key: string, alias: string, value: unknown): HostAd
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigurationError(key, value, 'is not a valid URL');
+    throw new ConfigurationError(key, value, 'must be an http:// or https:// URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new ConfigurationError(key, value, 'must be an http:// or https:// URL (or host:port for an Avro source)');

@@ -224,7 +224,7 @@ function resolveGiven(
   hosts: readonly HostAddress[],
   given: Partial<ConnectionOptions> = {},
 ): ResolvedConnectionOptions {
-  if (!isResolved(given)) checkTransportFit(hosts, given);
+  if (!isResolved(given)) checkTransportFit(hosts, given, resolveConnectionOptions());
   return resolveConnectionOptions(given);
 }
 

@@ -19,16 +19,22 @@ const HTTP_ONLY: ReadonlyArray<[keyof ConnectionOptions, string]> = [
 ];
 
 /**
- * Checks the options someone gave (not the defaults) against the hosts they are for. `ssl` is a
+ * Checks the options someone gave (not the defaults) against the hosts they are for; a value equal
+ * to its default is let through, since it asks for nothing. `ssl` is a
  * security key: with HTTP hosts the URL's scheme decides, so `ssl = true` beside an `http://`
  * URL (events would go in clear) and `ssl = false` beside an `https://` one are refused.
  */
-export function checkTransportFit(hosts: readonly HostAddress[], given: Partial<ConnectionOptions>): void {
+export function checkTransportFit(
+  hosts: readonly HostAddress[],
+  given: Partial<ConnectionOptions>,
+  defaults: Readonly<ConnectionOptions>,
+): void {
   const http = hosts.filter((host) => hostTransport(host) === 'http');
   const avro = hosts.length - http.length;
   if (avro === 0)
-    refuseGiven(given, AVRO_ONLY, 'applies only to Avro hosts (host:port); every host here is an HTTP URL');
-  if (http.length === 0) refuseGiven(given, HTTP_ONLY, 'applies only to HTTP hosts (http:// or https:// URLs)');
+    refuseGiven(given, defaults, AVRO_ONLY, 'applies only to Avro hosts (host:port); every host here is an HTTP URL');
+  if (http.length === 0)
+    refuseGiven(given, defaults, HTTP_ONLY, 'applies only to HTTP hosts (http:// or https:// URLs)');
   if (given.ssl === undefined) return;
   for (const host of http) {
     const tls = host.url!.startsWith('https:');
@@ -43,13 +49,16 @@ export function checkTransportFit(hosts: readonly HostAddress[], given: Partial<
   }
 }
 
+/** A value equal to the default changes nothing (typed options are often spread from a full set): only others are refused. */
 function refuseGiven(
   given: Partial<ConnectionOptions>,
+  defaults: Readonly<ConnectionOptions>,
   fields: ReadonlyArray<[keyof ConnectionOptions, string]>,
   reason: string,
 ): void {
   for (const [field, key] of fields) {
-    if (given[field] !== undefined) throw new ConfigurationError(key, given[field], reason);
+    const value = given[field];
+    if (value !== undefined && value !== defaults[field]) throw new ConfigurationError(key, value, reason);
   }
 }
 

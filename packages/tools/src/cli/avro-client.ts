@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { formatAddress, describe } from '@flume-rpc/netty-compat';
 import {
   type ClientConfig,
+  type HostAddress,
   ConfigurationError,
   type Event,
   fromSinkSection,
@@ -314,8 +315,9 @@ async function readHeaders(file: string): Promise<Record<string, string>> {
 }
 
 function describeTarget(config: ClientConfig): string {
-  if (config.clientType === 'default') return formatAddress(config.host.host, config.host.port);
-  return `${config.clientType} ${config.hosts.map((h) => formatAddress(h.host, h.port)).join(', ')}`;
+  const name = (host: HostAddress): string => host.url ?? formatAddress(host.host, host.port);
+  if (config.clientType === 'default' || config.clientType === 'http') return name(config.host);
+  return `${config.clientType} ${config.hosts.map(name).join(', ')}`;
 }
 
 /** A single line on a terminal, redrawn a few times a second: counts and the current rate. */
