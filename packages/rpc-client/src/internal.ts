@@ -9,3 +9,11 @@ export { parsePropertiesText } from './config/properties.js';
 export { Backoff, type BackoffOptions } from './client/backoff.js';
 export { HostPenalty, type PenaltyPolicy } from './routing/host-penalty.js';
 export { RandomSelector, RoundRobinSelector } from './routing/host-selector.js';
+export {
+  contentType,
+  encodeJsonBatch,
+  parseHttpCharset,
+  type HttpCharset,
+  type JsonBatchEvent,
+} from './http/json-batch.js';
+export { serverMessage, SERVER_MESSAGE_MAX_CHARS } from './http/server-message.js';
