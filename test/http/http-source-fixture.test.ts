@@ -366,3 +366,20 @@ t.test('keep-alive: one connection serves many requests, error answers included'
   t.equal(flume.requests, 5);
   t.equal(flume.connections, 1);
 });
+
+t.test('plan: a delayed batch is committed even when the client gave up during the delay, as in Flume', async (t) => {
+  const flume = await source(t, { plan: [{ delayMs: 150 }] });
+  const req = http.request(flume.url, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
+  req.once('error', () => undefined);
+  req.end(batch('committed anyway'));
+  await until(() => flume.requests === 1, 'the request');
+  req.destroy();
+  await until(() => flume.events.length === 1, 'the commit after the delay');
+  t.equal(flume.events[0]?.body.toString(), 'committed anyway');
+  await until(() => flume.inFlight === 0, 'nothing in flight');
+});
+
+t.test('plan: a delayed request with invalid JSON is refused at once, before the delay', async (t) => {
+  const flume = await source(t, { plan: [{ delayMs: 5 * SLACK_MS }] });
+  t.equal((await send(flume, { body: '[' })).status, 400);
+});
