@@ -88,7 +88,20 @@ t.test('parseHttpCharset knows the three names JSONHandler accepts, in any case,
   t.equal(parseHttpCharset('Utf-16'), 'UTF-16');
   t.equal(parseHttpCharset('utf-32'), 'UTF-32');
   t.equal(parseHttpCharset(' UTF-16 '), 'UTF-16', 'surrounding blanks of a configured value');
-  for (const other of ['utf8', 'UTF16', 'UTF-16BE', 'UTF-16LE', 'UTF-32BE', 'ISO-8859-1', 'latin1', 'ascii', '']) {
+  for (const other of [
+    'utf8',
+    'UTF16',
+    'UTF-16BE',
+    'UTF-16LE',
+    'UTF-32BE',
+    'ISO-8859-1',
+    'latin1',
+    'ascii',
+    '',
+    'constructor',
+    '__proto__',
+    'toString',
+  ]) {
     t.equal(parseHttpCharset(other), null, other);
   }
 });

@@ -83,6 +83,11 @@ t.test("a title-only page gives the title's text after 'Error <status>'; other H
     '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
   t.equal(serverMessage(502, 'text/html', nginx), '502 Bad Gateway');
   t.equal(serverMessage(500, 'text/html', '<p>Oops: <b>down</b> &#x263a; &#9731;</p>'), 'Oops: down ☺ ☃');
+  t.equal(
+    serverMessage(500, 'text/html', '<p>&constructor; &bogus; &#xFFFFFFF;</p>'),
+    '&constructor; &bogus; &#xFFFFFFF;',
+    'unknown entities stay',
+  );
 });
 
 t.test('an HTML page is recognized even without an HTML Content-Type', async (t) => {

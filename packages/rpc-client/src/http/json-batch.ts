@@ -16,11 +16,16 @@ export interface JsonBatchEvent {
   body: Buffer;
 }
 
-const CHARSETS: Record<string, HttpCharset> = { 'utf-8': 'UTF-8', 'utf-16': 'UTF-16', 'utf-32': 'UTF-32' };
+// A Map, not an object literal: a configured 'constructor' or 'toString' must not find Object's own.
+const CHARSETS = new Map<string, HttpCharset>([
+  ['utf-8', 'UTF-8'],
+  ['utf-16', 'UTF-16'],
+  ['utf-32', 'UTF-32'],
+]);
 
 /** The charset named by `value` (any case), or null: JSONHandler knows these three names only. */
 export function parseHttpCharset(value: string): HttpCharset | null {
-  return CHARSETS[value.trim().toLowerCase()] ?? null;
+  return CHARSETS.get(value.trim().toLowerCase()) ?? null;
 }
 
 /** The request's Content-Type: the charset parameter is what JSONHandler decodes and re-encodes with. */

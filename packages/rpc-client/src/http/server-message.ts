@@ -64,7 +64,14 @@ function fromPlainText(body: string): string {
   return line ? (line[1] as string) : body;
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+const ENTITIES = new Map([
+  ['amp', '&'],
+  ['lt', '<'],
+  ['gt', '>'],
+  ['quot', '"'],
+  ['apos', "'"],
+  ['nbsp', ' '],
+]);
 
 /** Jetty escapes & < > " ' in the message (StringUtil.sanitizeXmlString); numeric references for good measure. */
 function unescapeHtml(text: string): string {
@@ -73,7 +80,7 @@ function unescapeHtml(text: string): string {
       const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
       return code <= 0x10ffff ? String.fromCodePoint(code) : entity;
     }
-    return ENTITIES[name.toLowerCase()] ?? entity;
+    return ENTITIES.get(name.toLowerCase()) ?? entity;
   });
 }
 
