@@ -383,3 +383,11 @@ t.test('plan: a delayed request with invalid JSON is refused at once, before the
   const flume = await source(t, { plan: [{ delayMs: 5 * SLACK_MS }] });
   t.equal((await send(flume, { body: '[' })).status, 400);
 });
+
+t.test('a "__proto__" header is an ordinary header', async (t) => {
+  const flume = await source(t);
+  await send(flume, { body: '[{"headers":{"__proto__":"x","a":"b"},"body":""}]' });
+  const headers = flume.events[0]?.headers ?? {};
+  t.ok(Object.hasOwn(headers, '__proto__'));
+  t.equal(JSON.stringify(headers), '{"__proto__":"x","a":"b"}');
+});
