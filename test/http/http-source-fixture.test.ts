@@ -391,3 +391,23 @@ t.test('a "__proto__" header is an ordinary header', async (t) => {
   t.ok(Object.hasOwn(headers, '__proto__'));
   t.equal(JSON.stringify(headers), '{"__proto__":"x","a":"b"}');
 });
+
+t.test("error answers follow Jetty's Accept handling: JSON, plain text, or no body when nothing fits", async (t) => {
+  const flume = await source(t);
+  const json = await send(flume, { body: '[', headers: { Accept: 'application/json' } });
+  t.equal(json.headers['content-type'], 'application/json');
+  t.match(JSON.parse(json.body.toString('utf8')), { status: '400', message: FLUME_MESSAGES.badRequest, url: '/' });
+  t.equal(json.message, FLUME_MESSAGES.badRequest);
+  const text = await send(flume, { body: '[', headers: { Accept: 'text/plain' } });
+  t.equal(text.headers['content-type'], 'text/plain;charset=iso-8859-1');
+  t.match(
+    text.body.toString('latin1'),
+    /^HTTP ERROR 400 Bad request from client\. .*\nURI: \/\nSTATUS: 400\nMESSAGE: /,
+  );
+  t.equal(text.message, FLUME_MESSAGES.badRequest);
+  const html = await send(flume, { body: '[', headers: { Accept: 'image/png, */*' } });
+  t.equal(html.headers['content-type'], 'text/html;charset=iso-8859-1', 'the first type Jetty can write');
+  const none = await send(flume, { body: '[', headers: { Accept: 'image/png' } });
+  t.equal(none.status, 400);
+  t.equal(none.body.length, 0);
+});
