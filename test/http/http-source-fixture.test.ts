@@ -87,6 +87,11 @@ t.test('a good batch is committed and answered 200 with an empty body', async (t
   t.equal(answer.status, 200);
   t.equal(answer.body.length, 0);
   t.equal(answer.headers.server, `Jetty(${JETTY_VERSION})`);
+  t.equal(
+    answer.headers['transfer-encoding'],
+    'chunked',
+    'flushBuffer committed the headers before any length was known',
+  );
   t.same(flume.events, [
     { headers: { n: '0' }, body: Buffer.from('one') },
     { headers: { n: '1' }, body: Buffer.from('two') },
@@ -107,7 +112,13 @@ t.test('GET is handled like POST, on any path; other methods are refused as Http
   const put = await send(flume, { method: 'PUT', body: batch('no') });
   t.equal(put.status, 405);
   t.equal(put.message, 'HTTP method PUT is not supported by this URL');
-  t.equal(flume.events.length, 2);
+  const head = await send(flume, { method: 'HEAD', body: batch('by head') });
+  t.equal(head.status, 200, 'HEAD runs doGet, which runs doPost');
+  t.equal(flume.events.at(-1)?.body.toString(), 'by head');
+  for (const method of ['TRACE', 'OPTIONS']) {
+    t.equal((await send(flume, { method, contentType: null })).status, 403, `${method} is forbidden`);
+  }
+  t.equal(flume.events.length, 3);
 });
 
 t.test('an empty batch is a 200 that commits nothing', async (t) => {
