@@ -422,3 +422,12 @@ t.test("error answers follow Jetty's Accept handling: JSON, plain text, or no bo
   t.equal(none.status, 400);
   t.equal(none.body.length, 0);
 });
+
+t.test('a UTF-8 byte-order mark before the JSON is skipped, as Gson does', async (t) => {
+  const flume = await source(t);
+  const answer = await send(flume, {
+    body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(batch('marked'))]),
+  });
+  t.equal(answer.status, 200);
+  t.equal(flume.events[0]?.body.toString(), 'marked');
+});
