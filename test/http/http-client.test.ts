@@ -68,7 +68,10 @@ t.test('a 503 (channel full) is retried with backoff until the source takes the 
   );
   t.ok(retries.every((r) => r.cause instanceof HttpStatusError && r.cause.status === 503));
   t.match((retries[0]!.cause as HttpStatusError).serverMessage, FLUME_MESSAGES.channelFull);
-  t.notOk(log.some((entry) => entry.startsWith('error:')), 'no error: the call succeeded');
+  t.notOk(
+    log.some((entry) => entry.startsWith('error:')),
+    'no error: the call succeeded',
+  );
   t.equal(client.counters.eventsSent, 15, 'each post is counted as sent');
   t.equal(client.counters.eventsAcknowledged, 5);
 });
@@ -149,15 +152,18 @@ t.test('a refused connect is retried max-retries times, then ConnectError; the n
   t.ok(client.counters.connectFailures >= 3);
 });
 
-t.test('no answer within request-timeout: RequestTimeoutError, not retried (the source may have committed)', async (t) => {
-  const source = await startSource(t, { plan: [{ stall: true }] });
-  const client = httpClient(t, source.url, { requestTimeoutMs: 300, maxRetries: 3 });
-  const error = await failure(client.append({ headers: {}, body: Buffer.from('x') }));
-  t.type(error, RequestTimeoutError);
-  t.equal(source.requests, 1);
-  await client.append({ headers: {}, body: Buffer.from('y') });
-  t.equal(source.events.length, 1, 'the next call goes through');
-});
+t.test(
+  'no answer within request-timeout: RequestTimeoutError, not retried (the source may have committed)',
+  async (t) => {
+    const source = await startSource(t, { plan: [{ stall: true }] });
+    const client = httpClient(t, source.url, { requestTimeoutMs: 300, maxRetries: 3 });
+    const error = await failure(client.append({ headers: {}, body: Buffer.from('x') }));
+    t.type(error, RequestTimeoutError);
+    t.equal(source.requests, 1);
+    await client.append({ headers: {}, body: Buffer.from('y') });
+    t.equal(source.events.length, 1, 'the next call goes through');
+  },
+);
 
 t.test('the call budget bounds a stalled post: CallTimeoutError awaiting the answer', async (t) => {
   const source = await startSource(t, { plan: [{ stall: true }] });
@@ -231,11 +237,7 @@ t.test('close() is prompt: posts not yet answered within close-timeout are cut, 
       callTimeoutMs: 60_000,
     });
     const call = client.append({ headers: {}, body: Buffer.from('x') });
-    await within(
-      new Promise((resolve) => client.once('retry', resolve)),
-      SLACK_MS,
-      'the first refused connect',
-    );
+    await within(new Promise((resolve) => client.once('retry', resolve)), SLACK_MS, 'the first refused connect');
     await within(client.close(), SLACK_MS, 'close()');
     t.type(await failure(call), ClientClosedError);
   });

@@ -141,33 +141,36 @@ t.test('health: a host whose channel fills past the threshold is skipped, and re
   t.equal(first.events.length + second.events.length, 3, 'no call lost or doubled');
 });
 
-t.test('health: metrics unreachable for several polls in a row skip the host; an unhealthy host is still a last resort', async (t) => {
-  const [first, second] = [await startSource(t), await startSource(t)];
-  const metrics = await startMetricsServer(t);
-  const client = new LoadBalancingRpcClient({
-    hosts: [httpHost('a', first.url), httpHost('b', second.url)],
-    options: FAST,
-    health: { urls: { a: metrics.url, b: metrics.url }, intervalMs: 20, maxChannelFill: 90 },
-  });
-  t.teardown(() => client.close());
-  const readings: Array<[string, boolean]> = [];
-  client.on('health', (host, reading) => readings.push([host.alias, reading.healthy]));
-  await until(() => readings.length === 2, 'first readings of both hosts');
+t.test(
+  'health: metrics unreachable for several polls in a row skip the host; an unhealthy host is still a last resort',
+  async (t) => {
+    const [first, second] = [await startSource(t), await startSource(t)];
+    const metrics = await startMetricsServer(t);
+    const client = new LoadBalancingRpcClient({
+      hosts: [httpHost('a', first.url), httpHost('b', second.url)],
+      options: FAST,
+      health: { urls: { a: metrics.url, b: metrics.url }, intervalMs: 20, maxChannelFill: 90 },
+    });
+    t.teardown(() => client.close());
+    const readings: Array<[string, boolean]> = [];
+    client.on('health', (host, reading) => readings.push([host.alias, reading.healthy]));
+    await until(() => readings.length === 2, 'first readings of both hosts');
 
-  metrics.mode = 'error500';
-  await until(() => readings.filter(([, healthy]) => !healthy).length === 2, 'both hosts unhealthy');
-  const state = client.hostStates()[0]!;
-  t.ok(state.health!.consecutiveFailures >= 3);
-  t.match(state.health!.reason, /unreachable/);
-  t.equal(state.active, false, 'out of the rotation');
-  // Every host is unhealthy: calls still go out (to the hosts as a last resort), none fails for want of a host.
-  for (let i = 0; i < 4; i += 1) await client.append({ headers: {}, body: Buffer.from(`e${i}`) });
-  t.equal(first.events.length + second.events.length, 4);
+    metrics.mode = 'error500';
+    await until(() => readings.filter(([, healthy]) => !healthy).length === 2, 'both hosts unhealthy');
+    const state = client.hostStates()[0]!;
+    t.ok(state.health!.consecutiveFailures >= 3);
+    t.match(state.health!.reason, /unreachable/);
+    t.equal(state.active, false, 'out of the rotation');
+    // Every host is unhealthy: calls still go out (to the hosts as a last resort), none fails for want of a host.
+    for (let i = 0; i < 4; i += 1) await client.append({ headers: {}, body: Buffer.from(`e${i}`) });
+    t.equal(first.events.length + second.events.length, 4);
 
-  metrics.mode = 'ok';
-  await until(() => readings.filter(([, healthy]) => healthy).length === 4, 'both hosts healthy again');
-  t.equal(client.hostStates()[0]!.active, true);
-});
+    metrics.mode = 'ok';
+    await until(() => readings.filter(([, healthy]) => healthy).length === 4, 'both hosts healthy again');
+    t.equal(client.hostStates()[0]!.active, true);
+  },
+);
 
 t.test('health: no poll after close(), even with one stalled in flight', async (t) => {
   const source = await startSource(t);

@@ -13,3 +13,11 @@ export { HealthMonitor, type HealthMonitorOptions, type HealthReading } from './
 export { MetricsFormatError, readChannelFill } from './health/metrics-reading.js';
 export { MetricsRequestError } from './health/metrics-fetcher.js';
 export { judgeChannels } from './health/health-verdict.js';
+export {
+  contentType,
+  encodeJsonBatch,
+  parseHttpCharset,
+  type HttpCharset,
+  type JsonBatchEvent,
+} from './http/json-batch.js';
+export { serverMessage, SERVER_MESSAGE_MAX_CHARS } from './http/server-message.js';

@@ -81,7 +81,7 @@ export interface ConnectionOptions {
   pipelining: number;
 }
 
-/** The charsets Flume's JSONHandler reads a request in (anything else it answers 500). */
+/** The charsets Flume's JSONHandler reads a request in (it compares names ignoring case; anything else is a 500). */
 export type HttpCharset = 'UTF-8' | 'UTF-16' | 'UTF-32';
 export const HTTP_CHARSETS: readonly HttpCharset[] = ['UTF-8', 'UTF-16', 'UTF-32'];
 

@@ -19,6 +19,7 @@ import {
 } from './resolve.js';
 import type { HealthInput } from './health-options.js';
 import { anyTls } from './transport-fit.js';
+import { parseHttpCharset } from '../http/json-batch.js';
 import { ConfigurationError } from '../errors.js';
 import { SINK_ONLY_KEYS, fromSinkSection } from './sink-properties.js';
 
@@ -262,7 +263,7 @@ function parseConnectionOptions(get: (key: string) => string | undefined): Parti
   overrides.wireLayerOrder = get('wire-layer-order') as ConnectionOptions['wireLayerOrder'] | undefined;
   const charset = get('charset');
   if (charset !== undefined) {
-    const known = HTTP_CHARSETS.find((name) => name === charset.toUpperCase());
+    const known = parseHttpCharset(charset);
     if (!known)
       throw new ConfigurationError('charset', charset, `must be ${HTTP_CHARSETS.join(', ')} (what JSONHandler reads)`);
     overrides.charset = known;

@@ -54,7 +54,7 @@ export class HttpRpcClient extends EventEmitter<RpcClientEvents> implements RpcC
     super();
     const resolved =
       'host' in options && typeof options.host === 'object'
-        ? resolveHttpOptions(options as { host: HostAddress; options?: Partial<ConnectionOptions> })
+        ? resolveHttpOptions(options)
         : resolveHttpOptions(splitUrl(options as HttpRpcClientOptions));
     this.host = resolved.host;
     this.options = resolved.options;
