@@ -96,8 +96,9 @@ t.test('an https:// URL to a plaintext source fails; nothing goes out in clear',
   const client = new HttpRpcClient({ url: plain.url.replace('http:', 'https:'), ...QUICK, trustAllCerts: true });
   t.teardown(() => client.close());
   const error = await failure(client.append(event));
+  // Node sees either the plaintext answer (not-tls) or the source hanging up on the handshake (closed).
   t.type(error, TlsError);
-  t.equal((error as TlsError).reason, 'not-tls');
-  t.match(error.message, /does not answer in TLS/);
+  t.match((error as TlsError).reason, /^(not-tls|closed)$/);
+  t.match(error.message, /TLS/);
   t.equal(plain.events.length, 0);
 });

@@ -37,7 +37,7 @@ export function postFailure(
   err: unknown,
   address: string,
   written: boolean,
-  timeouts: { connectTimeoutMs: number; requestTimeoutMs: number },
+  timeouts: { connectTimeoutMs: number; requestTimeoutMs: number; tls: boolean },
 ): PostFailure {
   if (err instanceof HttpStatusError) return { error: err, retryable: err.retryable };
   if (err instanceof FlumeRpcError) return { error: err, retryable: false };
@@ -48,9 +48,14 @@ export function postFailure(
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
     return { error: new RequestTimeoutError(address, 'POST', timeouts.requestTimeoutMs), retryable: false };
   if (!written) {
-    const tls = classifyTlsFailure(error);
-    if (tls !== 'other' && tls !== 'closed' && !CONNECT_CODES.has(code))
-      return { error: new TlsError(address, tls, error, tlsHint(tls)), retryable: true };
+    const failure = classifyTlsFailure(error);
+    // Over https a connection dropped before TLS was up is the TLS handshake's failure (most often a plaintext source).
+    const tlsFailed =
+      timeouts.tls &&
+      failure !== 'other' &&
+      (failure === 'closed' || !CONNECT_CODES.has(code)) &&
+      code !== 'ECONNREFUSED';
+    if (tlsFailed) return { error: new TlsError(address, failure, error, tlsHint(failure)), retryable: true };
     return { error: new ConnectError(address, error), retryable: true };
   }
   return {
@@ -70,6 +75,8 @@ function tlsHint(failure: ReturnType<typeof classifyTlsFailure>): string {
       return 'the server certificate does not name this host; ssl-verify-hostname = false turns this check off alone';
     case 'not-tls':
       return 'the source does not answer in TLS: use http:// or turn on its ssl';
+    case 'closed':
+      return 'the source closed the connection during the TLS handshake: it may not use TLS (http://), or refuse our protocols or cipher suites';
     default:
       return '';
   }

@@ -232,6 +232,7 @@ export class HttpRpcClient extends EventEmitter<RpcClientEvents> implements RpcC
       return postFailure(error, this.address, post.written, {
         connectTimeoutMs: this.options.connectTimeoutMs,
         requestTimeoutMs: timeoutMs,
+        tls: this.url.startsWith('https:'),
       });
     } finally {
       this.posts.delete(post);
