@@ -28,6 +28,7 @@ t.test('flume-rpc bench --quick runs every scenario and passes its correctness c
     'recovery',
     'throughput',
     'throughput-building',
+    'throughput-http',
     'throughput-wire',
   ];
   t.same(files, scenarios.map((s) => `${s}-quick.json`).sort(), 'one result file per scenario');

@@ -10,6 +10,7 @@ import { refuseDocsAfterRun, refuseDocsBeforeRun } from './docs-update.js';
 import { recoveryScenario } from './recovery.js';
 import { throughputBuildingScenario, throughputScenario } from './throughput.js';
 import { throughputWireScenario } from './throughput-wire.js';
+import { throughputHttpScenario } from './throughput-http.js';
 
 /**
  * Every scenario by name. A new scenario ('recovery', 'failover', 'latency', 'memory') is one
@@ -19,6 +20,7 @@ export const SCENARIOS: ReadonlyMap<string, Scenario> = new Map([
   [throughputScenario.name, throughputScenario],
   [throughputBuildingScenario.name, throughputBuildingScenario],
   [throughputWireScenario.name, throughputWireScenario],
+  [throughputHttpScenario.name, throughputHttpScenario],
   [recoveryScenario.name, recoveryScenario],
   [failoverScenario.name, failoverScenario],
   [latencyScenario.name, latencyScenario],

@@ -9,9 +9,15 @@ import {
   wireArgs,
 } from './server-messages.js';
 
-const CHILD_ENTRY = fileURLToPath(new URL('./server-child.js', import.meta.url));
+/** The child each kind of source runs in: our AvroSourceServer, or an HTTP source with Flume's JSONHandler. */
+const CHILD_ENTRIES = {
+  avro: fileURLToPath(new URL('./server-child.js', import.meta.url)),
+  http: fileURLToPath(new URL('./http-source-child.js', import.meta.url)),
+} as const;
 
 export interface ServerProcessOptions {
+  /** Which source: Avro RPC (the default) or HTTP with JSON batches, whose child ignores buildEvents and wire. */
+  source?: keyof typeof CHILD_ENTRIES;
   /** Bound on the child starting and listening. */
   startTimeoutMs?: number;
   /** Bound on one stats round trip. */
@@ -31,7 +37,7 @@ export interface ServerProcessOptions {
 /** The server's counters, plus the CPU time (user + system, µs) its process has used so far. */
 export type ServerSnapshot = ServerStats & { cpuMicros: number };
 
-/** Our AvroSourceServer running in a child process, reachable on 127.0.0.1:port. */
+/** Our AvroSourceServer (or the HTTP source) running in a child process, reachable on 127.0.0.1:port. */
 export interface ServerProcess {
   readonly pid: number;
   readonly port: number;
@@ -45,19 +51,16 @@ export interface ServerProcess {
  * startup failure, and, as a last resort, when this process exits.
  */
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
-  const child = fork(
-    CHILD_ENTRY,
-    [...(options.buildEvents ? [BUILD_EVENTS_FLAG] : []), ...wireArgs(options.wire ?? {})],
-    {
-      // Not the parent's flags: a client-side --cpu-prof must not profile the server too.
-      execArgv: options.execArgv ?? [],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
-  );
+  const entry = CHILD_ENTRIES[options.source ?? 'avro'];
+  const child = fork(entry, [...(options.buildEvents ? [BUILD_EVENTS_FLAG] : []), ...wireArgs(options.wire ?? {})], {
+    // Not the parent's flags: a client-side --cpu-prof must not profile the server too.
+    execArgv: options.execArgv ?? [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pid = child.pid;
   if (pid === undefined) {
     child.kill('SIGKILL');
-    throw new Error(`Could not start the benchmark server (${CHILD_ENTRY})`);
+    throw new Error(`Could not start the benchmark server (${entry})`);
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const killOnExit = (): void => killQuietly(pid, 'SIGKILL');

@@ -9,7 +9,7 @@ import { standardWorkload } from './workload.js';
 // Full: 5 rounds x 2 in-flight counts x 3 clients x ~2.5 s, about 75 s. On this 2-core VM single
 // windows of the same client vary by up to +-25%; five short rounds give a steadier median than
 // three long ones. Quick: about 3 s. maxRequests is far above what 2 s can reach (~20k requests).
-const FULL: ThroughputSettings = {
+export const FULL: ThroughputSettings = {
   rounds: 5,
   inFlight: [1, 8],
   warmupMs: 400,
@@ -17,7 +17,7 @@ const FULL: ThroughputSettings = {
   maxRequests: 200_000,
   drainTimeoutMs: 5000,
 };
-const QUICK: ThroughputSettings = {
+export const QUICK: ThroughputSettings = {
   rounds: 1,
   inFlight: [1, 8],
   warmupMs: 150,

@@ -26,3 +26,16 @@ export function standardWorkload(batchSize = STANDARD_BATCH_SIZE, bodyBytes = ST
   }
   return { batchSize, bodyBytes, events };
 }
+
+/**
+ * The standard workload with text bodies: Flume's JSONHandler carries a body as a JSON string, so
+ * an HTTP client refuses bytes that are not text. Each body is 256 random base64 characters (one
+ * byte each in UTF-8, none escaped by JSON), so the events and their sizes match the Avro ones.
+ */
+export function standardTextWorkload(batchSize = STANDARD_BATCH_SIZE, bodyBytes = STANDARD_BODY_BYTES): Workload {
+  const { events } = standardWorkload(batchSize, bodyBytes);
+  for (const event of events) {
+    event.body = Buffer.from(randomBytes(bodyBytes).toString('base64').slice(0, bodyBytes), 'utf8');
+  }
+  return { batchSize, bodyBytes, events };
+}
