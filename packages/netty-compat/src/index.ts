@@ -66,6 +66,7 @@ export {
   type AvroSourceServerOptions,
   type ServerStats,
   AvroSourceServer,
+  zeroServerStats,
 } from './server/server.js';
 export { type ServerLimits, DEFAULT_SERVER_LIMITS, resolveServerLimits } from './server/server-limits.js';
 export {

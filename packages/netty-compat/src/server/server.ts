@@ -58,6 +58,24 @@ export interface ServerStats {
   partialFrameBytes: number;
 }
 
+/** Every counter at 0: a new server's, or another server's that reports the same shape (the bench's HTTP source). */
+export function zeroServerStats(): ServerStats {
+  return {
+    connectionsAccepted: 0,
+    connectionsOpen: 0,
+    eventsAcknowledged: 0,
+    callsAnswered: 0,
+    callsFailed: 0,
+    eventsFailed: 0,
+    protocolErrors: 0,
+    connectionsRefused: 0,
+    connectionsTimedOut: 0,
+    connectionsShed: 0,
+    batchesRefused: 0,
+    partialFrameBytes: 0,
+  };
+}
+
 export interface AvroSourceServerEvents {
   /**
    * A connection broke the protocol, or a timeout (ServerTimeoutError) or the partial-frame bound
@@ -80,20 +98,7 @@ export class AvroSourceServer extends EventEmitter<AvroSourceServerEvents> imple
   readonly limits: FrameLimits;
   readonly bounds: ServerLimits;
   readonly faults: FaultPlan;
-  readonly stats: ServerStats = {
-    connectionsAccepted: 0,
-    connectionsOpen: 0,
-    eventsAcknowledged: 0,
-    callsAnswered: 0,
-    callsFailed: 0,
-    eventsFailed: 0,
-    protocolErrors: 0,
-    connectionsRefused: 0,
-    connectionsTimedOut: 0,
-    connectionsShed: 0,
-    batchesRefused: 0,
-    partialFrameBytes: 0,
-  };
+  readonly stats: ServerStats = zeroServerStats();
   private listener: net.Server | null = null;
   private readonly connections = new Set<ServerConnection>();
   private boundPort = 0;

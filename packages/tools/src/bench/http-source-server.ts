@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ServerStats } from '@flume-rpc/netty-compat';
+import { type ServerStats, zeroServerStats } from '@flume-rpc/netty-compat';
 import { countJsonEvents } from './json-events.js';
 
 /**
@@ -11,20 +11,7 @@ import { countJsonEvents } from './json-events.js';
  */
 export class HttpSourceServer {
   /** The Avro server's counters, so the bench reads both servers the same way; unused ones stay 0. */
-  readonly stats: ServerStats = {
-    connectionsAccepted: 0,
-    connectionsOpen: 0,
-    eventsAcknowledged: 0,
-    callsAnswered: 0,
-    callsFailed: 0,
-    eventsFailed: 0,
-    protocolErrors: 0,
-    connectionsRefused: 0,
-    connectionsTimedOut: 0,
-    connectionsShed: 0,
-    batchesRefused: 0,
-    partialFrameBytes: 0,
-  };
+  readonly stats: ServerStats = zeroServerStats();
   private readonly server: http.Server;
 
   constructor() {

@@ -3,7 +3,7 @@ import { NettyAvroRpcClient } from '@flume-rpc/rpc-client';
 import { type OpenLoopResult, runOpenLoop } from './open-loop.js';
 import type { Scenario, ScenarioContext, ScenarioResult, Verdict } from './scenario.js';
 import { type ServerProcess, startServerProcess } from './server-process.js';
-import { type Workload, standardWorkload } from './workload.js';
+import { type Workload, standardWorkload, workloadSettings } from './workload.js';
 
 interface LatencySettings {
   /** Offered batches per second, one open-loop run each. */
@@ -200,12 +200,7 @@ function summarise(
     quick,
     startedAt: startedAt.toISOString(),
     durationMs: Math.round(durationMs),
-    settings: {
-      ...settings,
-      batchSize: workload.batchSize,
-      bodyBytes: workload.bodyBytes,
-      headers: Object.keys(workload.events[0]?.headers ?? {}),
-    },
+    settings: { ...settings, ...workloadSettings(workload) },
     table: {
       columns: [
         'batches/s',

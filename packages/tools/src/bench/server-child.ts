@@ -1,10 +1,18 @@
 /**
- * Entry of the benchmark's server child: an AvroSourceServer on 127.0.0.1, in its own process so
- * that it does not share an event loop (and, on 2 cores, a core) with the clients it serves.
+ * Entry of the benchmark's server child: an AvroSourceServer (or, with --http-source, the HTTP
+ * source) on 127.0.0.1, in its own process so that it does not share an event loop (and, on 2
+ * cores, a core) with the clients it serves.
  */
 import { readFileSync } from 'node:fs';
 import { AvroSourceServer, type Status, describe } from '@flume-rpc/netty-compat';
-import { BUILD_EVENTS_FLAG, type ChildMessage, isParentMessage, parseWireArgs } from './server-messages.js';
+import { HttpSourceServer } from './http-source-server.js';
+import {
+  BUILD_EVENTS_FLAG,
+  type ChildMessage,
+  HTTP_SOURCE_FLAG,
+  isParentMessage,
+  parseWireArgs,
+} from './server-messages.js';
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -20,11 +28,13 @@ async function main(): Promise<void> {
   // Handlers that accept without looking still make the server build every event.
   const accept = (): Status => 'OK';
   const wire = parseWireArgs(process.argv);
-  const server = new AvroSourceServer({
-    ...(process.argv.includes(BUILD_EVENTS_FLAG) ? { handlers: { append: accept, appendBatch: accept } } : {}),
-    compressionLevel: wire.compressionLevel ?? null,
-    tls: wire.tls ? { key: readFileSync(wire.tls.keyFile), cert: readFileSync(wire.tls.certFile) } : null,
-  });
+  const server = process.argv.includes(HTTP_SOURCE_FLAG)
+    ? new HttpSourceServer()
+    : new AvroSourceServer({
+        ...(process.argv.includes(BUILD_EVENTS_FLAG) ? { handlers: { append: accept, appendBatch: accept } } : {}),
+        compressionLevel: wire.compressionLevel ?? null,
+        tls: wire.tls ? { key: readFileSync(wire.tls.keyFile), cert: readFileSync(wire.tls.certFile) } : null,
+      });
   process.on('message', (message: unknown) => {
     if (!isParentMessage(message)) return;
     // CPU time alongside the counters: it tells whether the server was the bottleneck of a run.

@@ -2,6 +2,8 @@ import type { ServerStats } from '@flume-rpc/netty-compat';
 
 /** The child's argument that makes its server build every event (see ServerProcessOptions.buildEvents). */
 export const BUILD_EVENTS_FLAG = '--build-events';
+/** Run the HTTP source (Flume's JSONHandler on the success path) instead of the Avro server. */
+export const HTTP_SOURCE_FLAG = '--http-source';
 
 /** The socket stack of the benchmark server: deflate at this level, TLS with these PEM files. */
 export interface BenchServerWire {

@@ -3,21 +3,18 @@ import { fileURLToPath } from 'node:url';
 import type { ServerStats } from '@flume-rpc/netty-compat';
 import {
   BUILD_EVENTS_FLAG,
+  HTTP_SOURCE_FLAG,
   type BenchServerWire,
   type ParentMessage,
   isChildMessage,
   wireArgs,
 } from './server-messages.js';
 
-/** The child each kind of source runs in: our AvroSourceServer, or an HTTP source with Flume's JSONHandler. */
-const CHILD_ENTRIES = {
-  avro: fileURLToPath(new URL('./server-child.js', import.meta.url)),
-  http: fileURLToPath(new URL('./http-source-child.js', import.meta.url)),
-} as const;
+const CHILD_ENTRY = fileURLToPath(new URL('./server-child.js', import.meta.url));
 
 export interface ServerProcessOptions {
   /** Which source: Avro RPC (the default) or HTTP with JSON batches, whose child ignores buildEvents and wire. */
-  source?: keyof typeof CHILD_ENTRIES;
+  source?: 'avro' | 'http';
   /** Bound on the child starting and listening. */
   startTimeoutMs?: number;
   /** Bound on one stats round trip. */
@@ -51,8 +48,12 @@ export interface ServerProcess {
  * startup failure, and, as a last resort, when this process exits.
  */
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
-  const entry = CHILD_ENTRIES[options.source ?? 'avro'];
-  const child = fork(entry, [...(options.buildEvents ? [BUILD_EVENTS_FLAG] : []), ...wireArgs(options.wire ?? {})], {
+  const entry = CHILD_ENTRY;
+  const flags = [
+    ...(options.source === 'http' ? [HTTP_SOURCE_FLAG] : []),
+    ...(options.buildEvents ? [BUILD_EVENTS_FLAG] : []),
+  ];
+  const child = fork(entry, [...flags, ...wireArgs(options.wire ?? {})], {
     // Not the parent's flags: a client-side --cpu-prof must not profile the server too.
     execArgv: options.execArgv ?? [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -6,7 +6,7 @@ import { startServerProcess } from './server-process.js';
 import { FULL, QUICK, rotate } from './throughput.js';
 import { type Measurement, measureSender } from './throughput-measure.js';
 import { checks, formatMicros, formatRate, formatRatio, median, ratio } from './throughput-summary.js';
-import { standardTextWorkload } from './workload.js';
+import { standardTextWorkload, workloadSettings } from './workload.js';
 
 /** HttpRpcClient, and the plain undici loop it is judged against, in the order of the table. */
 const NAMES = ['http', 'undici'] as const;
@@ -91,12 +91,7 @@ async function runHttp(context: ScenarioContext): Promise<ScenarioResult> {
     ]),
   ];
   return clock.result({
-    settings: {
-      ...settings,
-      batchSize: workload.batchSize,
-      bodyBytes: workload.bodyBytes,
-      headers: Object.keys(workload.events[0]?.headers ?? {}),
-    },
+    settings: { ...settings, ...workloadSettings(workload) },
     table: {
       columns: ['in flight', 'http ev/s', 'undici ev/s', 'http/undici', 'http cpu/batch', 'undici cpu/batch'],
       rows,

@@ -39,3 +39,12 @@ export function standardTextWorkload(batchSize = STANDARD_BATCH_SIZE, bodyBytes 
   }
   return { batchSize, bodyBytes, events };
 }
+
+/** What a scenario's result records of its workload: the batch, the body size and the header names. */
+export function workloadSettings(workload: Workload): { batchSize: number; bodyBytes: number; headers: string[] } {
+  return {
+    batchSize: workload.batchSize,
+    bodyBytes: workload.bodyBytes,
+    headers: Object.keys(workload.events[0]?.headers ?? {}),
+  };
+}

@@ -354,7 +354,7 @@ Examples:
     .addHelpText(
       'after',
       `
-Scenarios: throughput, throughput-building, throughput-wire, recovery, failover, latency, memory, chaos, connection-reset.
+Scenarios: throughput, throughput-building, throughput-wire, throughput-http, recovery, failover, latency, memory, chaos, connection-reset.
 Exit code 1 when a correctness check fails (missed performance targets are only reported); 2 for
 an unknown scenario or bad flag. Nothing under docs/ is written without --update-docs. With it,
 exit code 2 (docs left as they are) for --quick, for a 1-minute load average above half the cpus
