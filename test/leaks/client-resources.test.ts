@@ -5,7 +5,8 @@
  * collections.
  *
  * - 2,000 clients, each created, used once (connect, or one append) and closed: everything back
- *   to the baseline taken after a warm-up.
+ *   to the baseline taken after a warm-up. The same for HttpRpcClient, a third of them failover
+ *   clients whose health monitor polls the agent (pools, timers and polls must go at close).
  * - One client calling a refused port for FLUME_RPC_LEAK_DEAD_MS (default 3 s; the issue's minute
  *   is `FLUME_RPC_LEAK_DEAD_MS=60000`): every call settles with a typed error, and descriptors,
  *   handles and heap stay flat through the run instead of growing with the calls.
@@ -14,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { runNodeChild } from '../fixtures/node-child.js';
-import { closedPort, startRecordingServer } from '../fixtures/index.js';
+import { closedPort, startHttpSource, startRecordingServer } from '../fixtures/index.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'leak-child.mjs');
 const DEAD_MS = Number(process.env['FLUME_RPC_LEAK_DEAD_MS'] ?? 3000);
@@ -61,6 +62,31 @@ t.test(`${CLIENTS} clients created, used once and closed leave nothing behind`, 
     `heap back to the baseline within 4 MB (+${((report.after.heapUsed - report.baseline.heapUsed) / MB).toFixed(2)} MB; a retained client per use would be several MB)`,
   );
 });
+
+t.test(
+  `${CLIENTS} HTTP clients (a third of them failover clients polling agent health) leave nothing behind`,
+  async (t) => {
+    const source = await startHttpSource();
+    t.teardown(() => source.close());
+    const report = await runChild<{ baseline: Snapshot; after: Snapshot; outcomes: Record<string, number> }>(
+      t,
+      ['http-churn', source.url, String(CLIENTS)],
+      60_000,
+    );
+    t.comment(`baseline: ${describe(report.baseline)}; after: ${describe(report.after)}`);
+    t.same(report.outcomes, { ok: CLIENTS }, 'every client connected or delivered its event');
+    t.ok(source.requests >= CLIENTS, `the source saw the posts (${source.requests})`);
+    t.ok(
+      report.after.fds <= report.baseline.fds + 1,
+      `file descriptors back to the baseline (${report.baseline.fds} -> ${report.after.fds})`,
+    );
+    t.ok(handleCount(report.after) <= handleCount(report.baseline), 'no socket or timer left active');
+    t.ok(
+      report.after.heapUsed - report.baseline.heapUsed < 4 * MB,
+      `heap back to the baseline within 4 MB (+${((report.after.heapUsed - report.baseline.heapUsed) / MB).toFixed(2)} MB)`,
+    );
+  },
+);
 
 interface DeadReport {
   before: Snapshot;
