@@ -23,11 +23,13 @@ export class HttpLink {
 
   constructor(
     url: URL,
+    /** The URL's host, as a HostAddress holds it (IPv6 without brackets): what TLS checks the certificate against. */
+    host: string,
     options: ResolvedConnectionOptions,
     private readonly address: string,
     private readonly emit: Emit,
   ) {
-    const tls = url.protocol === 'https:' ? clientTlsOptions(options, url.hostname.replace(/^\[(.*)\]$/, '$1')) : null;
+    const tls = url.protocol === 'https:' ? clientTlsOptions(options, host) : null;
     this.pool = new Pool(url.origin, {
       connections: Math.ceil(options.maxInflight / options.pipelining),
       pipelining: options.pipelining,

@@ -63,7 +63,7 @@ export class HttpRpcClient extends EventEmitter<RpcClientEvents> implements RpcC
     this.path = `${url.pathname}${url.search}`;
     this.headers = { 'content-type': contentType(this.options.charset) };
     this.limiter = new ConcurrencyLimiter(this.options.maxInflight, this.options.maxPending);
-    this.link = new HttpLink(url, this.options, this.address, (name, ...args) =>
+    this.link = new HttpLink(url, this.host.host, this.options, this.address, (name, ...args) =>
       (this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args),
     );
   }
