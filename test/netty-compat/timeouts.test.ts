@@ -188,6 +188,53 @@ t.test('a per-call timeoutMs overrides the transceiver request timeout', async (
   t.ok(elapsed >= 55 && elapsed < 1000, `after about 60ms (${elapsed.toFixed(1)}ms)`);
 });
 
+t.test('one deadline timer per connection: calls with different timeouts each expire at their own time', async (t) => {
+  const fixture = await stallingServer(t);
+  const transceiver = openTransceiver(t, fixture.server.port, { requestTimeoutMs: SLACK_MS * 5 });
+  await within(transceiver.ready(), SLACK_MS, 'ready');
+  const started = performance.now();
+  // Made longest first: the timer armed for the first call must be brought forward for the others.
+  const timeouts = [400, 100, 250];
+  const expired: number[] = [];
+  const calls = timeouts.map((timeoutMs) =>
+    outcome(transceiver.append(event('stall'), { timeoutMs })).then((result) => {
+      expired.push(timeoutMs);
+      return { result, elapsed: performance.now() - started };
+    }),
+  );
+  const results = await within(Promise.all(calls), SLACK_MS, 'the stalled calls');
+  t.same(expired, [100, 250, 400], 'they fail in the order of their deadlines, not of their calls');
+  results.forEach(({ result, elapsed }, i) => {
+    const timeoutMs = timeouts[i]!;
+    t.ok(!result.ok && result.error instanceof RequestTimeoutError, `the ${timeoutMs} ms call: RequestTimeoutError`);
+    t.equal(!result.ok && (result.error as RequestTimeoutError).timeoutMs, timeoutMs);
+    t.ok(
+      elapsed >= timeoutMs - 5 && elapsed < timeoutMs + SLACK_MS,
+      `the ${timeoutMs} ms call failed after ${elapsed.toFixed(1)} ms`,
+    );
+  });
+  t.equal(transceiver.state, 'ready', 'the connection stays ready');
+});
+
+t.test('calls answered in time are never failed by the deadline sweep, over many timeouts', async (t) => {
+  const server = await startAvroSource(t);
+  const timeoutMs = 50;
+  const transceiver = openTransceiver(t, server.port, { requestTimeoutMs: timeoutMs });
+  await within(transceiver.ready(), SLACK_MS, 'ready');
+  // Back-to-back calls for six timeouts' worth of time (bounded in count too): the sweep wakes
+  // several times while a call is in flight and must fail none of them.
+  const started = performance.now();
+  let calls = 0;
+  while (performance.now() - started < 6 * timeoutMs && calls < 20_000) {
+    const burst = await Promise.all([1, 2, 3, 4].map(() => outcome(transceiver.append(event('a')))));
+    for (const result of burst) if (!result.ok) t.fail(`call ${calls} failed: ${String(result.error)}`);
+    calls += burst.length;
+  }
+  t.ok(calls > 0, `${calls} calls answered over ${(performance.now() - started).toFixed(0)} ms`);
+  t.equal(transceiver.pendingCount, 0);
+  t.equal(transceiver.state, 'ready');
+});
+
 t.test('server close mid-request: every pending call rejects with ConnectionClosedError at once', async (t) => {
   const fixture = await stallingServer(t);
   const transceiver = openTransceiver(t, fixture.server.port);

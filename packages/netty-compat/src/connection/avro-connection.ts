@@ -7,6 +7,7 @@ import {
   FlumeRpcError,
   HandshakeTimeoutError,
   ProtocolError,
+  RequestTimeoutError,
   describe,
 } from '../errors.js';
 import { FrameDecoder, frameBody } from '../codec/frame-codec.js';
@@ -23,6 +24,7 @@ import { type ClientWireOptions, PLAIN_CLIENT_WIRE } from '../transport/wire-opt
 import { type ConnectionState, canTransition, formatAddress } from './connection-state.js';
 import type { ConnectionHealth } from './connection-health.js';
 import { Deadline } from './deadline.js';
+import { CallDeadlines } from './call-deadlines.js';
 import { type CallOptions, type PendingCall, PendingCalls, pingCall } from './pending-calls.js';
 import { type Abandon, startRequestDeadline, unwatch, watchAbort } from './call-watch.js';
 import { FrameWriter } from './frame-writer.js';
@@ -69,6 +71,7 @@ export class AvroConnection extends EventEmitter<ConnectionEvents> implements Co
   /** Encode buffers reused once the socket wrote them. */
   protected readonly allocate: (size: number) => Buffer;
   private readonly abandonCall: Abandon = (call, error) => this.abandon(call, error);
+  private readonly deadlines = new CallDeadlines((now) => this.expireCalls(now));
   private phaseDeadline: Deadline | null;
   private closeError: FlumeRpcError | null = null;
   /** Set by closeWhenIdle: the connection closes with this reason once its last call settles. */
@@ -192,12 +195,12 @@ export class AvroConnection extends EventEmitter<ConnectionEvents> implements Co
         resolve,
         reject,
         serial: 0,
-        deadline: null,
+        expiresAt: 0,
         detachSignal: null,
       };
       if (signal) watchAbort(call, signal, this.abandonCall);
       // Before the handshake completes, the connect and handshake timeouts bound the wait.
-      if (this.currentState === 'ready') startRequestDeadline(call, this.address, this.abandonCall);
+      if (this.currentState === 'ready') startRequestDeadline(call, this.deadlines);
       this.calls.queue.push(call);
       this.writer.schedule();
     });
@@ -245,7 +248,7 @@ export class AvroConnection extends EventEmitter<ConnectionEvents> implements Co
 
   private write(call: PendingCall): void {
     this.calls.written(call);
-    if (call.deadline === null) startRequestDeadline(call, this.address, this.abandonCall);
+    if (call.expiresAt === 0) startRequestDeadline(call, this.deadlines);
     const framable = call.framable;
     if (framable) this.writer.writeFramable(framable, call.serial, call.messageName);
     else this.writer.writeFrame(call.serial, encodeRequest(call.messageName, call.params));
@@ -258,6 +261,15 @@ export class AvroConnection extends EventEmitter<ConnectionEvents> implements Co
   private abandon(call: PendingCall, error: FlumeRpcError): void {
     this.calls.forget(call);
     this.settle(call, error);
+  }
+
+  /** The deadline sweep: every call past its request timeout fails alone; returns the next deadline. */
+  private expireCalls(now: number): number {
+    const { expired, next } = this.calls.expiredBy(now);
+    for (const call of expired) {
+      this.abandon(call, new RequestTimeoutError(this.address, call.messageName, call.timeoutMs));
+    }
+    return next;
   }
 
   private settle(call: PendingCall, outcome: CallOutcome): void {
@@ -332,6 +344,7 @@ export class AvroConnection extends EventEmitter<ConnectionEvents> implements Co
   private fail(error: FlumeRpcError): void {
     if (this.closeError) return;
     this.closeError = error;
+    this.deadlines.stop();
     this.phaseDeadline?.clear();
     this.phaseDeadline = null;
     this.transition('closed');

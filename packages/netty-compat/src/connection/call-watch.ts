@@ -1,5 +1,5 @@
-import { AbortError, RequestTimeoutError, type FlumeRpcError } from '../errors.js';
-import { Deadline } from './deadline.js';
+import { AbortError, type FlumeRpcError } from '../errors.js';
+import type { CallDeadlines } from './call-deadlines.js';
 import type { PendingCall } from './pending-calls.js';
 
 /** Gives up on one call without touching the connection (the connection's own, bound once). */
@@ -9,10 +9,8 @@ export type Abandon = (call: PendingCall, error: FlumeRpcError) => void;
  * Starts a call's request timeout. It runs while the call waits for a congested socket too, so
  * none waits forever; on expiry the call alone fails with RequestTimeoutError.
  */
-export function startRequestDeadline(call: PendingCall, address: string, abandon: Abandon): void {
-  call.deadline = new Deadline(call.timeoutMs, () =>
-    abandon(call, new RequestTimeoutError(address, call.messageName, call.timeoutMs)),
-  );
+export function startRequestDeadline(call: PendingCall, deadlines: CallDeadlines): void {
+  call.expiresAt = deadlines.start(call.timeoutMs);
 }
 
 /** Gives up on the call with AbortError when `signal` aborts. */
@@ -22,10 +20,8 @@ export function watchAbort(call: PendingCall, signal: AbortSignal, abandon: Aban
   call.detachSignal = () => signal.removeEventListener('abort', onAbort);
 }
 
-/** Stops the call's deadline and abort listener, once it settles. */
+/** Stops the call's abort listener, once it settles (its deadline is a number the sweep no longer sees). */
 export function unwatch(call: PendingCall): void {
-  call.deadline?.clear();
-  call.deadline = null;
   call.detachSignal?.();
   call.detachSignal = null;
 }

@@ -2,7 +2,6 @@ import { ProtocolError, type FlumeRpcError } from '../errors.js';
 import type { EncodedParams } from '../codec/event-encoder.js';
 import { PING_MESSAGE } from '../codec/call.js';
 import type { MessageTypes } from '../protocol/protocol.js';
-import type { Deadline } from './deadline.js';
 
 export interface CallOptions {
   signal?: AbortSignal | undefined;
@@ -21,7 +20,8 @@ export interface PendingCall {
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: FlumeRpcError) => void;
   serial: number;
-  deadline: Deadline | null;
+  /** When the request timeout ends (performance.now() ms), once it runs; 0 before. */
+  expiresAt: number;
   detachSignal: (() => void) | null;
 }
 
@@ -38,7 +38,7 @@ export function pingCall(timeoutMs: number): PendingCall {
     resolve: ignore,
     reject: ignore,
     serial: 0,
-    deadline: null,
+    expiresAt: 0,
     detachSignal: null,
   };
 }
@@ -97,6 +97,23 @@ export class PendingCalls {
     const queued = this.queue.indexOf(call);
     if (queued >= 0) this.queue.splice(queued, 1);
     if (this.inFlight.get(call.serial) === call) this.inFlight.delete(call.serial);
+  }
+
+  /**
+   * The written and queued calls whose request timeout ended by `now`, and the earliest deadline
+   * of the others (Infinity: none runs). The calls stay pending: the caller gives up on them.
+   */
+  expiredBy(now: number): { expired: PendingCall[]; next: number } {
+    const expired: PendingCall[] = [];
+    let next = Number.POSITIVE_INFINITY;
+    const check = (call: PendingCall): void => {
+      if (call.expiresAt === 0) return;
+      if (call.expiresAt <= now) expired.push(call);
+      else if (call.expiresAt < next) next = call.expiresAt;
+    };
+    this.inFlight.forEach(check);
+    this.queue.forEach(check);
+    return { expired, next };
   }
 
   /** Every pending call (the handshake's carrier, then written, then queued), leaving none. */
