@@ -69,21 +69,38 @@ function eventBound(event: AvroFlumeEvent, index: number): number {
 }
 
 function writeEvent(out: Buffer, offset: number, event: AvroFlumeEvent): number {
-  const headers = event.headers;
-  let count = 0;
-  for (const _key in headers) count += 1;
-  if (count > 0) {
-    offset = writeLength(out, offset, count);
-    for (const key in headers) {
-      offset = writeString(out, offset, key);
-      offset = writeString(out, offset, headers[key]!);
-    }
-  }
+  offset = writeHeaders(out, offset, event.headers);
   out[offset++] = 0;
   const body = event.body;
   offset = writeLength(out, offset, body.length);
   out.set(body, offset);
   return offset + body.length;
+}
+
+/**
+ * The headers map as one block (count, entries), walked once: the entries are written behind a
+ * one-byte count, which is filled in after, and moved up in the rare map of more than 63 entries
+ * whose count takes more bytes. An empty map is no block at all.
+ */
+function writeHeaders(out: Buffer, offset: number, headers: Record<string, string>): number {
+  const countAt = offset;
+  offset += 1;
+  let count = 0;
+  for (const key in headers) {
+    offset = writeString(out, offset, key);
+    offset = writeString(out, offset, headers[key]!);
+    count += 1;
+  }
+  if (count === 0) return countAt;
+  if (count <= ONE_BYTE_LENGTH) {
+    out[countAt] = count << 1;
+    return offset;
+  }
+  // The count's varint takes `extra` more bytes than the one kept for it (eventBound allowed for all five).
+  const extra = lengthBytes(count) - 1;
+  out.copyWithin(countAt + 1 + extra, countAt + 1, offset);
+  writeLength(out, countAt, count);
+  return offset + extra;
 }
 
 /**
@@ -122,4 +139,11 @@ function writeLength(out: Buffer, offset: number, n: number): number {
   }
   out[offset++] = zigzag;
   return offset;
+}
+
+/** Bytes of writeLength(n). */
+function lengthBytes(n: number): number {
+  let bytes = 1;
+  for (let zigzag = n * 2; zigzag >= 0x80; zigzag = Math.floor(zigzag / 128)) bytes += 1;
+  return bytes;
 }
