@@ -20,6 +20,33 @@ export const EventBuilder = {
  * body. Runs before anything is sent, so one bad event fails the call and nothing goes out.
  */
 export function toWireEvent(event: unknown, index: number): AvroFlumeEvent {
+  return isWireRecord(event) ? event : convertEvent(event, index);
+}
+
+/** Checks every event of a list, in order, before any is sent; the list returned is a copy the caller cannot change. */
+export function toWireEvents(events: unknown): AvroFlumeEvent[] {
+  if (!Array.isArray(events)) throw new EventValidationError(`events must be an array, got ${typeName(events)}`);
+  const count = events.length;
+  const wire = new Array<AvroFlumeEvent>(count);
+  for (let i = 0; i < count; i += 1) wire[i] = toWireEvent(events[i], i);
+  return wire;
+}
+
+/**
+ * The shape nearly every event has (a Buffer body, a plain object of strings), checked without
+ * allocating anything: it is the client's per-event cost on the hot path.
+ */
+function isWireRecord(event: unknown): event is AvroFlumeEvent {
+  if (typeof event !== 'object' || event === null) return false;
+  const { headers, body } = event as { headers?: unknown; body?: unknown };
+  if (!Buffer.isBuffer(body) || !isPlainObject(headers)) return false;
+  // for...in, as the encoder walks them: the same keys, and no entry arrays per event.
+  for (const key in headers) if (typeof headers[key] !== 'string') return false;
+  return true;
+}
+
+/** Any other event: converted (string or Uint8Array body, no headers) or refused with what is wrong. */
+function convertEvent(event: unknown, index: number): AvroFlumeEvent {
   const where = `event ${index}`;
   if (typeof event !== 'object' || event === null) {
     throw new EventValidationError(`${where} is not an object`);
@@ -36,7 +63,6 @@ export function toWireEvent(event: unknown, index: number): AvroFlumeEvent {
   if (!isPlainObject(wireHeaders)) {
     throw new EventValidationError(`${where}: headers must be an object of strings, got ${typeName(headers)}`);
   }
-  // for...in, as the encoder walks them: the same keys, and no entry arrays per event.
   for (const key in wireHeaders) {
     const value = wireHeaders[key];
     if (typeof value !== 'string') {
@@ -45,15 +71,7 @@ export function toWireEvent(event: unknown, index: number): AvroFlumeEvent {
       );
     }
   }
-  // Already the wire record (a Buffer body, its own headers): used as it is, nothing allocated.
-  if (wireBody === body && wireHeaders === headers) return event as AvroFlumeEvent;
   return { headers: wireHeaders as Record<string, string>, body: wireBody };
-}
-
-/** Checks every event of a list, in order, before any is sent. */
-export function toWireEvents(events: unknown): AvroFlumeEvent[] {
-  if (!Array.isArray(events)) throw new EventValidationError(`events must be an array, got ${typeName(events)}`);
-  return events.map((event, index) => toWireEvent(event, index));
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
