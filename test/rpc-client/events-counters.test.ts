@@ -93,6 +93,18 @@ t.test('the error event carries the same error that rejects the call', async (t)
   t.type(error, StatusError);
 });
 
+t.test('a failed call whose promise the caller drops is reported, with no unhandled rejection', async (t) => {
+  const rec = await startRecordingServer(t, { faults: { forceStatus: 'FAILED' } });
+  const client = makeClient(t, rec.port);
+  const emitted = nextEvent<[FlumeRpcError]>(client, 'error');
+  // Fire and forget, as logging code does: tap fails this test on an unhandled rejection.
+  void client.appendBatch([EventBuilder.withBody('x'), EventBuilder.withBody('y')]);
+  const [error] = await emitted;
+  t.type(error, StatusError, 'the failure reaches the error event');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal(client.counters.eventsFailed, 2, 'and the counters');
+});
+
 t.test(
   'counters: sent, acknowledged and failed across successes, status failures, lost connections and bad input',
   async (t) => {

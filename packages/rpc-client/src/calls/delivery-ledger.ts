@@ -1,6 +1,7 @@
 import type { AvroFlumeEvent, FlumeRpcError } from '@flume-rpc/netty-compat';
 import { PartialBatchError, asFlumeError } from '../errors.js';
 import type { ClientCounters, DeliveryCounters } from '../rpc-client.js';
+import { CallCount } from './call-count.js';
 
 /** Counts events in as they are acknowledged, so a failure later in the same call leaves them counted. */
 export type Acknowledge = (events: number) => void;
@@ -24,12 +25,12 @@ export function zeroLedgerCounters(): LedgerCounters {
 }
 
 export class DeliveryLedger {
-  private readonly running = new Set<Promise<unknown>>();
+  private readonly running = new CallCount();
   readonly counters: LedgerCounters = zeroLedgerCounters();
 
-  /** Calls still running, for close() to wait on. */
-  get calls(): Promise<unknown>[] {
-    return [...this.running];
+  /** Resolves once every call tracked so far has settled, for close() to wait on. */
+  settled(): Promise<void> {
+    return this.running.drained();
   }
 
   /**
@@ -42,6 +43,7 @@ export class DeliveryLedger {
     onError?: (error: FlumeRpcError) => void,
   ): Promise<void> {
     this.counters.eventsReceived += events;
+    this.running.begin();
     let acknowledged = 0;
     const acknowledge: Acknowledge = (n) => {
       acknowledged += n;
@@ -54,29 +56,44 @@ export class DeliveryLedger {
       started = Promise.reject(err);
     }
     const call = started.then(
-      () => acknowledge(events - acknowledged),
+      () => {
+        acknowledge(events - acknowledged);
+        this.running.end();
+      },
       (err: unknown) => {
         const error = asFlumeError(err);
         this.counters.eventsFailed += events - acknowledged;
+        this.running.end();
         onError?.(error);
         throw error;
       },
     );
-    this.running.add(call);
-    const forget = (): void => {
-      this.running.delete(call);
-    };
-    call.then(forget, forget);
+    // A caller that drops the promise must not crash the process with an unhandled rejection:
+    // the failure is counted, and emitted as 'error', all the same.
+    call.catch(ignoreRejection);
     return call;
   }
 }
 
+const ignoreRejection = (): void => undefined;
+
 /**
  * Sends `events` in calls of at most `batchSize`, in order, one after another, as Flume's
  * clients do. A failure after some calls succeeded is a PartialBatchError saying how many got
- * through; a failure of the first call is its own error.
+ * through; a failure of the first call is its own error. `events` is the caller's own copy: a
+ * batch that fits in one call is sent as it is (most are), without another copy or promise.
  */
-export async function sendInBatches(
+export function sendInBatches(
+  events: AvroFlumeEvent[],
+  batchSize: number,
+  send: (chunk: AvroFlumeEvent[]) => Promise<void>,
+  acknowledge: Acknowledge,
+): Promise<void> {
+  if (events.length > 0 && events.length <= batchSize) return send(events);
+  return sendChunks(events, batchSize, send, acknowledge);
+}
+
+async function sendChunks(
   events: AvroFlumeEvent[],
   batchSize: number,
   send: (chunk: AvroFlumeEvent[]) => Promise<void>,

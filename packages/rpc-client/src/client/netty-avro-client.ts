@@ -29,7 +29,7 @@ import {
   type RpcClientEvents,
   type SendOptions,
 } from '../rpc-client.js';
-import { WrittenCalls } from '../calls/written-calls.js';
+import { CallCount } from '../calls/call-count.js';
 
 export interface NettyAvroRpcClientOptions extends Partial<ConnectionOptions> {
   host: string;
@@ -48,7 +48,8 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
   private readonly limiter: ConcurrencyLimiter;
   // One host: eventsRetried stays 0, nothing is ever resent elsewhere.
   private readonly ledger = new DeliveryLedger();
-  private readonly written = new WrittenCalls();
+  /** Calls written and not yet answered: close() waits for these (up to close-timeout). */
+  private readonly written = new CallCount();
   /** Fires when close is forced: written calls are no longer waited for. */
   private readonly forced = new AbortController();
   private closing: Promise<void> | null = null;
@@ -135,7 +136,7 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
     this.supervisor.stopConnecting();
     await settleWithin(this.written.drained(), this.options.closeTimeoutMs, this.forced.signal);
     this.supervisor.shutdown();
-    await Promise.allSettled(this.ledger.calls);
+    await this.ledger.settled();
   }
 
   /** Every event handed over ends up acknowledged or failed; every failure is also emitted as 'error'. */

@@ -141,7 +141,7 @@ export class HttpRpcClient extends EventEmitter<RpcClientEvents> implements RpcC
     }
     await settleWithin(Promise.allSettled(written), this.options.closeTimeoutMs, this.forced.signal);
     await this.link.destroy();
-    await Promise.allSettled(this.ledger.calls);
+    await this.ledger.settled();
   }
 
   private track(events: number, run: (acknowledge: Acknowledge) => Promise<void>): Promise<void> {

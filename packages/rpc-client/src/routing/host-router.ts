@@ -111,7 +111,7 @@ export class HostRouter {
   close(options: CloseOptions = {}): Promise<void> {
     this.closing ??= (async () => {
       await Promise.allSettled(this.slots.map((slot) => slot.close({ signal: this.forced.signal })));
-      await Promise.allSettled(this.ledger.calls);
+      await this.ledger.settled();
     })();
     forceCloseWhen(options, this.forced, this.closing);
     return this.closing;
