@@ -1,6 +1,7 @@
 import type { ScenarioResult, Verdict } from './scenario.js';
 import { CLIENT_NAMES, type ClientName, type Measurement, type WindowSettings } from './throughput-measure.js';
 import type { Workload } from './workload.js';
+import { formatMicros, formatPercent, formatRate, formatRatio, median, ratio } from './figures.js';
 
 export interface ThroughputSettings extends WindowSettings {
   rounds: number;
@@ -172,31 +173,4 @@ export function checks(measurements: Measurement[]): Verdict[] {
       detail: `server ${sum((m) => m.serverAcknowledgedEvents)} >= clients ${sum((m) => m.clientAcknowledgedEvents)} events in total; ${short.length} measurement(s) short`,
     },
   ];
-}
-
-export function ratio(a: number, b: number): number {
-  return b > 0 ? a / b : 0;
-}
-
-export function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-export function formatRate(eventsPerSecond: number): string {
-  return eventsPerSecond >= 1e6 ? `${(eventsPerSecond / 1e6).toFixed(2)}M` : `${(eventsPerSecond / 1e3).toFixed(1)}k`;
-}
-
-export function formatRatio(r: number): string {
-  return `${r.toFixed(2)}x`;
-}
-
-function formatPercent(r: number): string {
-  return `${(r * 100).toFixed(0)}%`;
-}
-
-export function formatMicros(micros: number): string {
-  return `${micros.toFixed(0)}µs`;
 }

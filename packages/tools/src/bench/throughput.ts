@@ -3,7 +3,8 @@ import { calibrateEncode } from './calibrate.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
 import { startServerProcess } from './server-process.js';
 import { CLIENT_NAMES, type Measurement, measure } from './throughput-measure.js';
-import { type ThroughputSettings, formatRate, summarise } from './throughput-summary.js';
+import { formatRate } from './figures.js';
+import { type ThroughputSettings, summarise } from './throughput-summary.js';
 import { standardWorkload } from './workload.js';
 
 // Full: 5 rounds x 2 in-flight counts x 3 clients x ~2.5 s, about 75 s. On this 2-core VM single
