@@ -10,7 +10,7 @@ import {
   startScenario,
   inProcessServer,
 } from './scenario.js';
-import { median, ratio } from './throughput-summary.js';
+import { median, ratio } from './figures.js';
 import { standardWorkload } from './workload.js';
 
 interface ResetSettings {

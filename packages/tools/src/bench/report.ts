@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ResultTable, ScenarioResult, Verdict } from './scenario.js';
+import type { ResultTable, ScenarioResult, TargetVerdict } from './scenario.js';
 
 export interface MachineInfo {
   cpus: number;
@@ -30,15 +30,26 @@ export function loadAverage(): number {
 export const COMPETING_WORK_NOTE =
   'WARNING: other work was competing for the CPUs during this run; do not quote these figures';
 
+/** The 1-minute load average before and after a run, and the machine's core count. */
+export interface LoadReading {
+  before: number;
+  after: number;
+  cpus: number;
+}
+
 /**
  * The bench itself keeps about two processes busy (client and server); a load well above the
  * core count means something else competed for the CPUs and the figures are low and noisy.
  */
+export function competingWork(load: LoadReading): boolean {
+  return Math.max(load.before, load.after) > load.cpus + 0.5;
+}
+
 export function loadNotes(machine: MachineInfo, before: number, after: number): string[] {
   const notes = [
     `1-minute load average ${before.toFixed(2)} before, ${after.toFixed(2)} after, on ${machine.cpus} cpus`,
   ];
-  if (Math.max(before, after) > machine.cpus + 0.5) {
+  if (competingWork({ before, after, cpus: machine.cpus })) {
     notes.push(COMPETING_WORK_NOTE);
   }
   return notes;
@@ -57,9 +68,10 @@ export function formatTable(table: ResultTable): string[] {
   return [line(table.columns), widths.map((w) => '-'.repeat(w)).join('  '), ...table.rows.map(line)];
 }
 
-function formatVerdicts(title: string, verdicts: Verdict[]): string[] {
+function formatVerdicts(title: string, verdicts: TargetVerdict[]): string[] {
   if (verdicts.length === 0) return [];
-  return [title, ...verdicts.map((v) => `  [${v.ok ? 'ok' : 'NO'}] ${v.name}: ${v.detail}`)];
+  const mark = (ok: boolean | null): string => (ok === null ? '--' : ok ? 'ok' : 'NO');
+  return [title, ...verdicts.map((v) => `  [${mark(v.ok)}] ${v.name}: ${v.detail}`)];
 }
 
 /** The plain-text report of one scenario, as printed to the log. */

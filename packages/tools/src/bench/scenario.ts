@@ -23,6 +23,16 @@ export interface Verdict {
   detail: string;
 }
 
+/**
+ * A target's outcome: met (true), missed (false), or not judged (null), for a run whose figures
+ * cannot say either (a quick run, or one with other work competing for the CPUs).
+ */
+export interface TargetVerdict {
+  name: string;
+  ok: boolean | null;
+  detail: string;
+}
+
 export interface ResultTable {
   columns: string[];
   rows: string[][];
@@ -40,7 +50,7 @@ export interface ScenarioResult {
   /** Correctness: any false here makes the run fail. */
   checks: Verdict[];
   /** Goals from the issue tracker: reported, never fatal. */
-  targets: Verdict[];
+  targets: TargetVerdict[];
   notes: string[];
   /** Scenario-specific raw figures for later analysis. */
   data: unknown;

@@ -4,6 +4,8 @@ import type { ServerStats } from '@flume-rpc/netty-compat';
 export const BUILD_EVENTS_FLAG = '--build-events';
 /** Run the HTTP source (Flume's JSONHandler on the success path) instead of the Avro server. */
 export const HTTP_SOURCE_FLAG = '--http-source';
+/** Run avsc's services server (AvscSourceServer) instead of ours, to compare the two servers. */
+export const AVSC_SERVER_FLAG = '--avsc-server';
 
 /** The socket stack of the benchmark server: deflate at this level, TLS with these PEM files. */
 export interface BenchServerWire {

@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ServerStats } from '@flume-rpc/netty-compat';
 import {
+  AVSC_SERVER_FLAG,
   BUILD_EVENTS_FLAG,
   HTTP_SOURCE_FLAG,
   type BenchServerWire,
@@ -13,8 +14,11 @@ import {
 const CHILD_ENTRY = fileURLToPath(new URL('./server-child.js', import.meta.url));
 
 export interface ServerProcessOptions {
-  /** Which source: Avro RPC (the default) or HTTP with JSON batches, whose child ignores buildEvents and wire. */
-  source?: 'avro' | 'http';
+  /**
+   * Which server: our Avro RPC server (the default), avsc's services server (Avro RPC too, for
+   * comparison), or HTTP with JSON batches; the last two ignore buildEvents and wire.
+   */
+  source?: 'avro' | 'avsc' | 'http';
   /** Bound on the child starting and listening. */
   startTimeoutMs?: number;
   /** Bound on one stats round trip. */
@@ -34,7 +38,7 @@ export interface ServerProcessOptions {
 /** The server's counters, plus the CPU time (user + system, µs) its process has used so far. */
 export type ServerSnapshot = ServerStats & { cpuMicros: number };
 
-/** Our AvroSourceServer (or the HTTP source) running in a child process, reachable on 127.0.0.1:port. */
+/** Our AvroSourceServer (or avsc's, or the HTTP source) running in a child process, reachable on 127.0.0.1:port. */
 export interface ServerProcess {
   readonly pid: number;
   readonly port: number;
@@ -51,6 +55,7 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   const entry = CHILD_ENTRY;
   const flags = [
     ...(options.source === 'http' ? [HTTP_SOURCE_FLAG] : []),
+    ...(options.source === 'avsc' ? [AVSC_SERVER_FLAG] : []),
     ...(options.buildEvents ? [BUILD_EVENTS_FLAG] : []),
   ];
   const child = fork(entry, [...flags, ...wireArgs(options.wire ?? {})], {

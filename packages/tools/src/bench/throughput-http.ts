@@ -5,7 +5,8 @@ import { openUndiciSender } from './sender-undici.js';
 import { startServerProcess } from './server-process.js';
 import { FULL, QUICK, rotate } from './throughput.js';
 import { type Measurement, measureSender } from './throughput-measure.js';
-import { checks, formatMicros, formatRate, formatRatio, median, ratio } from './throughput-summary.js';
+import { formatMicros, formatRate, formatRatio, median, ratio } from './figures.js';
+import { checks } from './throughput-summary.js';
 import { standardTextWorkload, workloadSettings } from './workload.js';
 
 /** HttpRpcClient, and the plain undici loop it is judged against, in the order of the table. */

@@ -4,22 +4,41 @@ import { openAvscSender } from './sender-avsc.js';
 import { openClientSender } from './sender-client.js';
 import { openOursSender } from './sender-ours.js';
 import { openRawSender } from './sender-raw.js';
+import { openFailoverSender, openLoadBalancingSender } from './sender-routed.js';
 import type { ServerProcess, ServerSnapshot } from './server-process.js';
 import type { Workload } from './workload.js';
 
 /**
  * The clients compared, in the order of the table: our wire client (Transceiver), the avsc
- * client, pre-encoded frames, and our whole NettyAvroRpcClient as applications use it.
+ * client, pre-encoded frames, our whole NettyAvroRpcClient as applications use it, and the
+ * failover and load-balancing clients over two healthy hosts.
  */
 export const CLIENTS = {
   ours: openOursSender,
   avsc: openAvscSender,
   raw: openRawSender,
   client: openClientSender,
+  failover: openFailoverSender,
+  lb: openLoadBalancingSender,
 } as const satisfies Record<string, (port: number, workload: Workload) => Promise<Sender>>;
 
 export type ClientName = keyof typeof CLIENTS;
 export const CLIENT_NAMES = Object.keys(CLIENTS) as ClientName[];
+
+/**
+ * The raw sender against avsc's services server instead of ours: the same load on both servers,
+ * so raw@N / avsc-server@N is how much more our server takes.
+ */
+export const AVSC_SERVER_ROW = 'avsc-server';
+/** Every row of the throughput table: each client against our server, then raw against avsc's. */
+export const ROW_NAMES = [...CLIENT_NAMES, AVSC_SERVER_ROW] as const;
+export type RowName = (typeof ROW_NAMES)[number];
+
+/** The two server children a throughput run measures against. */
+export interface ThroughputServers {
+  ours: ServerProcess;
+  avsc: ServerProcess;
+}
 
 export interface WindowSettings {
   warmupMs: number;
@@ -67,6 +86,22 @@ export function measure(
   settings: WindowSettings,
 ): Promise<Measurement> {
   return measureSender(server, workload, client, (port) => CLIENTS[client](port, workload), inFlight, round, settings);
+}
+
+/** One row's measurement: a client against our server, or the raw sender against avsc's. */
+export function measureRow(
+  servers: ThroughputServers,
+  workload: Workload,
+  row: RowName,
+  inFlight: number,
+  round: number,
+  settings: WindowSettings,
+): Promise<Measurement> {
+  if (row === AVSC_SERVER_ROW) {
+    const open = (port: number): Promise<Sender> => openRawSender(port, workload);
+    return measureSender(servers.avsc, workload, row, open, inFlight, round, settings);
+  }
+  return measure(servers.ours, workload, row, inFlight, round, settings);
 }
 
 /** The same, for any sender: `open` connects it to the server's port. */

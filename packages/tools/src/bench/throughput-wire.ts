@@ -10,15 +10,8 @@ import { startServerProcess } from './server-process.js';
 import { rotate } from './throughput.js';
 import { type TlsMaterial, makeTlsMaterial } from './tls-material.js';
 import { type Measurement, measureSender } from './throughput-measure.js';
-import {
-  type ThroughputSettings,
-  checks,
-  formatMicros,
-  formatRate,
-  formatRatio,
-  median,
-  ratio,
-} from './throughput-summary.js';
+import { formatMicros, formatRate, formatRatio, median, ratio } from './figures.js';
+import { type ThroughputSettings, checks } from './throughput-summary.js';
 import { standardWorkload } from './workload.js';
 
 const FULL: ThroughputSettings = {

@@ -2,11 +2,13 @@ import { performance } from 'node:perf_hooks';
 import { calibrateEncode } from './calibrate.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
 import { startServerProcess } from './server-process.js';
-import { CLIENT_NAMES, type Measurement, measure } from './throughput-measure.js';
-import { type ThroughputSettings, formatRate, summarise } from './throughput-summary.js';
+import { machineInfo, loadAverage } from './report.js';
+import { type Measurement, ROW_NAMES, measureRow } from './throughput-measure.js';
+import { formatRate } from './figures.js';
+import { type ThroughputSettings, summarise } from './throughput-summary.js';
 import { standardWorkload } from './workload.js';
 
-// Full: 5 rounds x 2 in-flight counts x 3 clients x ~2.5 s, about 75 s. On this 2-core VM single
+// Full: 5 rounds x 2 in-flight counts x 7 rows x ~2.5 s, about 3 minutes. On this 2-core VM single
 // windows of the same client vary by up to +-25%; five short rounds give a steadier median than
 // three long ones. Quick: about 3 s. maxRequests is far above what 2 s can reach (~20k requests).
 export const FULL: ThroughputSettings = {
@@ -36,7 +38,8 @@ const FULL_BUILDING: ThroughputSettings = { ...FULL, rounds: 3 };
  */
 export const throughputScenario: Scenario = {
   name: 'throughput',
-  description: 'appendBatch events/s: ours vs the avsc services client vs pre-encoded frames, 1 and 8 in flight',
+  description:
+    "appendBatch events/s at 1 and 8 in flight: our Transceiver, client, failover and lb clients vs the avsc client and pre-encoded frames; our server vs avsc's",
   run: (context) =>
     runThroughput(context, { scenario: 'throughput', buildEvents: false, full: FULL, judgeTargets: true }),
 };
@@ -66,25 +69,31 @@ interface ThroughputVariant {
 
 async function runThroughput(context: ScenarioContext, variant: ThroughputVariant): Promise<ScenarioResult> {
   const settings = context.quick ? QUICK : variant.full;
+  const loadBefore = loadAverage();
   const startedAt = new Date();
   const t0 = performance.now();
   const workload = standardWorkload();
   const measurements: Measurement[] = [];
   const calibrationBefore = calibrateEncode(workload);
-  const server = await startServerProcess({ buildEvents: variant.buildEvents });
+  const ours = await startServerProcess({ buildEvents: variant.buildEvents });
+  const avsc = await startServerProcess({ source: 'avsc' }).catch(async (err: unknown) => {
+    await ours.stop();
+    throw err;
+  });
   const serverKind = variant.buildEvents ? 'builds every event' : 'checks and counts events';
   context.log(
-    `${variant.scenario}: server pid ${server.pid} on 127.0.0.1:${server.port} (${serverKind}); ${settings.rounds} round(s) of ${settings.windowMs} ms windows`,
+    `${variant.scenario}: our server pid ${ours.pid} on 127.0.0.1:${ours.port} (${serverKind}), avsc's pid ${avsc.pid} on 127.0.0.1:${avsc.port}; ${settings.rounds} round(s) of ${settings.windowMs} ms windows`,
   );
+  const width = Math.max(...ROW_NAMES.map((row) => row.length));
   try {
     for (let round = 0; round < settings.rounds; round += 1) {
       for (const inFlight of settings.inFlight) {
         // Rotating the order each round keeps any drift (thermal, GC, neighbours) off one client.
-        for (const client of rotate(CLIENT_NAMES, round)) {
-          const m = await measure(server, workload, client, inFlight, round, settings);
+        for (const row of rotate(ROW_NAMES, round)) {
+          const m = await measureRow({ ours, avsc }, workload, row, inFlight, round, settings);
           measurements.push(m);
           context.log(
-            `  round ${round + 1} in-flight ${inFlight} ${client.padEnd(4)} ${formatRate(m.eventsPerSecond).padStart(8)} ev/s` +
+            `  round ${round + 1} in-flight ${inFlight} ${row.padEnd(width)} ${formatRate(m.eventsPerSecond).padStart(8)} ev/s` +
               ` client cpu ${m.clientCpuMicrosPerBatch.toFixed(0)} µs/batch, server busy ${(m.serverBusy * 100).toFixed(0)}%` +
               ` (client acked ${m.clientAcknowledgedEvents}, server acked ${m.serverAcknowledgedEvents}${m.error ? `; ERROR ${m.error}` : ''})`,
           );
@@ -92,9 +101,10 @@ async function runThroughput(context: ScenarioContext, variant: ThroughputVarian
       }
     }
   } finally {
-    await server.stop();
+    await Promise.all([ours.stop(), avsc.stop()]);
   }
   const calibration = [calibrationBefore, calibrateEncode(workload)] as const;
+  const load = { before: loadBefore, after: loadAverage(), cpus: machineInfo().cpus };
   return summarise({
     scenario: variant.scenario,
     judgeTargets: variant.judgeTargets,
@@ -106,6 +116,7 @@ async function runThroughput(context: ScenarioContext, variant: ThroughputVarian
     durationMs: performance.now() - t0,
     measurements,
     calibration,
+    load,
   });
 }
 

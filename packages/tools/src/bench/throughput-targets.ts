@@ -1,0 +1,171 @@
+import { formatMicros, formatPercent, formatRate, formatRatio } from './figures.js';
+import { type LoadReading, competingWork } from './report.js';
+import type { TargetVerdict } from './scenario.js';
+import { AVSC_SERVER_ROW } from './throughput-measure.js';
+
+/**
+ * Issue 15's targets for the throughput scenario, judged in one place from the run's medians.
+ * Every target is a ratio of two medians measured in the same run, so a faster or slower machine
+ * moves both sides alike.
+ */
+
+/** Medians over the rounds, keyed `sender@inFlight` as data.medians is. */
+export interface ThroughputMedians {
+  /** Events acknowledged per second. */
+  rate: Readonly<Record<string, number>>;
+  /** Client CPU (user + system) per acknowledged batch, µs. */
+  cpu: Readonly<Record<string, number>>;
+}
+
+/** What decides whether the figures may be judged at all. */
+export interface RunConditions {
+  /** Quick windows are a smoke run: never judged. */
+  quick: boolean;
+  /** A run with other work competing for the CPUs is never judged (competingWork in report.ts). */
+  load: LoadReading;
+}
+
+/** The in-flight counts the issue's "at every in-flight count" means. */
+const IN_FLIGHT = [1, 8] as const;
+
+/**
+ * The client's CPU budget per 100-event batch on the issue's reference machine: 25 µs at 8 in
+ * flight, 40 µs at 1. Machines differ in speed, so the budget is judged in units of the raw
+ * sender's CPU per batch at 8 in flight, measured in the same run: the issue sets 25 µs =
+ * 1.6x raw@8, so raw@8 was 25 / 1.6 = 15.6 µs there, and 40 µs is 40 / 15.6 = 2.56x raw@8.
+ * Both budgets use raw@8 as the unit on purpose: raw at 1 in flight pays a syscall per batch and
+ * costs about twice raw@8, so 2.56x raw@1 would be about 80 µs on the reference machine, twice
+ * the budget the issue sets.
+ */
+const CPU_UNIT = 'raw@8';
+const CPU_BUDGET_AT_8 = 1.6;
+const CPU_BUDGET_AT_1 = (40 / 25) * CPU_BUDGET_AT_8; // 2.56
+
+/** One target: numerator / denominator against a bound, both medians of this run. */
+interface RatioTarget {
+  name: string;
+  kind: 'rate' | 'cpu';
+  numerator: string;
+  denominator: string;
+  /** 'min': the ratio must reach the bound (rates); 'max': must not exceed it (CPU). */
+  bound: { min: number } | { max: number };
+  /** Percent for "x% of", a multiple otherwise. */
+  percent?: boolean;
+}
+
+function targets(): RatioTarget[] {
+  return [
+    {
+      name: 'client >= 80% of raw at 8 in flight',
+      kind: 'rate',
+      numerator: 'client@8',
+      denominator: 'raw@8',
+      bound: { min: 0.8 },
+      percent: true,
+    },
+    {
+      name: `client cpu/batch at 8 in flight <= ${formatRatio(CPU_BUDGET_AT_8)} raw's at 8 (25 µs on the reference machine)`,
+      kind: 'cpu',
+      numerator: 'client@8',
+      denominator: CPU_UNIT,
+      bound: { max: CPU_BUDGET_AT_8 },
+    },
+    {
+      name: `client cpu/batch at 1 in flight <= ${formatRatio(CPU_BUDGET_AT_1)} raw's at 8 (40 µs on the reference machine)`,
+      kind: 'cpu',
+      numerator: 'client@1',
+      denominator: CPU_UNIT,
+      bound: { max: CPU_BUDGET_AT_1 },
+    },
+    ...IN_FLIGHT.flatMap((n): RatioTarget[] => [
+      {
+        name: `client >= 0.9x ours (Transceiver) at ${n} in flight`,
+        kind: 'rate',
+        numerator: `client@${n}`,
+        denominator: `ours@${n}`,
+        bound: { min: 0.9 },
+      },
+      ...['failover', 'lb'].map((routed): RatioTarget => ({
+        name: `${routed} >= 0.9x client at ${n} in flight`,
+        kind: 'rate',
+        numerator: `${routed}@${n}`,
+        denominator: `client@${n}`,
+        bound: { min: 0.9 },
+      })),
+      {
+        name: `our server >= 1.5x avsc's server under the raw sender at ${n} in flight`,
+        kind: 'rate',
+        numerator: `raw@${n}`,
+        denominator: `${AVSC_SERVER_ROW}@${n}`,
+        bound: { min: 1.5 },
+      },
+    ]),
+  ];
+}
+
+/**
+ * Judges every target from the medians: met, missed, or (quick run, or other work competing for
+ * the CPUs) not judged. A median that is missing, 0 or not a number fails its target: a sender
+ * that measured nothing must not pass a CPU budget by costing nothing.
+ */
+export function judgeThroughputTargets(medians: ThroughputMedians, conditions: RunConditions): TargetVerdict[] {
+  const unjudged = whyNotJudged(conditions);
+  return targets().map((target) => {
+    const { ok, detail } = judge(target, medians[target.kind]);
+    return unjudged === null
+      ? { name: target.name, ok, detail }
+      : { name: target.name, ok: null, detail: `${unjudged}; ${detail}` };
+  });
+}
+
+function judge(target: RatioTarget, figures: Readonly<Record<string, number>>): { ok: boolean; detail: string } {
+  const num = figures[target.numerator];
+  const den = figures[target.denominator];
+  if (!isFigure(num) || !isFigure(den)) {
+    const missing = [target.numerator, target.denominator].filter((key) => !isFigure(figures[key]));
+    return {
+      ok: false,
+      detail: `no ${target.kind} figure for ${missing.join(', ')} (row missing, or every measurement of it failed)`,
+    };
+  }
+  const r = num / den;
+  const [ok, limit, comparison] =
+    'min' in target.bound
+      ? [r >= target.bound.min, target.bound.min, '>=']
+      : [r <= target.bound.max, target.bound.max, '<='];
+  const value = target.kind === 'rate' ? (v: number) => `${formatRate(v)} ev/s` : formatMicros;
+  const bound = target.percent ? formatPercent : formatRatio;
+  // On CPU the budget in µs on this machine too: the ratio alone hides what the unit was.
+  const here = target.kind === 'cpu' ? `, ${formatMicros(limit * den)} here` : '';
+  return {
+    ok,
+    detail:
+      `${bound(r)}: ${target.kind} ${target.numerator} ${value(num)} / ${target.denominator} ${value(den)}` +
+      ` (needs ${comparison} ${bound(limit)}${here})`,
+  };
+}
+
+/** Why the run's figures may not be judged, or null when they may. */
+export function whyNotJudged(conditions: RunConditions): string | null {
+  const { quick, load } = conditions;
+  if (quick) return 'not judged: a quick run (smoke figures only)';
+  if (competingWork(load)) {
+    return `not judged: load ${Math.max(load.before, load.after).toFixed(2)} on ${load.cpus} cpus (other work competed for the CPUs)`;
+  }
+  return null;
+}
+
+function isFigure(value: number | undefined): value is number {
+  return value !== undefined && Number.isFinite(value) && value > 0;
+}
+
+/** Which figures of the run may be trusted, in words: for the notes of every throughput variant. */
+export function trustNote(conditions: RunConditions): string {
+  const { quick, load } = conditions;
+  const loads = `load ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after, on ${load.cpus} cpus`;
+  if (quick) return `trust: a quick run; every figure is a smoke figure, no target judged (${loads})`;
+  if (competingWork(load)) {
+    return `trust: NONE of these figures; other work competed for the CPUs (${loads}); no target judged`;
+  }
+  return `trust: all figures, as ratios within this run (${loads}: no competing work); targets judged`;
+}
