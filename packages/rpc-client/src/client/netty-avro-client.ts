@@ -4,7 +4,6 @@ import {
   type AvroFlumeEvent,
   ConnectionClosedError,
   RequestTimeoutError,
-  type Status,
   type Transceiver,
 } from '@flume-rpc/netty-compat';
 import { forceCloseWhen, settleWithin } from '../calls/abortable.js';
@@ -178,8 +177,11 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
     }
   }
 
-  /** Writes the call and waits for its answer, bounded by the request timeout and what is left of the budget. */
-  private async sendWritten(
+  /**
+   * Writes the call and waits for its answer, bounded by the request timeout and what is left of
+   * the budget. Not async: the transceiver's promise with one then() is the whole hot path.
+   */
+  private sendWritten(
     transceiver: Transceiver,
     events: AvroFlumeEvent[],
     message: 'append' | 'appendBatch',
@@ -187,7 +189,7 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
     signal?: AbortSignal,
   ): Promise<void> {
     const remainingMs = budget.remainingMs;
-    if (remainingMs <= 0) throw budget.spent();
+    if (remainingMs <= 0) return Promise.reject(budget.spent());
     budget.phase = 'awaiting-answer';
     const timeoutMs = Math.min(this.options.requestTimeoutMs, remainingMs);
     this.ledger.counters.eventsSent += events.length;
@@ -195,30 +197,45 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
     // millisecond of the write (typically the handshake's, right before the first call).
     const answeredBeforeWrite = transceiver.answerMark();
     this.written.begin();
-    let status: Status;
-    try {
-      status = await (message === 'append'
+    const answer =
+      message === 'append'
         ? transceiver.append(events[0]!, { signal, timeoutMs })
-        : transceiver.appendBatch(events, { signal, timeoutMs }));
-    } catch (err) {
-      if (this.closing && err instanceof ConnectionClosedError) {
-        throw this.closedError(
-          err,
-          `closed before the server answered ${events.length} written event(s); they may have been delivered`,
-        );
-      }
-      if (err instanceof RequestTimeoutError) {
-        // The budget, not the request timeout, ran out: the call was not waited on long enough to judge the connection.
-        if (timeoutMs < this.options.requestTimeoutMs) throw budget.spent();
-        // A full request timeout with no answer at all since the write: the connection is stalled, drop it.
-        if (!transceiver.answeredSince(answeredBeforeWrite))
-          transceiver.close('closed: no answer within the request timeout');
-      }
-      throw err;
-    } finally {
-      this.written.end();
+        : transceiver.appendBatch(events, { signal, timeoutMs });
+    return answer.then(
+      (status) => {
+        this.written.end();
+        if (status !== 'OK') throw new StatusError(status, this.address, events.length);
+      },
+      (err: unknown) => {
+        this.written.end();
+        throw this.answerFailure(err, transceiver, answeredBeforeWrite, events.length, budget, timeoutMs);
+      },
+    );
+  }
+
+  /** Why a written call got no answer, and what that says about the connection. */
+  private answerFailure(
+    err: unknown,
+    transceiver: Transceiver,
+    answeredBeforeWrite: number,
+    events: number,
+    budget: CallBudget,
+    timeoutMs: number,
+  ): unknown {
+    if (this.closing && err instanceof ConnectionClosedError) {
+      return this.closedError(
+        err,
+        `closed before the server answered ${events} written event(s); they may have been delivered`,
+      );
     }
-    if (status !== 'OK') throw new StatusError(status, this.address, events.length);
+    if (err instanceof RequestTimeoutError) {
+      // The budget, not the request timeout, ran out: the call was not waited on long enough to judge the connection.
+      if (timeoutMs < this.options.requestTimeoutMs) return budget.spent();
+      // A full request timeout with no answer at all since the write: the connection is stalled, drop it.
+      if (!transceiver.answeredSince(answeredBeforeWrite))
+        transceiver.close('closed: no answer within the request timeout');
+    }
+    return err;
   }
 
   /** An attempt that failed on the host (hostFailures); aborts and close say nothing about it. */
