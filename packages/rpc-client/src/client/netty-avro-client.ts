@@ -7,6 +7,7 @@ import {
   type Transceiver,
 } from '@flume-rpc/netty-compat';
 import { forceCloseWhen, settleWithin } from '../calls/abortable.js';
+import { type AppendsChecked, appendChecked } from '../calls/append-checked.js';
 import { CallBudget, callBudgetMs } from '../calls/call-budget.js';
 import type { ConnectionOptions, HostAddress } from '../config/config.js';
 import {
@@ -40,7 +41,7 @@ export interface NettyAvroRpcClientOptions extends Partial<ConnectionOptions> {
  * to max-inflight calls, and heals itself: connect and handshake failures are retried with
  * backoff, call failures are reported, and the next call reconnects. Only close() ends it.
  */
-export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements RpcClient {
+export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements RpcClient, AppendsChecked {
   readonly options: ResolvedConnectionOptions;
   readonly host: HostAddress;
   private readonly supervisor: ConnectionSupervisor;
@@ -110,14 +111,11 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
 
   appendBatch(events: Event[], options: SendOptions = {}): Promise<void> {
     const count = Array.isArray(events) ? events.length : 0;
-    return this.track(count, (acknowledge) =>
-      sendInBatches(
-        toWireEvents(events),
-        this.options.batchSize,
-        (chunk) => this.sendOne(chunk, 'appendBatch', options),
-        acknowledge,
-      ),
-    );
+    return this.track(count, (acknowledge) => this.sendBatches(toWireEvents(events), options, acknowledge));
+  }
+
+  [appendChecked](events: AvroFlumeEvent[], options: SendOptions): Promise<void> {
+    return this.track(events.length, (acknowledge) => this.sendBatches(events, options, acknowledge));
   }
 
   close(options: CloseOptions = {}): Promise<void> {
@@ -142,6 +140,11 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
   private track(events: number, run: (acknowledge: Acknowledge) => Promise<void>): Promise<void> {
     if (this.closing) return Promise.reject(this.closedError());
     return this.ledger.track(events, run, (error) => this.emit('error', error));
+  }
+
+  private sendBatches(events: AvroFlumeEvent[], options: SendOptions, acknowledge: Acknowledge): Promise<void> {
+    const send = (chunk: AvroFlumeEvent[]): Promise<void> => this.sendOne(chunk, 'appendBatch', options);
+    return sendInBatches(events, this.options.batchSize, send, acknowledge);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { AbortError, type AvroFlumeEvent, type FlumeRpcError, formatAddress } from '@flume-rpc/netty-compat';
 import { abortableDelay, forceCloseWhen, settleWithin } from '../calls/abortable.js';
+import { type AppendsChecked, appendChecked } from '../calls/append-checked.js';
 import { CallBudget, callBudgetMs } from '../calls/call-budget.js';
 import { type Acknowledge, DeliveryLedger, sendInBatches } from '../calls/delivery-ledger.js';
 import { ConcurrencyLimiter } from '../calls/limiter.js';
@@ -30,7 +31,7 @@ export interface HttpRpcClientOptions extends Partial<ConnectionOptions> {
  * backoff, honouring Retry-After; a 400 and every other answer are reported at once, naming the
  * source's message. Bodies must be text in `charset`: JSONHandler cannot carry other bytes.
  */
-export class HttpRpcClient extends EventEmitter<RpcClientEvents> implements RpcClient {
+export class HttpRpcClient extends EventEmitter<RpcClientEvents> implements RpcClient, AppendsChecked {
   readonly options: ResolvedConnectionOptions;
   readonly host: HostAddress;
   readonly url: string;
@@ -107,6 +108,10 @@ export class HttpRpcClient extends EventEmitter<RpcClientEvents> implements RpcC
   appendBatch(events: Event[], options: SendOptions = {}): Promise<void> {
     const count = Array.isArray(events) ? events.length : 0;
     return this.track(count, (acknowledge) => this.sendEncoded(toWireEvents(events), options, acknowledge));
+  }
+
+  [appendChecked](events: AvroFlumeEvent[], options: SendOptions): Promise<void> {
+    return this.track(events.length, (acknowledge) => this.sendEncoded(events, options, acknowledge));
   }
 
   close(options: CloseOptions = {}): Promise<void> {

@@ -1,5 +1,6 @@
 import { AbortError, FlumeRpcError } from '@flume-rpc/netty-compat';
 import { forceCloseWhen } from '../calls/abortable.js';
+import { appendChecked } from '../calls/append-checked.js';
 import { callBudgetMs } from '../calls/call-budget.js';
 import {
   AllHostsFailedError,
@@ -93,7 +94,7 @@ export class HostRouter {
         this.batchSize,
         (chunk) =>
           this.route(
-            (client, timeoutMs) => client.appendBatch(chunk, { signal: options.signal, timeoutMs }),
+            (client, timeoutMs) => client[appendChecked](chunk, { signal: options.signal, timeoutMs }),
             chunk.length,
             options,
           ),

@@ -16,9 +16,10 @@ import {
   type ConnectionEventName,
   type RpcClient,
 } from '../rpc-client.js';
+import type { AppendsChecked } from '../calls/append-checked.js';
 
-/** One host's own client, Avro or HTTP: the RpcClient contract and its connectivity. */
-export type HostClient = RpcClient & { readonly state: ConnectivityState };
+/** One host's own client, Avro or HTTP: the RpcClient contract, its connectivity, and checked batches. */
+export type HostClient = RpcClient & AppendsChecked & { readonly state: ConnectivityState };
 
 /** What a failover or load-balancing client knows about one of its hosts, as of now. */
 export interface HostState {
