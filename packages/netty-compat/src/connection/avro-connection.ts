@@ -267,6 +267,8 @@ export class AvroConnection extends EventEmitter<ConnectionEvents> implements Co
   private expireCalls(now: number): number {
     const { expired, next } = this.calls.expiredBy(now);
     for (const call of expired) {
+      // A close on the way (closeWhenIdle) has settled every call left.
+      if (this.closeError) break;
       this.abandon(call, new RequestTimeoutError(this.address, call.messageName, call.timeoutMs));
     }
     return next;
