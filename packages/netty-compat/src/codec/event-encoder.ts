@@ -96,12 +96,15 @@ function writeHeaders(out: Buffer, offset: number, headers: Record<string, strin
     out[countAt] = count << 1;
     return offset;
   }
-  // The count's varint takes `extra` more bytes than the one kept for it (eventBound allowed for all five).
-  const extra = lengthBytes(count) - 1;
-  out.copyWithin(countAt + 1 + extra, countAt + 1, offset);
-  writeLength(out, countAt, count);
-  return offset + extra;
+  // The count's varint takes more than the one byte kept for it (eventBound allowed for all five).
+  const countBytes = writeLength(COUNT_SCRATCH, 0, count);
+  out.copyWithin(countAt + countBytes, countAt + 1, offset);
+  out.set(COUNT_SCRATCH.subarray(0, countBytes), countAt);
+  return offset + countBytes - 1;
 }
+
+/** Where a long map count is encoded before the entries are moved up to make room for it. */
+const COUNT_SCRATCH = Buffer.alloc(VARINT_BOUND);
 
 /**
  * Short ASCII strings, nearly every header, are written char by char behind a one-byte length:
@@ -139,11 +142,4 @@ function writeLength(out: Buffer, offset: number, n: number): number {
   }
   out[offset++] = zigzag;
   return offset;
-}
-
-/** Bytes of writeLength(n). */
-function lengthBytes(n: number): number {
-  let bytes = 1;
-  for (let zigzag = n * 2; zigzag >= 0x80; zigzag = Math.floor(zigzag / 128)) bytes += 1;
-  return bytes;
 }
