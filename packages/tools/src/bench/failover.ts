@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { AvroSourceServer, asError } from '@flume-rpc/netty-compat';
 import { LoadBalancingRpcClient } from '@flume-rpc/rpc-client';
 import { type Scenario, type ScenarioContext, type ScenarioResult, type Verdict, startScenario } from './scenario.js';
+import { formatRate } from './figures.js';
 import { standardWorkload } from './workload.js';
 
 interface FailoverSettings {
@@ -204,8 +205,4 @@ async function runFailover(context: ScenarioContext): Promise<ScenarioResult> {
     ],
     data: { phases, counters, serverAcknowledged, duplicates, hosts: client.hostStates() },
   });
-}
-
-function formatRate(eventsPerSecond: number): string {
-  return eventsPerSecond >= 1e6 ? `${(eventsPerSecond / 1e6).toFixed(2)}M` : `${(eventsPerSecond / 1e3).toFixed(1)}k`;
 }
