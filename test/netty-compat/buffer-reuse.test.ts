@@ -4,9 +4,8 @@
  * socket congested (a peer that stops reading) and with batches of changing sizes pipelined.
  */
 import t, { type Test } from 'tap';
-import net from 'node:net';
 import { type AvroFlumeEvent } from '@flume-rpc/netty-compat';
-import { LOOPBACK, SLACK_MS, openTransceiver, startAvroSource, within } from '../fixtures/index.js';
+import { SLACK_MS, openTransceiver, startAvroSource, startStallableProxy, within } from '../fixtures/index.js';
 
 /**
  * Batch `n`, every body filled with bytes that name it. Sizes vary with `n` when `varying`;
@@ -68,27 +67,12 @@ t.test('pipelined batches of changing sizes arrive intact', async (t) => {
 t.test('batches written while the peer stops reading arrive intact once it reads again', async (t) => {
   const { server, received } = await receivingServer(t);
   // A proxy that can stop reading from the client, so the socket fills and writes wait in Node.
-  const sockets = new Set<net.Socket>();
-  let inbound: net.Socket | null = null;
-  let upstream: net.Socket | null = null;
-  const proxy = net.createServer((socket) => {
-    inbound = socket;
-    upstream = net.connect({ host: LOOPBACK, port: server.port });
-    sockets.add(socket).add(upstream);
-    socket.pipe(upstream);
-    upstream.pipe(socket);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, LOOPBACK, () => resolve()));
-  t.teardown(() => {
-    for (const socket of sockets) socket.destroy();
-    proxy.close();
-  });
-  const transceiver = openTransceiver(t, (proxy.address() as net.AddressInfo).port, {
+  const proxy = await startStallableProxy(t, server.port);
+  const transceiver = openTransceiver(t, proxy.port, {
     requestTimeoutMs: 10 * SLACK_MS,
   });
   await within(transceiver.ready(), SLACK_MS, 'handshake through the proxy');
-  inbound!.unpipe(upstream!);
-  inbound!.pause();
+  proxy.stall();
   // About 12 MB: more than loopback's socket buffers hold, so the socket must report congestion.
   // One call per turn of the event loop, so each is encoded after the earlier ones were written:
   // a buffer handed back too early would be overwritten while its bytes still wait to be sent.
@@ -100,7 +84,7 @@ t.test('batches written while the peer stops reading arrive intact once it reads
   }
   await new Promise((resolve) => setTimeout(resolve, 100));
   t.ok(received.size < 1200, `the peer stopped reading before all was sent (${received.size} events in)`);
-  inbound!.pipe(upstream!);
+  proxy.resume();
   const statuses = await within(Promise.all(calls), 20 * SLACK_MS, 'all batches');
   t.ok(
     statuses.every((s) => s === 'OK'),

@@ -5,18 +5,28 @@ import { encodeFrame } from '../codec/frame-codec.js';
 import { frameRequestInPlace } from '../codec/request-frame.js';
 
 /**
+ * Bytes a connection may leave in its socket's user-space buffer before later calls wait in its
+ * own queue. Not the stream's high-water mark (16 KiB): a single 100-event batch is twice that,
+ * so every write would report a full socket and calls answered together would leave one write
+ * each instead of sharing one writev. Calls past the budget stay abortable and time out unwritten.
+ */
+export const WRITE_BUDGET_BYTES = 256 * 1024;
+
+/**
  * The write side of one client connection: frames into the top of the socket stack, a flag for
  * a full socket buffer, and write batching. Calls made in one burst of callbacks, as when several
  * answers arrive in one read and each caller sends its next batch, leave in one writev.
  */
 export class FrameWriter {
-  /** The socket reported a full buffer: calls wait until it drains. */
+  /** The socket holds a write budget's worth of bytes: calls wait until it drains. */
   congested = false;
   private flushScheduled = false;
   private readonly pool = new BufferPool();
   /** Encode buffers for framable calls, handed back by the socket once written. */
   readonly allocate = (size: number): Buffer => this.pool.take(size);
   private readonly scheduledFlush: () => void;
+  /** Never below the socket's own mark, so a congested socket always emits 'drain'. */
+  private readonly budget: number;
 
   /** `flush` writes what waits; it runs on schedule() and whenever the socket drains. */
   constructor(
@@ -27,6 +37,7 @@ export class FrameWriter {
       this.flushScheduled = false;
       flush();
     };
+    this.budget = Math.max(WRITE_BUDGET_BYTES, socket.writableHighWaterMark);
     socket.on('drain', () => {
       this.congested = false;
       flush();
@@ -58,14 +69,18 @@ export class FrameWriter {
     const written = (err?: Error | null): void => {
       if (!err) this.pool.give(params.allocation);
     };
-    if (!this.socket.write(frameRequestInPlace(params, serial, messageName), written)) this.congested = true;
+    this.socket.write(frameRequestInPlace(params, serial, messageName), written);
+    this.noteBuffered();
   }
 
   writeFrame(serial: number, buffers: Buffer[]): void {
     this.socket.cork();
-    for (const chunk of encodeFrame(serial, buffers)) {
-      if (!this.socket.write(chunk)) this.congested = true;
-    }
+    for (const chunk of encodeFrame(serial, buffers)) this.socket.write(chunk);
+    this.noteBuffered();
     this.socket.uncork();
+  }
+
+  private noteBuffered(): void {
+    if (this.socket.writableLength >= this.budget) this.congested = true;
   }
 }
