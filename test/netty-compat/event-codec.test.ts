@@ -10,6 +10,7 @@ import {
   encodeEvent,
   encodeEventArray,
   encodeEventArrayAfter,
+  EventBatch,
   type AvroFlumeEvent,
 } from '@flume-rpc/netty-compat';
 
@@ -76,17 +77,65 @@ t.test('large counts and lengths use multi-byte varints', async (t) => {
     );
 });
 
-t.test('events that cannot be encoded are ProtocolErrors naming the event', async (t) => {
-  const bad = [
-    { headers: { a: 1 }, body: Buffer.alloc(0) },
-    { headers: null, body: Buffer.alloc(0) },
-    { headers: {}, body: 'text' },
-  ] as unknown as AvroFlumeEvent[];
-  for (const [index, e] of bad.entries()) {
-    t.throws(() => encodeEventArray([{ headers: {}, body: Buffer.alloc(0) }, e]), ProtocolError, `bad event ${index}`);
-    t.throws(() => encodeEventArray([{ headers: {}, body: Buffer.alloc(0) }, e]), { message: /^Event 1/ });
+t.test('events that cannot be encoded are ProtocolErrors naming the event and the fault', async (t) => {
+  class Headers {}
+  const bad: Array<[unknown, RegExp]> = [
+    [{ headers: { a: 1 }, body: Buffer.alloc(0) }, /header "a" must be a string/],
+    [{ headers: null, body: Buffer.alloc(0) }, /headers must be a plain object/],
+    [{ headers: new Map([['a', 'b']]), body: Buffer.alloc(0) }, /headers must be a plain object/],
+    [{ headers: new Headers(), body: Buffer.alloc(0) }, /headers must be a plain object/],
+    [{ headers: ['a'], body: Buffer.alloc(0) }, /headers must be a plain object/],
+    [{ headers: {}, body: 'text' }, /body must be bytes/],
+    [null, /not an object/],
+  ];
+  const good = { headers: {}, body: Buffer.alloc(0) };
+  for (const [e, fault] of bad) {
+    const events = [good, e] as AvroFlumeEvent[];
+    let error: unknown = null;
+    try {
+      encodeEventArray(events);
+    } catch (err) {
+      error = err;
+    }
+    t.ok(error instanceof ProtocolError, `${fault.source}: a ProtocolError`);
+    t.match((error as Error).message, /^Event 1: /, 'names the event');
+    t.match((error as Error).message, fault, 'names the fault');
+    t.equal(EventBatch.tryOf(events), null, `${fault.source}: tryOf refuses it without an error`);
   }
 });
+
+t.test('an EventBatch bounds its encoding, and encodes as its plain list does', async (t) => {
+  fc.assert(
+    fc.property(fc.array(event, { maxLength: 12 }), (events) => {
+      const batch = EventBatch.of(events);
+      const bytes = encodeEventArray(batch);
+      return bytes.length <= batch.bytesBound && bytes.equals(encodeEventArray(events));
+    }),
+    { numRuns: 300 },
+  );
+  t.pass('300 random batches within their bound');
+  const plainBytes = { headers: Object.create(null) as Record<string, string>, body: new Uint8Array([1, 2, 3]) };
+  plainBytes.headers['k'] = 'v';
+  const batch = EventBatch.tryOf([plainBytes]);
+  t.ok(batch, 'headers without a prototype and a plain Uint8Array body are taken');
+  t.ok(
+    encodeEventArray(batch!).equals(
+      batchType.toBuffer({ events: [{ headers: { k: 'v' }, body: Buffer.from([1, 2, 3]) }] }),
+    ),
+    'and written as avsc writes the same event',
+  );
+  const sliced = EventBatch.of([good(1), good(2), good(3)]).slice(1, 3);
+  t.same(
+    sliced.events.map((e) => e.headers['n']),
+    ['2', '3'],
+    'slice keeps events [start, end)',
+  );
+  t.ok(encodeEventArray(sliced).length <= sliced.bytesBound, 'and measures them again');
+});
+
+function good(n: number): AvroFlumeEvent {
+  return { headers: { n: String(n) }, body: Buffer.alloc(n, n) };
+}
 
 t.test('decodeEventArray reads back what avsc wrote, __proto__ headers included', async (t) => {
   const withProto = fc.record({

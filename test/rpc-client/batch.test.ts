@@ -170,3 +170,20 @@ t.test('EventBuilder events and plain objects with string bodies are both accept
   t.same(rec.bodies(), ['built', 'plain string', 'hi']);
   t.same(rec.calls[0]!.headers, [{ k: 'v' }, {}, { h: '1' }]);
 });
+
+t.test('the events a call took are sent as they were, whatever the caller does with its array after', async (t) => {
+  const rec = await startRecordingServer(t);
+  const client = makeClient(t, rec.port);
+  for (const mixed of [false, true]) {
+    const events = numberedEvents(3, mixed ? 'm' : 'p');
+    // A string body sends the whole batch down the converting path; all Buffers keep the fast one.
+    if (mixed) events.push({ headers: {}, body: 'm3' } as never);
+    // The client connects lazily, so the call is written after the array changes.
+    const call = client.appendBatch(events);
+    events.length = 0;
+    events.push({ headers: {}, body: Buffer.from('not sent') });
+    await call;
+  }
+  t.same(rec.bodies(), ['p0', 'p1', 'p2', 'm0', 'm1', 'm2', 'm3']);
+  assertBalanced(t, client);
+});

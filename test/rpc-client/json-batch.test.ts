@@ -52,7 +52,7 @@ function javaBytes(text: string, charset: HttpCharset): Buffer {
 }
 
 /** What Flume stores for each event of the request. */
-function stored(bytes: Buffer, charset: HttpCharset): JsonBatchEvent[] {
+function stored(bytes: Buffer, charset: HttpCharset): Array<JsonBatchEvent & { body: Buffer }> {
   return decodeRequest(bytes, charset).map((event) => ({
     headers: event.headers,
     body: javaBytes(event.body, charset),
@@ -246,7 +246,7 @@ t.test(
         (charset, texts) => {
           const events = texts.map((text) => ({ headers: { t: text }, body: javaBytes(text, charset) }));
           const after = stored(encodeJsonBatch(events, charset), charset);
-          return after.every((event, index) => event.body.equals((events[index] as JsonBatchEvent).body));
+          return after.every((event, index) => event.body.equals(events[index]!.body));
         },
       ),
       { numRuns: 200 },

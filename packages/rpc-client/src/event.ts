@@ -1,4 +1,4 @@
-import type { AvroFlumeEvent } from '@flume-rpc/netty-compat';
+import { type AvroFlumeEvent, EventBatch } from '@flume-rpc/netty-compat';
 import { EventValidationError } from './errors.js';
 
 /** A Flume event: string headers and a byte body. */
@@ -16,33 +16,23 @@ export const EventBuilder = {
 };
 
 /**
- * Checks an event from untyped callers and views it as the wire record without copying the
- * body. Runs before anything is sent, so one bad event fails the call and nothing goes out.
+ * Checks an event from untyped callers and gives the wire record: the body is viewed, not copied.
+ * Runs before anything is sent, so one bad event fails the call and nothing goes out.
  */
 export function toWireEvent(event: unknown, index: number): AvroFlumeEvent {
-  return isWireRecord(event) ? event : convertEvent(event, index);
-}
-
-/** Checks every event of a list, in order, before any is sent; the list returned is a copy the caller cannot change. */
-export function toWireEvents(events: unknown): AvroFlumeEvent[] {
-  if (!Array.isArray(events)) throw new EventValidationError(`events must be an array, got ${typeName(events)}`);
-  const count = events.length;
-  const wire = new Array<AvroFlumeEvent>(count);
-  for (let i = 0; i < count; i += 1) wire[i] = toWireEvent(events[i], i);
-  return wire;
+  return convertEvent(event, index);
 }
 
 /**
- * The shape nearly every event has (a Buffer body, a plain object of strings), checked without
- * allocating anything: it is the client's per-event cost on the hot path.
+ * Checks every event of a list, in order, before any is sent, and measures them for the encoder
+ * in the same walk. The batch holds a copy of the list, which the caller can no longer change.
+ * Events of the usual shape (a Buffer body, a plain object of strings) are taken as they are;
+ * if any is not, every event is converted or refused with what is wrong.
  */
-function isWireRecord(event: unknown): event is AvroFlumeEvent {
-  if (typeof event !== 'object' || event === null) return false;
-  const { headers, body } = event as { headers?: unknown; body?: unknown };
-  if (!Buffer.isBuffer(body) || !isPlainObject(headers)) return false;
-  // for...in, as the encoder walks them: the same keys, and no entry arrays per event.
-  for (const key in headers) if (typeof headers[key] !== 'string') return false;
-  return true;
+export function toEventBatch(events: unknown): EventBatch {
+  if (!Array.isArray(events)) throw new EventValidationError(`events must be an array, got ${typeName(events)}`);
+  const copy = events.slice() as unknown[];
+  return EventBatch.tryOf(copy) ?? EventBatch.of(copy.map((event, index) => convertEvent(event, index)));
 }
 
 /** Any other event: converted (string or Uint8Array body, no headers) or refused with what is wrong. */

@@ -1,12 +1,10 @@
-import { ProtocolError } from '../errors.js';
-import type { AvroFlumeEvent } from '../protocol/protocol.js';
+import { EventBatch, type OutgoingEvent, VARINT_BOUND } from './event-batch.js';
 
 /**
- * A direct encoder for AvroFlumeEvent, the one hot path of every client. One cheap pass bounds
- * the size (string lengths times three, the most UTF-8 can take per UTF-16 unit) and checks the
- * types; a second pass writes the exact bytes avsc (and Java) write, ASCII in JS, into one
- * allocation that can keep free room in front for the frame and call headers, so a whole
- * request goes to the socket as a single buffer.
+ * A direct encoder for Flume events, the one hot path of every client. The check and size
+ * bound of an EventBatch come first; then one pass writes the exact bytes avsc (and Java) write,
+ * ASCII in JS, into one allocation that can keep free room in front for the frame and call
+ * headers, so a whole request goes to the socket as a single buffer.
  */
 export interface EncodedParams {
   /** `headroom` free bytes, then the encoded parameters up to the end. */
@@ -16,59 +14,40 @@ export interface EncodedParams {
   readonly allocation: Buffer;
 }
 
-/** An Avro long (zig-zag varint) of a 32-bit length takes at most 5 bytes. */
-const VARINT_BOUND = 5;
 /** Strings at most this long have a one-byte length varint (zig-zag of 63 is 126). */
 const ONE_BYTE_LENGTH = 63;
 
-export function encodeEventArray(events: readonly AvroFlumeEvent[]): Buffer {
+export function encodeEventArray(events: readonly OutgoingEvent[] | EventBatch): Buffer {
   return encodeEventArrayAfter(events, 0).buffer;
 }
 
-export function encodeEvent(event: AvroFlumeEvent): Buffer {
-  const out = Buffer.allocUnsafe(eventBound(event, 0));
-  return out.subarray(0, writeEvent(out, 0, event));
+export function encodeEvent(event: OutgoingEvent): Buffer {
+  return encodeEventArray([event]).subarray(1, -1);
 }
 
 /**
  * appendBatch's parameters (the events array) after `headroom` free bytes, in a buffer from
- * `allocate` (which may give more than asked).
+ * `allocate` (which may give more than asked). Events not yet in a batch are checked first
+ * (EventBatch.of): a ProtocolError names the first that cannot be encoded.
  */
 export function encodeEventArrayAfter(
-  events: readonly AvroFlumeEvent[],
+  events: readonly OutgoingEvent[] | EventBatch,
   headroom: number,
   allocate: (size: number) => Buffer = Buffer.allocUnsafe,
 ): EncodedParams {
-  let bound = headroom + 2 * VARINT_BOUND;
-  for (let i = 0; i < events.length; i += 1) bound += eventBound(events[i]!, i);
-  const out = allocate(bound);
+  const batch = events instanceof EventBatch ? events : EventBatch.of(events);
+  const list = batch.events;
+  const out = allocate(headroom + batch.bytesBound);
   let offset = headroom;
-  if (events.length > 0) {
-    offset = writeLength(out, offset, events.length);
-    for (let i = 0; i < events.length; i += 1) offset = writeEvent(out, offset, events[i]!);
+  if (list.length > 0) {
+    offset = writeLength(out, offset, list.length);
+    for (let i = 0; i < list.length; i += 1) offset = writeEvent(out, offset, list[i]!);
   }
   out[offset++] = 0;
   return { buffer: out.subarray(0, offset), headroom, allocation: out };
 }
 
-/** Upper bound of one event's bytes; throws ProtocolError naming the event when a field has the wrong type. */
-function eventBound(event: AvroFlumeEvent, index: number): number {
-  const headers = event.headers;
-  if (typeof headers !== 'object' || headers === null)
-    throw new ProtocolError(`Event ${index}: headers must be an object of strings`);
-  let bound = 2 * VARINT_BOUND + 1;
-  for (const key in headers) {
-    const value = headers[key];
-    if (typeof value !== 'string')
-      throw new ProtocolError(`Event ${index}: header ${JSON.stringify(key)} must be a string`);
-    bound += 3 * (key.length + value.length) + 2 * VARINT_BOUND;
-  }
-  const body = event.body;
-  if (!(body instanceof Uint8Array)) throw new ProtocolError(`Event ${index}: body must be bytes`);
-  return bound + body.length;
-}
-
-function writeEvent(out: Buffer, offset: number, event: AvroFlumeEvent): number {
+function writeEvent(out: Buffer, offset: number, event: OutgoingEvent): number {
   offset = writeHeaders(out, offset, event.headers);
   out[offset++] = 0;
   const body = event.body;
@@ -82,7 +61,7 @@ function writeEvent(out: Buffer, offset: number, event: AvroFlumeEvent): number 
  * one-byte count, which is filled in after, and moved up in the rare map of more than 63 entries
  * whose count takes more bytes. An empty map is no block at all.
  */
-function writeHeaders(out: Buffer, offset: number, headers: Record<string, string>): number {
+function writeHeaders(out: Buffer, offset: number, headers: Readonly<Record<string, string>>): number {
   const countAt = offset;
   offset += 1;
   let count = 0;

@@ -1,8 +1,9 @@
+import type { EventBatch, OutgoingEvent } from '../codec/event-batch.js';
 import { type EncodedParams, encodeEvent, encodeEventArrayAfter } from '../codec/event-encoder.js';
 import { requestHeadroom } from '../codec/request-frame.js';
 import { defaultProtocolCache } from '../protocol/default-protocol-cache.js';
 import type { ProtocolCache, RemoteProtocol } from '../protocol/protocol-cache.js';
-import { FLUME_PROTOCOL, STATUSES, type AvroFlumeEvent, type Status } from '../protocol/protocol.js';
+import { FLUME_PROTOCOL, STATUSES, type Status } from '../protocol/protocol.js';
 import { type AvroConnectionOptions, type ConnectionEvents, AvroConnection } from './avro-connection.js';
 import type { CallOptions } from './pending-calls.js';
 
@@ -28,11 +29,12 @@ export class Transceiver extends AvroConnection {
     this.speaksFlume = this.cache.local.hash.equals(FLUME_PROTOCOL.hash);
   }
 
-  append(event: AvroFlumeEvent, options?: CallOptions): Promise<Status> {
+  append(event: OutgoingEvent, options?: CallOptions): Promise<Status> {
     return this.requestEncoded('append', () => encodeEvent(event), options) as Promise<Status>;
   }
 
-  appendBatch(events: AvroFlumeEvent[], options?: CallOptions): Promise<Status> {
+  /** An EventBatch was checked and measured already; a plain list is checked here. */
+  appendBatch(events: readonly OutgoingEvent[] | EventBatch, options?: CallOptions): Promise<Status> {
     const encode = (): EncodedParams => encodeEventArrayAfter(events, requestHeadroom('appendBatch'), this.allocate);
     return this.requestEncoded('appendBatch', encode, options) as Promise<Status>;
   }

@@ -1,4 +1,4 @@
-import type { AvroFlumeEvent, FlumeRpcError } from '@flume-rpc/netty-compat';
+import type { FlumeRpcError } from '@flume-rpc/netty-compat';
 import { PartialBatchError, asFlumeError } from '../errors.js';
 import type { ClientCounters, DeliveryCounters } from '../rpc-client.js';
 import { CallCount } from './call-count.js';
@@ -77,26 +77,32 @@ export class DeliveryLedger {
 
 const ignoreRejection = (): void => undefined;
 
+/** A list of events sendInBatches can cut: an array, or an EventBatch (whose parts are batches). */
+export interface Sliceable<Part> {
+  readonly length: number;
+  slice(start: number, end: number): Part;
+}
+
 /**
  * Sends `events` in calls of at most `batchSize`, in order, one after another, as Flume's
  * clients do. A failure after some calls succeeded is a PartialBatchError saying how many got
  * through; a failure of the first call is its own error. `events` is the caller's own copy: a
  * batch that fits in one call is sent as it is (most are), without another copy or promise.
  */
-export function sendInBatches(
-  events: AvroFlumeEvent[],
+export function sendInBatches<Events extends Sliceable<Events>>(
+  events: Events,
   batchSize: number,
-  send: (chunk: AvroFlumeEvent[]) => Promise<void>,
+  send: (chunk: Events) => Promise<void>,
   acknowledge: Acknowledge,
 ): Promise<void> {
   if (events.length > 0 && events.length <= batchSize) return send(events);
   return sendChunks(events, batchSize, send, acknowledge);
 }
 
-async function sendChunks(
-  events: AvroFlumeEvent[],
+async function sendChunks<Events extends Sliceable<Events>>(
+  events: Events,
   batchSize: number,
-  send: (chunk: AvroFlumeEvent[]) => Promise<void>,
+  send: (chunk: Events) => Promise<void>,
   acknowledge: Acknowledge,
 ): Promise<void> {
   let acknowledged = 0;

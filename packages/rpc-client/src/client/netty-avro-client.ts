@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import {
   AbortError,
-  type AvroFlumeEvent,
+  EventBatch,
   ConnectionClosedError,
   RequestTimeoutError,
   type Transceiver,
@@ -19,7 +19,7 @@ import { ConnectionSupervisor } from './connection-supervisor.js';
 import type { ConnectivityState } from './connectivity.js';
 import { type Acknowledge, DeliveryLedger, sendInBatches } from '../calls/delivery-ledger.js';
 import { CallTimeoutError, ClientClosedError, StatusError } from '../errors.js';
-import { type Event, toWireEvent, toWireEvents } from '../event.js';
+import { type Event, toEventBatch, toWireEvent } from '../event.js';
 import { ConcurrencyLimiter } from '../calls/limiter.js';
 import {
   type ClientCounters,
@@ -106,15 +106,15 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
   }
 
   append(event: Event, options: SendOptions = {}): Promise<void> {
-    return this.track(1, () => this.sendOne([toWireEvent(event, 0)], 'append', options));
+    return this.track(1, () => this.sendOne(EventBatch.of([toWireEvent(event, 0)]), 'append', options));
   }
 
   appendBatch(events: Event[], options: SendOptions = {}): Promise<void> {
     const count = Array.isArray(events) ? events.length : 0;
-    return this.track(count, (acknowledge) => this.sendBatches(toWireEvents(events), options, acknowledge));
+    return this.track(count, (acknowledge) => this.sendBatches(toEventBatch(events), options, acknowledge));
   }
 
-  [appendChecked](events: AvroFlumeEvent[], options: SendOptions): Promise<void> {
+  [appendChecked](events: EventBatch, options: SendOptions): Promise<void> {
     return this.track(events.length, (acknowledge) => this.sendBatches(events, options, acknowledge));
   }
 
@@ -142,8 +142,8 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
     return this.ledger.track(events, run, (error) => this.emit('error', error));
   }
 
-  private sendBatches(events: AvroFlumeEvent[], options: SendOptions, acknowledge: Acknowledge): Promise<void> {
-    const send = (chunk: AvroFlumeEvent[]): Promise<void> => this.sendOne(chunk, 'appendBatch', options);
+  private sendBatches(events: EventBatch, options: SendOptions, acknowledge: Acknowledge): Promise<void> {
+    const send = (chunk: EventBatch): Promise<void> => this.sendOne(chunk, 'appendBatch', options);
     return sendInBatches(events, this.options.batchSize, send, acknowledge);
   }
 
@@ -151,11 +151,7 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
    * One call on the wire, within its budget: a slot, a ready connection, then the write and the
    * status. The fast path (a free slot, a ready connection) makes no timer and no signal.
    */
-  private async sendOne(
-    events: AvroFlumeEvent[],
-    message: 'append' | 'appendBatch',
-    options: SendOptions,
-  ): Promise<void> {
+  private async sendOne(events: EventBatch, message: 'append' | 'appendBatch', options: SendOptions): Promise<void> {
     const budget = new CallBudget(callBudgetMs(options.timeoutMs, this.options.callTimeoutMs), this.budgetSpent);
     let release: (() => void) | null = null;
     try {
@@ -186,7 +182,7 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
    */
   private sendWritten(
     transceiver: Transceiver,
-    events: AvroFlumeEvent[],
+    events: EventBatch,
     message: 'append' | 'appendBatch',
     budget: CallBudget,
     signal?: AbortSignal,
@@ -202,7 +198,7 @@ export class NettyAvroRpcClient extends EventEmitter<RpcClientEvents> implements
     this.written.begin();
     const answer =
       message === 'append'
-        ? transceiver.append(events[0]!, { signal, timeoutMs })
+        ? transceiver.append(events.events[0]!, { signal, timeoutMs })
         : transceiver.appendBatch(events, { signal, timeoutMs });
     return answer.then(
       (status) => {

@@ -1,5 +1,11 @@
 import { EventEmitter } from 'eventemitter3';
-import { AbortError, type AvroFlumeEvent, type FlumeRpcError, formatAddress } from '@flume-rpc/netty-compat';
+import {
+  AbortError,
+  type EventBatch,
+  type FlumeRpcError,
+  type OutgoingEvent,
+  formatAddress,
+} from '@flume-rpc/netty-compat';
 import { abortableDelay, forceCloseWhen, settleWithin } from '../calls/abortable.js';
 import { type AppendsChecked, appendChecked } from '../calls/append-checked.js';
 import { CallBudget, callBudgetMs } from '../calls/call-budget.js';
@@ -10,7 +16,7 @@ import type { ConnectivityState } from '../client/connectivity.js';
 import type { ConnectionOptions, HostAddress } from '../config/config.js';
 import { type ResolvedConnectionOptions, type ResolvedHttpOptions, resolveHttpOptions } from '../config/resolve.js';
 import { CallTimeoutError, ClientClosedError, HttpStatusError } from '../errors.js';
-import { type Event, toWireEvent, toWireEvents } from '../event.js';
+import { type Event, toEventBatch, toWireEvent } from '../event.js';
 import type { ClientCounters, CloseOptions, RpcClient, RpcClientEvents, SendOptions } from '../rpc-client.js';
 import { BatchPost } from './batch-post.js';
 import { type PostFailure, postFailure } from './http-failure.js';
@@ -107,11 +113,11 @@ export class HttpRpcClient extends EventEmitter<RpcClientEvents> implements RpcC
 
   appendBatch(events: Event[], options: SendOptions = {}): Promise<void> {
     const count = Array.isArray(events) ? events.length : 0;
-    return this.track(count, (acknowledge) => this.sendEncoded(toWireEvents(events), options, acknowledge));
+    return this.track(count, (acknowledge) => this.sendEncoded(toEventBatch(events).events, options, acknowledge));
   }
 
-  [appendChecked](events: AvroFlumeEvent[], options: SendOptions): Promise<void> {
-    return this.track(events.length, (acknowledge) => this.sendEncoded(events, options, acknowledge));
+  [appendChecked](events: EventBatch, options: SendOptions): Promise<void> {
+    return this.track(events.length, (acknowledge) => this.sendEncoded(events.events, options, acknowledge));
   }
 
   close(options: CloseOptions = {}): Promise<void> {
@@ -125,7 +131,7 @@ export class HttpRpcClient extends EventEmitter<RpcClientEvents> implements RpcC
    * is not text fails the call with nothing sent. sendInBatches cuts the list as the loop here
    * does, so its nth chunk is the nth body.
    */
-  private sendEncoded(events: AvroFlumeEvent[], options: SendOptions, acknowledge: Acknowledge): Promise<void> {
+  private sendEncoded(events: readonly OutgoingEvent[], options: SendOptions, acknowledge: Acknowledge): Promise<void> {
     const size = this.options.batchSize;
     const bodies: Buffer[] = [];
     for (let start = 0; start < events.length; start += size) {

@@ -12,8 +12,9 @@ import { EventValidationError } from '../errors.js';
 export type { HttpCharset };
 
 export interface JsonBatchEvent {
-  headers: Record<string, string>;
-  body: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Any bytes: a plain Uint8Array is read through a Buffer view of it. */
+  readonly body: Uint8Array;
 }
 
 // A Map, not an object literal: a configured 'constructor' or 'toString' must not find Object's own.
@@ -43,12 +44,16 @@ export function encodeJsonBatch(events: ReadonlyArray<JsonBatchEvent>, charset: 
   // One JSON.stringify over plain records: measured on 100 bodies of 256 bytes, 74 µs a batch
   // against 100 µs for a string built from a JSON.stringify per header set and body (and 63 µs
   // for the same without the isUtf8 check, which the UTF-8 decoder cannot do without).
-  const records = new Array<{ headers: Record<string, string>; body: string }>(events.length);
+  const records = new Array<{ headers: Readonly<Record<string, string>>; body: string }>(events.length);
   for (let index = 0; index < events.length; index++) {
     const event = events[index] as JsonBatchEvent;
-    records[index] = { headers: event.headers, body: decodeBody(event.body, firstIndex + index) };
+    records[index] = { headers: event.headers, body: decodeBody(asBuffer(event.body), firstIndex + index) };
   }
   return ENCODERS[charset](JSON.stringify(records));
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 type BodyDecoder = (body: Buffer, index: number) => string;

@@ -13,7 +13,7 @@ import {
   asFlumeError,
 } from '../errors.js';
 import { type Acknowledge, DeliveryLedger, type LedgerCounters, sendInBatches } from '../calls/delivery-ledger.js';
-import { type Event, toWireEvent, toWireEvents } from '../event.js';
+import { type Event, toEventBatch, toWireEvent } from '../event.js';
 import type { HostClient, HostEventRelay, HostSlot } from './host-slot.js';
 import type { CloseOptions, SendOptions } from '../rpc-client.js';
 
@@ -90,7 +90,7 @@ export class HostRouter {
     const count = Array.isArray(events) ? events.length : 0;
     return this.track(count, (acknowledge) =>
       sendInBatches(
-        toWireEvents(events),
+        toEventBatch(events),
         this.batchSize,
         (chunk) =>
           this.route(
