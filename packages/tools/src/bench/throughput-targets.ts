@@ -30,16 +30,15 @@ const IN_FLIGHT = [1, 8] as const;
 
 /**
  * The client's CPU budget per 100-event batch on the issue's reference machine: 25 µs at 8 in
- * flight, 40 µs at 1. Machines differ in speed, so the budget is judged in units of the raw
- * sender's CPU per batch at 8 in flight, measured in the same run: the issue sets 25 µs =
- * 1.6x raw@8, so raw@8 was 25 / 1.6 = 15.6 µs there, and 40 µs is 40 / 15.6 = 2.56x raw@8.
- * Both budgets use raw@8 as the unit on purpose: raw at 1 in flight pays a syscall per batch and
- * costs about twice raw@8, so 2.56x raw@1 would be about 80 µs on the reference machine, twice
- * the budget the issue sets.
+ * flight, 40 µs at 1. Machines differ in speed, so each budget is judged in units of the raw
+ * sender's CPU per batch at the same in-flight count, measured in the same run. The issue's
+ * table gives raw 15.6 µs at 8 (25 µs = 1.6x) and 34 µs at 1 (40 µs = 1.18x). At 1 in flight
+ * every batch pays a round trip's wake-ups, whose cost differs between machines far more than
+ * pipelined work does: on a 2-vCPU VM raw@1 costs 3.5-4.5x raw@8 (2.2x on the reference machine),
+ * so a budget in raw@8 units there would be out of reach of the raw sender itself.
  */
-const CPU_UNIT = 'raw@8';
 const CPU_BUDGET_AT_8 = 1.6;
-const CPU_BUDGET_AT_1 = (40 / 25) * CPU_BUDGET_AT_8; // 2.56
+const CPU_BUDGET_AT_1 = 40 / 34; // 1.18
 
 /** One target: numerator / denominator against a bound, both medians of this run. */
 interface RatioTarget {
@@ -67,14 +66,14 @@ function targets(): RatioTarget[] {
       name: `client cpu/batch at 8 in flight <= ${formatRatio(CPU_BUDGET_AT_8)} raw's at 8 (25 µs on the reference machine)`,
       kind: 'cpu',
       numerator: 'client@8',
-      denominator: CPU_UNIT,
+      denominator: 'raw@8',
       bound: { max: CPU_BUDGET_AT_8 },
     },
     {
-      name: `client cpu/batch at 1 in flight <= ${formatRatio(CPU_BUDGET_AT_1)} raw's at 8 (40 µs on the reference machine)`,
+      name: `client cpu/batch at 1 in flight <= ${formatRatio(CPU_BUDGET_AT_1)} raw's at 1 (40 µs on the reference machine)`,
       kind: 'cpu',
       numerator: 'client@1',
-      denominator: CPU_UNIT,
+      denominator: 'raw@1',
       bound: { max: CPU_BUDGET_AT_1 },
     },
     ...IN_FLIGHT.flatMap((n): RatioTarget[] => [
