@@ -10,6 +10,7 @@ import {
   trustNote,
 } from '../../packages/tools/dist/bench/throughput-targets.js';
 import { competingWork, formatResult } from '../../packages/tools/dist/bench/report.js';
+import { parseCpuTicks, readCpuTicks, stealPercent } from '../../packages/tools/dist/bench/host-steal.js';
 import type { ScenarioResult } from '../../packages/tools/dist/bench/scenario.js';
 
 const IDLE: RunConditions = { quick: false, load: { before: 0.4, after: 1.9, cpus: 2 } };
@@ -245,6 +246,36 @@ t.test('a loaded run judges nothing: every target "not judged", met or missed al
   t.equal(competingWork({ before: 2.5, after: 2.5, cpus: 2 }), false);
   t.equal(competingWork({ before: 0, after: 2.51, cpus: 2 }), true);
   t.equal(competingWork({ before: 8.4, after: 8.4, cpus: 8 }), false, 'the limit follows the core count');
+});
+
+t.test('a run the host stole over 5 % of the CPU time from judges nothing, whatever the load average', async (t) => {
+  const stolen: RunConditions = { quick: false, load: { before: 0.4, after: 1.2, cpus: 2, stealPercent: 12.3 } };
+  for (const v of judgeThroughputTargets(passing(), stolen)) {
+    t.equal(v.ok, null, v.name);
+    t.match(v.detail, /^not judged: 12\.3 % of CPU time stolen by the host, over 5 % \(another guest competed/);
+  }
+  t.match(trustNote(stolen), /^trust: NONE of these figures; .*12\.3 % of CPU time stolen by the host/);
+  const atLimit = { ...stolen.load, stealPercent: 5 };
+  t.equal(competingWork(atLimit), false, '5 % itself is not competition');
+  t.ok(
+    judgeThroughputTargets(passing(), { quick: false, load: atLimit }).every((v) => v.ok === true),
+    'and at 5 % the targets are judged',
+  );
+  t.equal(competingWork({ ...atLimit, stealPercent: null }), false, 'unknown steal (not Linux) judges by load alone');
+});
+
+t.test('steal is read from /proc/stat as a share of the CPU time wanted', async (t) => {
+  const before = parseCpuTicks('cpu  1000 10 200 5000 40 5 15 30 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n');
+  const after = parseCpuTicks('cpu  1700 10 400 9000 40 5 15 130 0 0\n');
+  t.same(before, { busy: 1230, steal: 30 }, 'user + nice + system + irq + softirq, and steal');
+  t.equal(stealPercent(before, after), 10, '100 stolen of 900 run + 100 stolen');
+  t.equal(parseCpuTicks('intr 1 2 3\n'), null, 'no aggregate cpu line');
+  t.equal(parseCpuTicks('cpu  1 2 x 4 5 6 7 8\n'), null, 'a field that is not a number');
+  t.equal(stealPercent(null, after), null, 'no reading before');
+  t.equal(stealPercent(after, after), null, 'no time wanted in between');
+  t.equal(readCpuTicks('/nonexistent/stat'), null, 'no /proc/stat');
+  const here = readCpuTicks();
+  if (process.platform === 'linux') t.ok(here && here.busy > 0 && here.steal >= 0, 'this Linux machine has a reading');
 });
 
 t.test('a quick run judges nothing either: smoke figures only', async (t) => {

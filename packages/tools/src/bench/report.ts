@@ -30,28 +30,47 @@ export function loadAverage(): number {
 export const COMPETING_WORK_NOTE =
   'WARNING: other work was competing for the CPUs during this run; do not quote these figures';
 
-/** The 1-minute load average before and after a run, and the machine's core count. */
+/** The 1-minute load average before and after a run, the machine's core count, and the host's steal over the run. */
 export interface LoadReading {
   before: number;
   after: number;
   cpus: number;
+  /** Percent of the CPU time wanted during the run that the hypervisor gave to others (host-steal.ts); null: unknown. */
+  stealPercent?: number | null;
 }
+
+/** Above this much stolen time a run's figures move with the neighbours, not the code. */
+export const STEAL_LIMIT_PERCENT = 5;
 
 /**
  * The bench itself keeps about two processes busy (client and server); a load well above the
- * core count means something else competed for the CPUs and the figures are low and noisy.
+ * core count means something else competed for the CPUs, and steal above the limit means another
+ * guest on the host did: either way the figures are low and noisy.
  */
 export function competingWork(load: LoadReading): boolean {
-  return Math.max(load.before, load.after) > load.cpus + 0.5;
+  return competition(load) !== null;
 }
 
-export function loadNotes(machine: MachineInfo, before: number, after: number): string[] {
-  const notes = [
-    `1-minute load average ${before.toFixed(2)} before, ${after.toFixed(2)} after, on ${machine.cpus} cpus`,
-  ];
-  if (competingWork({ before, after, cpus: machine.cpus })) {
-    notes.push(COMPETING_WORK_NOTE);
+/** What competed with the run, in words, or null when nothing did (see competingWork). */
+export function competition(load: LoadReading): string | null {
+  const peak = Math.max(load.before, load.after);
+  if (peak > load.cpus + 0.5) return `load ${peak.toFixed(2)} on ${load.cpus} cpus (other work competed for the CPUs)`;
+  const steal = load.stealPercent ?? 0;
+  if (steal > STEAL_LIMIT_PERCENT) {
+    return `${steal.toFixed(1)} % of CPU time stolen by the host, over ${STEAL_LIMIT_PERCENT} % (another guest competed for the CPUs)`;
   }
+  return null;
+}
+
+/** The load and steal of a run in words, e.g. "load 0.57 before, 1.63 after, on 2 cpus, 3.1 % steal". */
+export function describeLoad(load: LoadReading): string {
+  const steal = load.stealPercent == null ? '' : `, ${load.stealPercent.toFixed(1)} % of CPU time stolen by the host`;
+  return `load ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after, on ${load.cpus} cpus${steal}`;
+}
+
+export function loadNotes(load: LoadReading): string[] {
+  const notes = [`1-minute ${describeLoad(load)}`];
+  if (competingWork(load)) notes.push(COMPETING_WORK_NOTE);
   return notes;
 }
 

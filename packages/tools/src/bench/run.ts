@@ -1,3 +1,4 @@
+import { readCpuTicks, stealPercent } from './host-steal.js';
 import { type MachineInfo, formatResult, loadAverage, loadNotes, machineInfo, writeResult } from './report.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
 import { chaosScenario } from './chaos.js';
@@ -65,8 +66,12 @@ export async function runBench(options: BenchOptions): Promise<BenchSummary> {
   const files: string[] = [];
   for (const name of names) {
     const loadBefore = loadAverage();
+    const ticksBefore = readCpuTicks();
     const result = await SCENARIOS.get(name)!.run({ quick: options.quick, log: options.log });
-    result.notes.push(...loadNotes(machine, loadBefore, loadAverage()));
+    const stolen = stealPercent(ticksBefore, readCpuTicks());
+    result.notes.push(
+      ...loadNotes({ before: loadBefore, after: loadAverage(), cpus: machine.cpus, stealPercent: stolen }),
+    );
     results.push(result);
     for (const line of formatResult(result, machine)) options.log(line);
     const file = await writeResult(options.outDir, result, machine);

@@ -1,5 +1,5 @@
 import { formatMicros, formatPercent, formatRate, formatRatio } from './figures.js';
-import { type LoadReading, competingWork } from './report.js';
+import { type LoadReading, competingWork, competition, describeLoad } from './report.js';
 import type { TargetVerdict } from './scenario.js';
 import { AVSC_SERVER_ROW } from './throughput-measure.js';
 
@@ -148,10 +148,8 @@ function judge(target: RatioTarget, figures: Readonly<Record<string, number>>): 
 export function whyNotJudged(conditions: RunConditions): string | null {
   const { quick, load } = conditions;
   if (quick) return 'not judged: a quick run (smoke figures only)';
-  if (competingWork(load)) {
-    return `not judged: load ${Math.max(load.before, load.after).toFixed(2)} on ${load.cpus} cpus (other work competed for the CPUs)`;
-  }
-  return null;
+  const competed = competition(load);
+  return competed === null ? null : `not judged: ${competed}`;
 }
 
 function isFigure(value: number | undefined): value is number {
@@ -161,7 +159,7 @@ function isFigure(value: number | undefined): value is number {
 /** Which figures of the run may be trusted, in words: for the notes of every throughput variant. */
 export function trustNote(conditions: RunConditions): string {
   const { quick, load } = conditions;
-  const loads = `load ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after, on ${load.cpus} cpus`;
+  const loads = describeLoad(load);
   if (quick) return `trust: a quick run; every figure is a smoke figure, no target judged (${loads})`;
   if (competingWork(load)) {
     return `trust: NONE of these figures; other work competed for the CPUs (${loads}); no target judged`;

@@ -7,6 +7,7 @@ import { type Measurement, ROW_NAMES, measureRow } from './throughput-measure.js
 import { formatRate } from './figures.js';
 import { type ThroughputSettings, summarise } from './throughput-summary.js';
 import { standardWorkload } from './workload.js';
+import { readCpuTicks, stealPercent } from './host-steal.js';
 
 // Full: 5 rounds x 2 in-flight counts x 7 rows x ~2.5 s, about 3 minutes. On this 2-core VM single
 // windows of the same client vary by up to +-25%; five short rounds give a steadier median than
@@ -70,6 +71,7 @@ interface ThroughputVariant {
 async function runThroughput(context: ScenarioContext, variant: ThroughputVariant): Promise<ScenarioResult> {
   const settings = context.quick ? QUICK : variant.full;
   const loadBefore = loadAverage();
+  const ticksBefore = readCpuTicks();
   const startedAt = new Date();
   const t0 = performance.now();
   const workload = standardWorkload();
@@ -90,11 +92,14 @@ async function runThroughput(context: ScenarioContext, variant: ThroughputVarian
       for (const inFlight of settings.inFlight) {
         // Rotating the order each round keeps any drift (thermal, GC, neighbours) off one client.
         for (const row of rotate(ROW_NAMES, round)) {
+          const ticksAtStart = readCpuTicks();
           const m = await measureRow({ ours, avsc }, workload, row, inFlight, round, settings);
+          const stolen = stealPercent(ticksAtStart, readCpuTicks());
           measurements.push(m);
           context.log(
             `  round ${round + 1} in-flight ${inFlight} ${row.padEnd(width)} ${formatRate(m.eventsPerSecond).padStart(8)} ev/s` +
               ` client cpu ${m.clientCpuMicrosPerBatch.toFixed(0)} µs/batch, server busy ${(m.serverBusy * 100).toFixed(0)}%` +
+              (stolen === null ? '' : `, steal ${stolen.toFixed(0)}%`) +
               ` (client acked ${m.clientAcknowledgedEvents}, server acked ${m.serverAcknowledgedEvents}${m.error ? `; ERROR ${m.error}` : ''})`,
           );
         }
@@ -104,7 +109,12 @@ async function runThroughput(context: ScenarioContext, variant: ThroughputVarian
     await Promise.all([ours.stop(), avsc.stop()]);
   }
   const calibration = [calibrationBefore, calibrateEncode(workload)] as const;
-  const load = { before: loadBefore, after: loadAverage(), cpus: machineInfo().cpus };
+  const load = {
+    before: loadBefore,
+    after: loadAverage(),
+    cpus: machineInfo().cpus,
+    stealPercent: stealPercent(ticksBefore, readCpuTicks()),
+  };
   return summarise({
     scenario: variant.scenario,
     judgeTargets: variant.judgeTargets,
