@@ -45,13 +45,15 @@ export class FrameWriter {
   }
 
   /**
-   * Runs flush once the current burst of callbacks is over (process.nextTick runs after the
-   * promise jobs in flight).
+   * Runs flush once this turn of the event loop has run its I/O callbacks (setImmediate, not
+   * process.nextTick, which runs after each one): calls made in answer to several reads at once,
+   * as a load-balancing client's connections become readable together, leave in one write per
+   * connection instead of one per read. The poll does not wait while an immediate is pending.
    */
   schedule(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    process.nextTick(this.scheduledFlush);
+    setImmediate(this.scheduledFlush);
   }
 
   /** Holds writes until uncork(), so they leave together. */
