@@ -289,7 +289,7 @@ t.test('a quick run judges nothing either: smoke figures only', async (t) => {
 t.test('the trust note says which figures hold', async (t) => {
   t.match(
     trustNote(IDLE),
-    /^trust: all figures, as ratios within this run \(load 0\.40 before, 1\.90 after, on 2 cpus/,
+    /^trust: all figures, as ratios within this run \(load average 0\.40 before, 1\.90 after, on 2 cpus/,
   );
   t.match(trustNote({ quick: false, load: { before: 3, after: 3, cpus: 2 } }), /^trust: NONE of these figures/);
   t.match(trustNote({ ...IDLE, quick: true }), /^trust: a quick run; every figure is a smoke figure, no target judged/);

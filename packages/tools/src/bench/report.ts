@@ -62,10 +62,10 @@ export function competition(load: LoadReading): string | null {
   return null;
 }
 
-/** The load and steal of a run in words, e.g. "load 0.57 before, 1.63 after, on 2 cpus, 3.1 % steal". */
+/** The load and steal of a run in words: "load average 0.57 before, 1.63 after, on 2 cpus, 3.1 % of CPU time stolen by the host". */
 export function describeLoad(load: LoadReading): string {
   const steal = load.stealPercent == null ? '' : `, ${load.stealPercent.toFixed(1)} % of CPU time stolen by the host`;
-  return `load ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after, on ${load.cpus} cpus${steal}`;
+  return `load average ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after, on ${load.cpus} cpus${steal}`;
 }
 
 export function loadNotes(load: LoadReading): string[] {
