@@ -53,13 +53,27 @@ export function competingWork(load: LoadReading): boolean {
 
 /** What competed with the run, in words, or null when nothing did (see competingWork). */
 export function competition(load: LoadReading): string | null {
+  return loadCompetition(load) ?? stealCompetition(load.stealPercent ?? null);
+}
+
+/** Work on this machine: a load average above the core count + 0.5, before or after. */
+export function loadCompetition(load: LoadReading): string | null {
   const peak = Math.max(load.before, load.after);
-  if (peak > load.cpus + 0.5) return `load ${peak.toFixed(2)} on ${load.cpus} cpus (other work competed for the CPUs)`;
-  const steal = load.stealPercent ?? 0;
-  if (steal > STEAL_LIMIT_PERCENT) {
-    return `${steal.toFixed(1)} % of CPU time stolen by the host, over ${STEAL_LIMIT_PERCENT} % (another guest competed for the CPUs)`;
-  }
-  return null;
+  return peak > load.cpus + 0.5
+    ? `load ${peak.toFixed(2)} on ${load.cpus} cpus (other work competed for the CPUs)`
+    : null;
+}
+
+/** Work of other guests on the host: more than STEAL_LIMIT_PERCENT of the CPU time stolen. */
+export function stealCompetition(stealPercent: number | null): string | null {
+  return stealPercent !== null && stealPercent > STEAL_LIMIT_PERCENT
+    ? `${stealPercent.toFixed(1)} % of CPU time stolen by the host, over ${STEAL_LIMIT_PERCENT} % (another guest competed for the CPUs)`
+    : null;
+}
+
+/** A measurement the host did not disturb: its steal is unknown or within the limit. */
+export function undisturbed(stealPercent: number | null): boolean {
+  return stealCompetition(stealPercent) === null;
 }
 
 /** The load and steal of a run in words: "load average 0.57 before, 1.63 after, on 2 cpus, 3.1 % of CPU time stolen by the host". */

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { type ClosedLoopResult, type Sender, runClosedLoop } from './closed-loop.js';
+import { readCpuTicks, stealPercent } from './host-steal.js';
 import { openAvscSender } from './sender-avsc.js';
 import { openClientSender } from './sender-client.js';
 import { openOursSender } from './sender-ours.js';
@@ -70,6 +71,8 @@ export interface Measurement {
   serverCpuMicrosPerBatch: number;
   /** Server CPU time / wall time over the load: near 1 means the server was the bottleneck. */
   serverBusy: number;
+  /** Percent of the machine's CPU time the host stole during the load (host-steal.ts); null where unknown. */
+  stealPercent: number | null;
   error: string | null;
 }
 
@@ -121,7 +124,7 @@ export async function measureSender(
     sender = await open(server.port);
   } catch (err) {
     const serverAcknowledgedEvents = (await server.stats()).eventsAcknowledged - initial.eventsAcknowledged;
-    const cpu = { clientCpuMicrosPerBatch: 0, serverCpuMicrosPerBatch: 0, serverBusy: 0 };
+    const cpu = { clientCpuMicrosPerBatch: 0, serverCpuMicrosPerBatch: 0, serverBusy: 0, stealPercent: null };
     return {
       ...base,
       ...cpu,
@@ -135,14 +138,17 @@ export async function measureSender(
   let serverAtStart: ServerSnapshot;
   let serverAtEnd: ServerSnapshot;
   let wallMs: number;
+  let stolen: number | null;
   try {
     // Fields picked one by one: a wider settings object (one with an inFlight list) must not leak in.
     const { warmupMs, windowMs, maxRequests, drainTimeoutMs } = settings;
     serverAtStart = await server.stats();
     const cpuAtStart = process.cpuUsage();
+    const ticksAtStart = readCpuTicks();
     const wallAtStart = performance.now();
     loop = await runClosedLoop(sender, { inFlight, warmupMs, windowMs, maxRequests, drainTimeoutMs });
     clientCpu = process.cpuUsage(cpuAtStart);
+    stolen = stealPercent(ticksAtStart, readCpuTicks());
     wallMs = performance.now() - wallAtStart;
     serverAtEnd = await server.stats();
   } finally {
@@ -165,6 +171,7 @@ export async function measureSender(
     clientCpuMicrosPerBatch: perBatch(clientCpu.user + clientCpu.system, loop.acknowledgedRequests),
     serverCpuMicrosPerBatch: perBatch(serverCpuMicros, serverBatches),
     serverBusy: wallMs > 0 ? serverCpuMicros / 1000 / wallMs : 0,
+    stealPercent: stolen,
     error: loop.error ?? (ok ? null : 'empty measurement window (raise maxRequests or shorten the warm-up)'),
   };
 }

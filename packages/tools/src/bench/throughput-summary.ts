@@ -1,5 +1,5 @@
 import type { ScenarioResult, Verdict } from './scenario.js';
-import type { LoadReading } from './report.js';
+import { type LoadReading, undisturbed } from './report.js';
 import { type Measurement, ROW_NAMES, type RowName, type WindowSettings } from './throughput-measure.js';
 import { type ThroughputMedians, judgeThroughputTargets, trustNote } from './throughput-targets.js';
 import type { Workload } from './workload.js';
@@ -44,20 +44,19 @@ export function summarise(run: ThroughputRun): ScenarioResult {
   const { settings, measurements } = run;
   const of = (row: RowName, inFlight: number): Measurement[] =>
     measurements.filter((m) => m.client === row && m.inFlight === inFlight);
+  // The medians stand on the measurements that completed and that the host did not disturb.
+  const usable = (m: Measurement): boolean => m.error === null && undisturbed(m.stealPercent);
+  const usableOf = (row: RowName, inFlight: number): Measurement[] => of(row, inFlight).filter(usable);
   const medianOf = (row: RowName, inFlight: number, pick: (m: Measurement) => number): number =>
-    median(
-      of(row, inFlight)
-        .filter((m) => m.error === null)
-        .map(pick),
-    );
-  const mediansOf = (pick: (m: Measurement) => number): Record<string, number> =>
-    Object.fromEntries(
-      settings.inFlight.flatMap((n) => ROW_NAMES.map((row) => [`${row}@${n}`, medianOf(row, n, pick)])),
-    );
+    median(usableOf(row, inFlight).map(pick));
+  const perCell = <T>(value: (row: RowName, inFlight: number) => T): Record<string, T> =>
+    Object.fromEntries(settings.inFlight.flatMap((n) => ROW_NAMES.map((row) => [`${row}@${n}`, value(row, n)])));
   const medians: ThroughputMedians = {
-    rate: mediansOf((m) => m.eventsPerSecond),
-    cpu: mediansOf((m) => m.clientCpuMicrosPerBatch),
+    rate: perCell((row, n) => medianOf(row, n, (m) => m.eventsPerSecond)),
+    cpu: perCell((row, n) => medianOf(row, n, (m) => m.clientCpuMicrosPerBatch)),
+    samples: perCell((row, n) => usableOf(row, n).length),
   };
+  const disturbed = measurements.filter((m) => !undisturbed(m.stealPercent)).length;
   const rate = (row: RowName, inFlight: number): number => medians.rate[`${row}@${inFlight}`] ?? 0;
 
   const rows = settings.inFlight.flatMap((inFlight) =>
@@ -69,6 +68,7 @@ export function summarise(run: ThroughputRun): ScenarioResult {
       formatMicros(medians.cpu[`${row}@${inFlight}`] ?? 0),
       formatMicros(medianOf(row, inFlight, (m) => m.serverCpuMicrosPerBatch)),
       formatPercent(medianOf(row, inFlight, (m) => m.serverBusy)),
+      `${usableOf(row, inFlight).length}/${of(row, inFlight).length}`,
       compared(row, (other) => ratio(rate(row, inFlight), rate(other, inFlight))),
     ]),
   );
@@ -80,14 +80,14 @@ export function summarise(run: ThroughputRun): ScenarioResult {
     `server: our AvroSourceServer in a child process; it ${run.serverKind}. ` +
       "The avsc-server row: the raw sender against avsc 5.7's services server in another child, which decodes " +
       'every event (avsc has no counting-only mode) and counts the events it answers OK',
-    trustNote(conditions),
+    trustNote(conditions, disturbed, measurements.length),
   ];
   notes.push(
     ...settings.inFlight.flatMap((inFlight) => [
       ...ROW_NAMES.map(
         (row) =>
           `${row} at ${inFlight} in flight, per round: ${of(row, inFlight)
-            .map((m) => formatRate(m.eventsPerSecond))
+            .map((m) => formatRate(m.eventsPerSecond) + (usable(m) ? '' : ' (left out)'))
             .join(', ')} ev/s`,
       ),
       ...PAIRS.map(([a, b]) => pairedNote(a, of(a, inFlight), b, of(b, inFlight), inFlight)),
@@ -117,6 +117,7 @@ export function summarise(run: ThroughputRun): ScenarioResult {
         'client cpu/batch',
         'server cpu/batch',
         'server busy',
+        'rounds used',
         'compared (same in-flight count)',
       ],
       rows,

@@ -1,5 +1,5 @@
 import { formatMicros, formatPercent, formatRate, formatRatio } from './figures.js';
-import { type LoadReading, competingWork, competition, describeLoad } from './report.js';
+import { type LoadReading, STEAL_LIMIT_PERCENT, describeLoad, loadCompetition } from './report.js';
 import type { TargetVerdict } from './scenario.js';
 import { AVSC_SERVER_ROW } from './throughput-measure.js';
 
@@ -15,7 +15,15 @@ export interface ThroughputMedians {
   rate: Readonly<Record<string, number>>;
   /** Client CPU (user + system) per acknowledged batch, µs. */
   cpu: Readonly<Record<string, number>>;
+  /**
+   * How many measurements each median stands on: those without error that the host did not
+   * disturb (report.ts `undisturbed`). Absent: every median counts as well founded.
+   */
+  samples?: Readonly<Record<string, number>>;
 }
+
+/** A figure from fewer undisturbed measurements than this is not judged (of 5 rounds, a majority). */
+export const MIN_UNDISTURBED = 3;
 
 /** What decides whether the figures may be judged at all. */
 export interface RunConditions {
@@ -108,9 +116,10 @@ function targets(): RatioTarget[] {
  * that measured nothing must not pass a CPU budget by costing nothing.
  */
 export function judgeThroughputTargets(medians: ThroughputMedians, conditions: RunConditions): TargetVerdict[] {
-  const unjudged = whyNotJudged(conditions);
+  const runUnjudged = whyNotJudged(conditions);
   return targets().map((target) => {
     const { ok, detail } = judge(target, medians[target.kind]);
+    const unjudged = runUnjudged ?? tooFewSamples(target, medians.samples);
     return unjudged === null
       ? { name: target.name, ok, detail }
       : { name: target.name, ok: null, detail: `${unjudged}; ${detail}` };
@@ -144,25 +153,47 @@ function judge(target: RatioTarget, figures: Readonly<Record<string, number>>): 
   };
 }
 
-/** Why the run's figures may not be judged, or null when they may. */
+/**
+ * Why the run's figures may not be judged, or null when they may. Host steal is judged per
+ * measurement instead (tooFewSamples): a burst on the host spoils the rounds it hits, not the run.
+ */
 export function whyNotJudged(conditions: RunConditions): string | null {
   const { quick, load } = conditions;
   if (quick) return 'not judged: a quick run (smoke figures only)';
-  const competed = competition(load);
+  const competed = loadCompetition(load);
   return competed === null ? null : `not judged: ${competed}`;
+}
+
+/** A target whose figures stand on too few undisturbed measurements is not judged. */
+function tooFewSamples(target: RatioTarget, samples: Readonly<Record<string, number>> | undefined): string | null {
+  if (!samples) return null;
+  const thin = [target.numerator, target.denominator].filter((key) => (samples[key] ?? 0) < MIN_UNDISTURBED);
+  if (thin.length === 0) return null;
+  const counts = thin.map((key) => `${key} ${samples[key] ?? 0}`).join(', ');
+  return `not judged: too few measurements undisturbed by host steal (${counts}; ${MIN_UNDISTURBED} needed)`;
 }
 
 function isFigure(value: number | undefined): value is number {
   return value !== undefined && Number.isFinite(value) && value > 0;
 }
 
-/** Which figures of the run may be trusted, in words: for the notes of every throughput variant. */
-export function trustNote(conditions: RunConditions): string {
+/**
+ * Which figures of the run may be trusted, in words: for the notes of every throughput variant.
+ * `disturbed`: the measurements left out of the medians for host steal, of `total`.
+ */
+export function trustNote(conditions: RunConditions, disturbed = 0, total = 0): string {
   const { quick, load } = conditions;
   const loads = describeLoad(load);
   if (quick) return `trust: a quick run; every figure is a smoke figure, no target judged (${loads})`;
-  if (competingWork(load)) {
+  if (loadCompetition(load)) {
     return `trust: NONE of these figures; other work competed for the CPUs (${loads}); no target judged`;
+  }
+  if (disturbed > 0) {
+    return (
+      `trust: the medians, from the ${total - disturbed} of ${total} measurements the host did not disturb ` +
+      `(${disturbed} had over ${STEAL_LIMIT_PERCENT} % of their CPU time stolen and are left out; ${loads}); ` +
+      `a target is judged where its figures stand on ${MIN_UNDISTURBED} or more`
+    );
   }
   return `trust: all figures, as ratios within this run (${loads}: no competing work); targets judged`;
 }

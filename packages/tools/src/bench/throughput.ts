@@ -92,14 +92,12 @@ async function runThroughput(context: ScenarioContext, variant: ThroughputVarian
       for (const inFlight of settings.inFlight) {
         // Rotating the order each round keeps any drift (thermal, GC, neighbours) off one client.
         for (const row of rotate(ROW_NAMES, round)) {
-          const ticksAtStart = readCpuTicks();
           const m = await measureRow({ ours, avsc }, workload, row, inFlight, round, settings);
-          const stolen = stealPercent(ticksAtStart, readCpuTicks());
           measurements.push(m);
           context.log(
             `  round ${round + 1} in-flight ${inFlight} ${row.padEnd(width)} ${formatRate(m.eventsPerSecond).padStart(8)} ev/s` +
               ` client cpu ${m.clientCpuMicrosPerBatch.toFixed(0)} µs/batch, server busy ${(m.serverBusy * 100).toFixed(0)}%` +
-              (stolen === null ? '' : `, steal ${stolen.toFixed(0)}%`) +
+              (m.stealPercent === null ? '' : `, steal ${m.stealPercent.toFixed(0)}%`) +
               ` (client acked ${m.clientAcknowledgedEvents}, server acked ${m.serverAcknowledgedEvents}${m.error ? `; ERROR ${m.error}` : ''})`,
           );
         }
