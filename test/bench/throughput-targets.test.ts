@@ -10,7 +10,12 @@ import {
   trustNote,
 } from '../../packages/tools/dist/bench/throughput-targets.js';
 import { competingWork, formatResult } from '../../packages/tools/dist/bench/report.js';
-import { parseCpuTicks, readCpuTicks, stealPercent } from '../../packages/tools/dist/bench/host-steal.js';
+import {
+  disturbedAbove,
+  parseCpuTicks,
+  readCpuTicks,
+  stealPercent,
+} from '../../packages/tools/dist/bench/host-steal.js';
 import type { ScenarioResult } from '../../packages/tools/dist/bench/scenario.js';
 
 const IDLE: RunConditions = { quick: false, load: { before: 0.4, after: 1.9, cpus: 2 } };
@@ -278,8 +283,15 @@ t.test('a target whose figures stand on fewer than 3 undisturbed measurements is
   t.equal(competingWork({ ...IDLE.load, stealPercent: null }), false, 'unknown steal (not Linux) goes by load alone');
   t.match(
     trustNote(IDLE, 12, 70),
-    /^trust: the medians, from the 58 of 70 measurements the host did not disturb \(12 had over 5 % of their CPU time stolen/,
+    /^trust: the medians, from the 58 of 70 measurements the host did not disturb \(12 had more of their CPU time stolen than 5 % and are left out/,
   );
+});
+
+t.test('a measurement is disturbed 5 points above the quiet level of its kind', async (t) => {
+  t.equal(disturbedAbove([1, 0, 2, 30, 40]), 6, 'quiet at 1 % (the lower quartile): 6 %');
+  t.equal(disturbedAbove([0, 0, 0, 0, 50]), 5, 'quiet at 0 %: 5 %');
+  t.equal(disturbedAbove([12, 15, 16, 30, 40, 17, 14, 13]), 18, 'a wake-up level of 13 % (the lower quartile) + 5');
+  t.equal(disturbedAbove([]), 5, 'no readings: the floor');
 });
 
 t.test('steal is read from /proc/stat as a share of the CPU time wanted', async (t) => {

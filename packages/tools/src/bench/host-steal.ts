@@ -49,3 +49,19 @@ export function stealPercent(before: CpuTicks | null, after: CpuTicks | null): n
   const wanted = after.busy - before.busy + steal;
   return wanted > 0 ? (100 * steal) / wanted : null;
 }
+
+/** Above this much stolen time a measurement's figures move with the neighbours, not the code. */
+export const STEAL_LIMIT_PERCENT = 5;
+
+/**
+ * The steal above which a measurement counts as disturbed, for measurements of one kind (one
+ * in-flight count) whose steal was `steals`: 5 points over their quiet level (the lower
+ * quartile; 5 % without readings). A quiet level exists because a VM counts the wake-up of a
+ * halted vCPU as steal: at 1 in flight every round trip halts and wakes both processes, and quiet
+ * rounds showed 10-17 % where rounds at 8 in flight showed 0-2 %.
+ */
+export function disturbedAbove(steals: readonly number[]): number {
+  if (steals.length === 0) return STEAL_LIMIT_PERCENT;
+  const sorted = [...steals].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 4)]! + STEAL_LIMIT_PERCENT;
+}

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { STEAL_LIMIT_PERCENT } from './host-steal.js';
 import type { ResultTable, ScenarioResult, TargetVerdict } from './scenario.js';
 
 export interface MachineInfo {
@@ -39,9 +40,6 @@ export interface LoadReading {
   stealPercent?: number | null;
 }
 
-/** Above this much stolen time a run's figures move with the neighbours, not the code. */
-export const STEAL_LIMIT_PERCENT = 5;
-
 /**
  * The bench itself keeps about two processes busy (client and server); a load well above the
  * core count means something else competed for the CPUs, and steal above the limit means another
@@ -69,11 +67,6 @@ export function stealCompetition(stealPercent: number | null): string | null {
   return stealPercent !== null && stealPercent > STEAL_LIMIT_PERCENT
     ? `${stealPercent.toFixed(1)} % of CPU time stolen by the host, over ${STEAL_LIMIT_PERCENT} % (another guest competed for the CPUs)`
     : null;
-}
-
-/** A measurement the host did not disturb: its steal is unknown or within the limit. */
-export function undisturbed(stealPercent: number | null): boolean {
-  return stealCompetition(stealPercent) === null;
 }
 
 /** The load and steal of a run in words: "load average 0.57 before, 1.63 after, on 2 cpus, 3.1 % of CPU time stolen by the host". */

@@ -1,5 +1,6 @@
 import type { ScenarioResult, Verdict } from './scenario.js';
-import { type LoadReading, undisturbed } from './report.js';
+import { STEAL_LIMIT_PERCENT, disturbedAbove } from './host-steal.js';
+import type { LoadReading } from './report.js';
 import { type Measurement, ROW_NAMES, type RowName, type WindowSettings } from './throughput-measure.js';
 import { type ThroughputMedians, judgeThroughputTargets, trustNote } from './throughput-targets.js';
 import type { Workload } from './workload.js';
@@ -45,7 +46,17 @@ export function summarise(run: ThroughputRun): ScenarioResult {
   const of = (row: RowName, inFlight: number): Measurement[] =>
     measurements.filter((m) => m.client === row && m.inFlight === inFlight);
   // The medians stand on the measurements that completed and that the host did not disturb.
-  const usable = (m: Measurement): boolean => m.error === null && undisturbed(m.stealPercent);
+  const limits = new Map(
+    settings.inFlight.map((n) => [
+      n,
+      disturbedAbove(
+        measurements.flatMap((m) => (m.inFlight === n && m.stealPercent !== null ? [m.stealPercent] : [])),
+      ),
+    ]),
+  );
+  const disturbedBySteal = (m: Measurement): boolean =>
+    m.stealPercent !== null && m.stealPercent > (limits.get(m.inFlight) ?? STEAL_LIMIT_PERCENT);
+  const usable = (m: Measurement): boolean => m.error === null && !disturbedBySteal(m);
   const usableOf = (row: RowName, inFlight: number): Measurement[] => of(row, inFlight).filter(usable);
   const medianOf = (row: RowName, inFlight: number, pick: (m: Measurement) => number): number =>
     median(usableOf(row, inFlight).map(pick));
@@ -56,7 +67,8 @@ export function summarise(run: ThroughputRun): ScenarioResult {
     cpu: perCell((row, n) => medianOf(row, n, (m) => m.clientCpuMicrosPerBatch)),
     samples: perCell((row, n) => usableOf(row, n).length),
   };
-  const disturbed = measurements.filter((m) => !undisturbed(m.stealPercent)).length;
+  const disturbed = measurements.filter(disturbedBySteal).length;
+  const stealLimits = settings.inFlight.map((n) => `${(limits.get(n) ?? 0).toFixed(0)} % at ${n} in flight`).join(', ');
   const rate = (row: RowName, inFlight: number): number => medians.rate[`${row}@${inFlight}`] ?? 0;
 
   const rows = settings.inFlight.flatMap((inFlight) =>
@@ -80,7 +92,7 @@ export function summarise(run: ThroughputRun): ScenarioResult {
     `server: our AvroSourceServer in a child process; it ${run.serverKind}. ` +
       "The avsc-server row: the raw sender against avsc 5.7's services server in another child, which decodes " +
       'every event (avsc has no counting-only mode) and counts the events it answers OK',
-    trustNote(conditions, disturbed, measurements.length),
+    trustNote(conditions, disturbed, measurements.length, stealLimits),
   ];
   notes.push(
     ...settings.inFlight.flatMap((inFlight) => [

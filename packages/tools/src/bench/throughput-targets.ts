@@ -1,5 +1,6 @@
 import { formatMicros, formatPercent, formatRate, formatRatio } from './figures.js';
-import { type LoadReading, STEAL_LIMIT_PERCENT, describeLoad, loadCompetition } from './report.js';
+import { STEAL_LIMIT_PERCENT } from './host-steal.js';
+import { type LoadReading, describeLoad, loadCompetition } from './report.js';
 import type { TargetVerdict } from './scenario.js';
 import { AVSC_SERVER_ROW } from './throughput-measure.js';
 
@@ -17,7 +18,7 @@ export interface ThroughputMedians {
   cpu: Readonly<Record<string, number>>;
   /**
    * How many measurements each median stands on: those without error that the host did not
-   * disturb (report.ts `undisturbed`). Absent: every median counts as well founded.
+   * disturb (host-steal.ts `disturbedAbove`). Absent: every median counts as well founded.
    */
   samples?: Readonly<Record<string, number>>;
 }
@@ -179,9 +180,9 @@ function isFigure(value: number | undefined): value is number {
 
 /**
  * Which figures of the run may be trusted, in words: for the notes of every throughput variant.
- * `disturbed`: the measurements left out of the medians for host steal, of `total`.
+ * `disturbed`: the measurements left out of the medians for host steal, of `total`, over `limits`.
  */
-export function trustNote(conditions: RunConditions, disturbed = 0, total = 0): string {
+export function trustNote(conditions: RunConditions, disturbed = 0, total = 0, limits = ''): string {
   const { quick, load } = conditions;
   const loads = describeLoad(load);
   if (quick) return `trust: a quick run; every figure is a smoke figure, no target judged (${loads})`;
@@ -191,7 +192,7 @@ export function trustNote(conditions: RunConditions, disturbed = 0, total = 0): 
   if (disturbed > 0) {
     return (
       `trust: the medians, from the ${total - disturbed} of ${total} measurements the host did not disturb ` +
-      `(${disturbed} had over ${STEAL_LIMIT_PERCENT} % of their CPU time stolen and are left out; ${loads}); ` +
+      `(${disturbed} had more of their CPU time stolen than ${limits || `${STEAL_LIMIT_PERCENT} %`} and are left out; ${loads}); ` +
       `a target is judged where its figures stand on ${MIN_UNDISTURBED} or more`
     );
   }
