@@ -4,7 +4,7 @@
  * is not judged.
  */
 import t from 'tap';
-import { summarise } from '../../packages/tools/dist/bench/throughput-summary.js';
+import { summarise, thinCells } from '../../packages/tools/dist/bench/throughput-summary.js';
 import { type Measurement, ROW_NAMES } from '../../packages/tools/dist/bench/throughput-measure.js';
 import { standardWorkload } from '../../packages/tools/dist/bench/workload.js';
 
@@ -79,6 +79,8 @@ t.test('measurements with over 5 % steal are left out of the medians, and a thin
       }
     }
   }
+  t.same(thinCells(measurements, [1, 8], 3), ['client@8'], 'the row the scenario would add rounds for');
+  t.same(thinCells(measurements, [1, 8], 2), [], 'with two needed, none');
   const result = run(measurements);
   const medians = (result.data as { medians: Record<string, number> }).medians;
   t.equal(medians['client@8'], RATES['client'], 'the disturbed rounds do not pull the median down');

@@ -8,6 +8,8 @@ import { formatMicros, formatPercent, formatRate, formatRatio, median, ratio } f
 
 export interface ThroughputSettings extends WindowSettings {
   rounds: number;
+  /** Up to this many more rounds while a row has too few measurements the host did not disturb (thinCells). */
+  extraRounds?: number;
   inFlight: number[];
 }
 
@@ -40,14 +42,16 @@ const PAIRS: ReadonlyArray<readonly [RowName, RowName]> = [
   ['raw', 'avsc-server'],
 ];
 
-/** Medians over rounds, ratios of medians, targets and checks: the scenario's result. */
-export function summarise(run: ThroughputRun): ScenarioResult {
-  const { settings, measurements } = run;
-  const of = (row: RowName, inFlight: number): Measurement[] =>
-    measurements.filter((m) => m.client === row && m.inFlight === inFlight);
-  // The medians stand on the measurements that completed and that the host did not disturb.
+/**
+ * Which measurements the medians stand on: those that completed, and whose steal was not over the
+ * disturbance limit of their in-flight count (host-steal.ts `disturbedAbove`) in this run.
+ */
+export function stealFilter(
+  measurements: readonly Measurement[],
+  inFlights: readonly number[],
+): { usable: (m: Measurement) => boolean; disturbedBySteal: (m: Measurement) => boolean; limits: Map<number, number> } {
   const limits = new Map(
-    settings.inFlight.map((n) => [
+    inFlights.map((n) => [
       n,
       disturbedAbove(
         measurements.flatMap((m) => (m.inFlight === n && m.stealPercent !== null ? [m.stealPercent] : [])),
@@ -56,7 +60,29 @@ export function summarise(run: ThroughputRun): ScenarioResult {
   );
   const disturbedBySteal = (m: Measurement): boolean =>
     m.stealPercent !== null && m.stealPercent > (limits.get(m.inFlight) ?? STEAL_LIMIT_PERCENT);
-  const usable = (m: Measurement): boolean => m.error === null && !disturbedBySteal(m);
+  return { usable: (m) => m.error === null && !disturbedBySteal(m), disturbedBySteal, limits };
+}
+
+/** The rows at an in-flight count with fewer than `needed` usable measurements (stealFilter), as `row@n`. */
+export function thinCells(
+  measurements: readonly Measurement[],
+  inFlights: readonly number[],
+  needed: number,
+): string[] {
+  const { usable } = stealFilter(measurements, inFlights);
+  return inFlights.flatMap((n) =>
+    ROW_NAMES.filter(
+      (row) => measurements.filter((m) => m.client === row && m.inFlight === n && usable(m)).length < needed,
+    ).map((row) => `${row}@${n}`),
+  );
+}
+
+/** Medians over rounds, ratios of medians, targets and checks: the scenario's result. */
+export function summarise(run: ThroughputRun): ScenarioResult {
+  const { settings, measurements } = run;
+  const of = (row: RowName, inFlight: number): Measurement[] =>
+    measurements.filter((m) => m.client === row && m.inFlight === inFlight);
+  const { usable, disturbedBySteal, limits } = stealFilter(measurements, settings.inFlight);
   const usableOf = (row: RowName, inFlight: number): Measurement[] => of(row, inFlight).filter(usable);
   const medianOf = (row: RowName, inFlight: number, pick: (m: Measurement) => number): number =>
     median(usableOf(row, inFlight).map(pick));
