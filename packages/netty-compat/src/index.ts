@@ -2,7 +2,7 @@ export * from './errors.js';
 export * from './codec/limits.js';
 export { type Frame, FrameDecoder, encodeFrame, frameBody } from './codec/frame-codec.js';
 export { type EncodedParams, encodeEvent, encodeEventArray, encodeEventArrayAfter } from './codec/event-encoder.js';
-export { EventBatch, type OutgoingEvent } from './codec/event-batch.js';
+export { EventBatch, type OutgoingEvent, isPlainObject } from './codec/event-batch.js';
 export { countEvent, countEventArray, decodeEvent, decodeEventArray } from './codec/event-decoder.js';
 export { FLUME_PROTOCOL_TEXT, FLUME_PROTOCOL_MD5 } from './protocol/flume-protocol-text.js';
 export {

@@ -1,4 +1,4 @@
-import { type AvroFlumeEvent, EventBatch } from '@flume-rpc/netty-compat';
+import { type AvroFlumeEvent, EventBatch, isPlainObject } from '@flume-rpc/netty-compat';
 import { EventValidationError } from './errors.js';
 
 /** A Flume event: string headers and a byte body. */
@@ -16,14 +16,6 @@ export const EventBuilder = {
 };
 
 /**
- * Checks an event from untyped callers and gives the wire record: the body is viewed, not copied.
- * Runs before anything is sent, so one bad event fails the call and nothing goes out.
- */
-export function toWireEvent(event: unknown, index: number): AvroFlumeEvent {
-  return convertEvent(event, index);
-}
-
-/**
  * Checks every event of a list, in order, before any is sent, and measures them for the encoder
  * in the same walk. The batch holds a copy of the list, which the caller can no longer change.
  * Events of the usual shape (a Buffer body, a plain object of strings) are taken as they are;
@@ -32,11 +24,15 @@ export function toWireEvent(event: unknown, index: number): AvroFlumeEvent {
 export function toEventBatch(events: unknown): EventBatch {
   if (!Array.isArray(events)) throw new EventValidationError(`events must be an array, got ${typeName(events)}`);
   const copy = events.slice() as unknown[];
-  return EventBatch.tryOf(copy) ?? EventBatch.of(copy.map((event, index) => convertEvent(event, index)));
+  return EventBatch.tryOf(copy) ?? EventBatch.of(copy.map((event, index) => toWireEvent(event, index)));
 }
 
-/** Any other event: converted (string or Uint8Array body, no headers) or refused with what is wrong. */
-function convertEvent(event: unknown, index: number): AvroFlumeEvent {
+/**
+ * Checks an event from untyped callers and gives the wire record, converting what needs it (a
+ * string or Uint8Array body, no headers; the body is viewed, not copied) or refusing it with what
+ * is wrong. Runs before anything is sent, so one bad event fails the call and nothing goes out.
+ */
+export function toWireEvent(event: unknown, index: number): AvroFlumeEvent {
   const where = `event ${index}`;
   if (typeof event !== 'object' || event === null) {
     throw new EventValidationError(`${where} is not an object`);
@@ -62,12 +58,6 @@ function convertEvent(event: unknown, index: number): AvroFlumeEvent {
     }
   }
   return { headers: wireHeaders as Record<string, string>, body: wireBody };
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
 }
 
 function typeName(value: unknown): string {
