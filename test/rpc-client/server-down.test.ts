@@ -4,9 +4,17 @@
  * call after a failed round waits out the backoff and tries again; nothing is ever permanently dead.
  */
 import t, { type Test } from 'tap';
-import { AvroSourceServer } from '@flume-rpc/netty-compat';
 import { ConnectError, EventBuilder, type RetryInfo } from '@flume-rpc/rpc-client';
-import { LOOPBACK, SLACK_MS, failure, makeClient, nextEvent, startRecordingServer, within } from '../fixtures/index.js';
+import {
+  LOOPBACK,
+  SLACK_MS,
+  failure,
+  makeClient,
+  nextEvent,
+  startAvroSource,
+  startRecordingServer,
+  within,
+} from '../fixtures/index.js';
 
 /** A recording server that was started (to own a port) and stopped again: connections to it are refused. */
 async function stoppedServer(t: Test) {
@@ -98,9 +106,8 @@ t.test('concurrent calls while the server is down share one connect attempt per 
 });
 
 t.test('connect() can be retried by the caller after it failed', async (t) => {
-  const server = new AvroSourceServer();
-  t.teardown(() => server.close());
-  const port = await server.listen(0, LOOPBACK);
+  const server = await startAvroSource(t);
+  const port = server.port;
   await server.close();
   const client = makeClient(t, port, { maxRetries: 0, retryBackoffInitialMs: 0 });
   t.type(await failure(client.connect()), ConnectError);

@@ -3,6 +3,7 @@ import type { HostAddress } from '@flume-rpc/rpc-client';
 import type { ChaosLedger } from './chaos-ledger.js';
 import { DamagingProxy } from './damaging-proxy.js';
 import { GarbageServer } from './garbage-server.js';
+import { listenRestartable } from './restartable-port.js';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -24,7 +25,7 @@ export class ChaosRig {
     try {
       for (let i = 0; i < 3; i += 1) {
         const server = new AvroSourceServer({ handlers: ledger.handlers() });
-        await server.listen(0, LOOPBACK);
+        await listenRestartable((port) => server.listen(port, LOOPBACK));
         servers.push(server);
         started.push(server);
       }

@@ -3,6 +3,7 @@ import { AvroSourceServer, asError } from '@flume-rpc/netty-compat';
 import { LoadBalancingRpcClient } from '@flume-rpc/rpc-client';
 import { type Scenario, type ScenarioContext, type ScenarioResult, type Verdict, startScenario } from './scenario.js';
 import { formatRate } from './figures.js';
+import { listenRestartable } from './restartable-port.js';
 import { standardWorkload } from './workload.js';
 
 interface FailoverSettings {
@@ -66,7 +67,7 @@ async function runFailover(context: ScenarioContext): Promise<ScenarioResult> {
   const clock = startScenario(failoverScenario.name, context);
   const workload = standardWorkload();
   const servers = [new AvroSourceServer(), new AvroSourceServer(), new AvroSourceServer()];
-  for (const server of servers) await server.listen(0, '127.0.0.1');
+  for (const server of servers) await listenRestartable((port) => server.listen(port, '127.0.0.1'));
   const client = new LoadBalancingRpcClient({
     hosts: servers.map((server, i) => ({ alias: `h${i + 1}`, host: '127.0.0.1', port: server.port })),
     options: {

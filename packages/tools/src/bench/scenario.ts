@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { AvroSourceServer } from '@flume-rpc/netty-compat';
+import { listenRestartable } from './restartable-port.js';
 /**
  * What every benchmark scenario provides and returns. A scenario is registered by name in
  * run.ts; report.ts prints and stores any ScenarioResult the same way.
@@ -104,8 +105,8 @@ export function deliveryChecks(
   ];
 }
 
-/** An AvroSourceServer in the bench's own process, on an ephemeral loopback port. */
+/** An AvroSourceServer in the bench's own process, on a loopback port it can listen on again after a close. */
 export async function inProcessServer(): Promise<{ server: AvroSourceServer; port: number }> {
   const server = new AvroSourceServer();
-  return { server, port: await server.listen(0, '127.0.0.1') };
+  return { server, port: await listenRestartable((port) => server.listen(port, '127.0.0.1')) };
 }
