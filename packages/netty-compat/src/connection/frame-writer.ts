@@ -10,7 +10,7 @@ import { frameRequestInPlace } from '../codec/request-frame.js';
  * so every write would report a full socket and calls answered together would leave one write
  * each instead of sharing one writev. Calls past the budget stay abortable and time out unwritten.
  */
-export const WRITE_BUDGET_BYTES = 256 * 1024;
+const WRITE_BUDGET_BYTES = 256 * 1024;
 
 /**
  * The write side of one client connection: frames into the top of the socket stack, a flag for
