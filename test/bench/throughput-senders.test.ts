@@ -1,12 +1,14 @@
 /**
  * The throughput scenario's new rows deliver over real sockets to the bench's server children:
- * the failover and load-balancing clients against ours, the raw sender against avsc's. Short
- * windows; only delivery and accounting are asserted, never a rate.
+ * the failover and load-balancing clients against ours, the raw sender against avsc's, the raw
+ * sender encoding every call. Short windows; only delivery and accounting are asserted, never a rate.
  */
 import t, { type Test } from 'tap';
+import { openRawEncodingSender } from '../../packages/tools/dist/bench/sender-raw.js';
 import { type ServerProcess, startServerProcess } from '../../packages/tools/dist/bench/server-process.js';
 import { type Measurement, type RowName, measureRow } from '../../packages/tools/dist/bench/throughput-measure.js';
 import { standardWorkload } from '../../packages/tools/dist/bench/workload.js';
+import { startRecordingServer } from '../fixtures/index.js';
 
 const WINDOW = { warmupMs: 100, windowMs: 200, maxRequests: 5000, drainTimeoutMs: 5000 };
 const workload = standardWorkload();
@@ -61,4 +63,43 @@ t.test('failover, lb and raw-against-avsc deliver every acknowledged event, each
     avsc.m.clientAcknowledgedEvents,
     'the avsc child counts exactly the events it answered OK, as the raw sender counted them',
   );
+});
+
+t.test('raw-encode delivers every acknowledged event to our server child', async (t) => {
+  const servers = { ours: await server(t, 'avro'), avsc: await server(t, 'avsc') };
+  const encoding = await measured(servers, 'raw-encode');
+  delivered(t, encoding.m);
+  t.equal(encoding.connections, 1, 'one connection');
+});
+
+t.test('raw-encode sends the workload itself on every call, each serial reusing its own buffer', async (t) => {
+  const rec = await startRecordingServer(t);
+  const sender = await openRawEncodingSender(rec.port, workload);
+  t.teardown(() => sender.close());
+  // More calls than serials (64), some in flight together, so every serial's buffer is written again.
+  const calls = 150;
+  let sent = 0;
+  await new Promise<void>((resolve, reject) => {
+    let answered = 0;
+    const next = (): void => {
+      if (sent === calls) return;
+      sent += 1;
+      sender.send((error) => {
+        if (error) return reject(error);
+        answered += 1;
+        if (answered === calls) resolve();
+        else next();
+      });
+    };
+    for (let i = 0; i < 8; i += 1) next();
+  });
+  t.equal(rec.calls.length, calls + sender.setupRequests, 'every call and the handshake call arrived');
+  const expected = workload.events.map((e) => Buffer.from(e.body).toString('utf8'));
+  const wrong = rec.calls.filter(
+    (call) =>
+      call.message !== 'appendBatch' ||
+      call.bodies.join('\0') !== expected.join('\0') ||
+      call.headers.some((h, j) => JSON.stringify(h) !== JSON.stringify(workload.events[j]!.headers)),
+  );
+  t.equal(wrong.length, 0, 'each call carried the workload, bodies and headers alike');
 });

@@ -6,27 +6,33 @@ import {
   FrameDecoder,
   ProtocolError,
   decodeResponseHead,
+  encodeEventArrayAfter,
   encodeFrame,
   encodeRequest,
   frameBody,
+  frameRequestInPlace,
+  requestHeadroom,
 } from '@flume-rpc/netty-compat';
 import type { Sender } from './closed-loop.js';
 import type { Workload } from './workload.js';
 
 /**
- * Distinct pre-encoded frames cycled through, so every request in flight has its own serial while
- * nothing is encoded per request. Must exceed any in-flight count used.
+ * Serials cycled through (with a pre-encoded frame, or an encode buffer, each), so every request
+ * in flight has its own. Must exceed any in-flight count used.
  */
 const FRAME_POOL = 64;
 /** Avro's encoding of an OK answer without handshake: empty metadata, error flag false, enum index 0. */
 const OK_RESPONSE = Buffer.from([0, 0, 0]);
+
+/** Gives the bytes of the appendBatch frame with this serial, built before or at the call. */
+type FrameSource = (serial: number) => Buffer;
 
 /**
  * The ceiling for any client against this server on this machine: a socket that writes
  * pre-encoded appendBatch frames and only counts the answers. No encoding, no per-call objects,
  * no timers; what it reaches is what the server (and loopback) can take.
  */
-export async function openRawSender(port: number, workload: Workload, timeoutMs = 10_000): Promise<Sender> {
+export function openRawSender(port: number, workload: Workload, timeoutMs = 10_000): Promise<Sender> {
   const appendBatch = FLUME_PROTOCOL.messages.get('appendBatch');
   if (!appendBatch) throw new Error('AvroSourceProtocol has no appendBatch message');
   const params = appendBatch.request.toBuffer({ events: workload.events });
@@ -34,7 +40,41 @@ export async function openRawSender(port: number, workload: Workload, timeoutMs 
   for (let serial = 1; serial <= FRAME_POOL; serial += 1) {
     frames.push(Buffer.concat(encodeFrame(serial, encodeRequest('appendBatch', params))));
   }
+  return openFrameSender(port, timeoutMs, params, (serial) => frames[serial - 1]!);
+}
 
+/**
+ * The raw sender, but every call encodes its batch with the wire layer's encoder (the check and
+ * size walk, then the write pass, framed in place) as any client must: its CPU over raw's is what
+ * encoding costs, and a client's over this one's is everything else it does. Each serial keeps its
+ * own buffer, written again only once that serial was answered, and so wholly sent.
+ */
+export function openRawEncodingSender(port: number, workload: Workload, timeoutMs = 10_000): Promise<Sender> {
+  const headroom = requestHeadroom('appendBatch');
+  const buffers: Array<Buffer | undefined> = [];
+  let serialNow = 0;
+  const allocate = (size: number): Buffer => {
+    const kept = buffers[serialNow - 1];
+    if (kept !== undefined && kept.length >= size) return kept;
+    const fresh = Buffer.allocUnsafeSlow(size);
+    buffers[serialNow - 1] = fresh;
+    return fresh;
+  };
+  const frameFor = (serial: number): Buffer => {
+    serialNow = serial;
+    return frameRequestInPlace(encodeEventArrayAfter(workload.events, headroom, allocate), serial, 'appendBatch');
+  };
+  const handshakeParams = encodeEventArrayAfter(workload.events, 0).buffer;
+  return openFrameSender(port, timeoutMs, handshakeParams, frameFor);
+}
+
+/** Connects, handshakes with `handshakeParams` riding on the first call, then writes frameFor(serial) per send. */
+async function openFrameSender(
+  port: number,
+  timeoutMs: number,
+  handshakeParams: Buffer,
+  frameFor: FrameSource,
+): Promise<Sender> {
   const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
   const decoder = new FrameDecoder();
   const pending = new Map<number, (error: Error | null) => void>();
@@ -83,7 +123,7 @@ export async function openRawSender(port: number, workload: Workload, timeoutMs 
       meta: null,
     };
     socket.cork();
-    for (const chunk of encodeFrame(0, encodeRequest('appendBatch', params, handshake))) socket.write(chunk);
+    for (const chunk of encodeFrame(0, encodeRequest('appendBatch', handshakeParams, handshake))) socket.write(chunk);
     socket.uncork();
   });
   try {
@@ -116,7 +156,7 @@ export async function openRawSender(port: number, workload: Workload, timeoutMs 
       next += 1;
       if (pending.has(serial)) throw new Error(`Raw client has more than ${FRAME_POOL} requests in flight`);
       pending.set(serial, done);
-      socket.write(frames[serial - 1]!);
+      socket.write(frameFor(serial));
     },
     async close() {
       socket.destroy();

@@ -4,20 +4,21 @@ import { readCpuTicks, stealPercent } from './host-steal.js';
 import { openAvscSender } from './sender-avsc.js';
 import { openClientSender } from './sender-client.js';
 import { openOursSender } from './sender-ours.js';
-import { openRawSender } from './sender-raw.js';
+import { openRawEncodingSender, openRawSender } from './sender-raw.js';
 import { openFailoverSender, openLoadBalancingSender } from './sender-routed.js';
 import type { ServerProcess, ServerSnapshot } from './server-process.js';
 import type { Workload } from './workload.js';
 
 /**
  * The clients compared, in the order of the table: our wire client (Transceiver), the avsc
- * client, pre-encoded frames, our whole NettyAvroRpcClient as applications use it, and the
- * failover and load-balancing clients over two healthy hosts.
+ * client, pre-encoded frames, the same frames encoded per call, our whole NettyAvroRpcClient as
+ * applications use it, and the failover and load-balancing clients over two healthy hosts.
  */
 export const CLIENTS = {
   ours: openOursSender,
   avsc: openAvscSender,
   raw: openRawSender,
+  'raw-encode': openRawEncodingSender,
   client: openClientSender,
   failover: openFailoverSender,
   lb: openLoadBalancingSender,

@@ -36,6 +36,7 @@ const PAIRS: ReadonlyArray<readonly [RowName, RowName]> = [
   ['ours', 'avsc'],
   ['client', 'avsc'],
   ['client', 'raw'],
+  ['raw-encode', 'raw'],
   ['client', 'ours'],
   ['failover', 'client'],
   ['lb', 'client'],
@@ -107,7 +108,10 @@ export function summarise(run: ThroughputRun): ScenarioResult {
       formatMicros(medianOf(row, inFlight, (m) => m.serverCpuMicrosPerBatch)),
       formatPercent(medianOf(row, inFlight, (m) => m.serverBusy)),
       `${usableOf(row, inFlight).length}/${of(row, inFlight).length}`,
-      compared(row, (other) => ratio(rate(row, inFlight), rate(other, inFlight))),
+      compared(row, {
+        rate: (other) => ratio(rate(row, inFlight), rate(other, inFlight)),
+        cpu: (other) => ratio(medians.cpu[`${row}@${inFlight}`] ?? 0, medians.cpu[`${other}@${inFlight}`] ?? 0),
+      }),
     ]),
   );
 
@@ -174,22 +178,33 @@ export function summarise(run: ThroughputRun): ScenarioResult {
   };
 }
 
+/** The row's ratios (of events/s, or of CPU per batch) to another row's at the same in-flight count. */
+interface RatiosTo {
+  rate(other: RowName): number;
+  cpu(other: RowName): number;
+}
+
 /** The row's ratios to the rows it is measured against (those of the targets, and the headline ones). */
-function compared(row: RowName, to: (other: RowName) => number): string {
+function compared(row: RowName, to: RatiosTo): string {
   switch (row) {
     case 'ours':
-      return `${formatRatio(to('avsc'))} avsc, ${formatPercent(to('raw'))} of raw`;
+      return `${formatRatio(to.rate('avsc'))} avsc, ${formatPercent(to.rate('raw'))} of raw`;
     case 'avsc':
-      return `${formatPercent(to('raw'))} of raw`;
+      return `${formatPercent(to.rate('raw'))} of raw`;
     case 'raw':
-      return `our server ${formatRatio(to('avsc-server'))} avsc's`;
+      return `our server ${formatRatio(to.rate('avsc-server'))} avsc's`;
+    case 'raw-encode':
+      return `${formatPercent(to.rate('raw'))} of raw, ${formatRatio(to.cpu('raw'))} raw's cpu`;
     case 'client':
-      return `${formatPercent(to('raw'))} of raw, ${formatRatio(to('ours'))} ours, ${formatRatio(to('avsc'))} avsc`;
+      return (
+        `${formatPercent(to.rate('raw'))} of raw, ${formatRatio(to.rate('ours'))} ours, ` +
+        `${formatRatio(to.rate('avsc'))} avsc, ${formatRatio(to.cpu('raw-encode'))} raw-encode's cpu`
+      );
     case 'failover':
     case 'lb':
-      return `${formatRatio(to('client'))} client`;
+      return `${formatRatio(to.rate('client'))} client`;
     case 'avsc-server':
-      return `${formatPercent(to('raw'))} of raw on ours`;
+      return `${formatPercent(to.rate('raw'))} of raw on ours`;
   }
 }
 
