@@ -72,11 +72,11 @@ t.test('raw-encode delivers every acknowledged event to our server child', async
   t.equal(encoding.connections, 1, 'one connection');
 });
 
-t.test('raw-encode sends the workload itself on every call, each serial reusing its own buffer', async (t) => {
+t.test('raw-encode sends the workload itself on every call, its buffers reused once answered', async (t) => {
   const rec = await startRecordingServer(t);
   const sender = await openRawEncodingSender(rec.port, workload);
   t.teardown(() => sender.close());
-  // More calls than serials (64), some in flight together, so every serial's buffer is written again.
+  // More calls than serials (64), 8 in flight at a time, so buffers and serials are used many times over.
   const calls = 150;
   let sent = 0;
   await new Promise<void>((resolve, reject) => {

@@ -24,8 +24,12 @@ const FRAME_POOL = 64;
 /** Avro's encoding of an OK answer without handshake: empty metadata, error flag false, enum index 0. */
 const OK_RESPONSE = Buffer.from([0, 0, 0]);
 
-/** Gives the bytes of the appendBatch frame with this serial, built before or at the call. */
-type FrameSource = (serial: number) => Buffer;
+/** The bytes of the appendBatch frame with this serial, built before or at the call. */
+interface FrameSource {
+  frameFor(serial: number): Buffer;
+  /** The call with this serial was answered, so its frame was wholly written. */
+  answered?(serial: number): void;
+}
 
 /**
  * The ceiling for any client against this server on this machine: a socket that writes
@@ -40,40 +44,45 @@ export function openRawSender(port: number, workload: Workload, timeoutMs = 10_0
   for (let serial = 1; serial <= FRAME_POOL; serial += 1) {
     frames.push(Buffer.concat(encodeFrame(serial, encodeRequest('appendBatch', params))));
   }
-  return openFrameSender(port, timeoutMs, params, (serial) => frames[serial - 1]!);
+  return openFrameSender(port, timeoutMs, params, { frameFor: (serial) => frames[serial - 1]! });
 }
 
 /**
  * The raw sender, but every call encodes its batch with the wire layer's encoder (the check and
  * size walk, then the write pass, framed in place) as any client must: its CPU over raw's is what
- * encoding costs, and a client's over this one's is everything else it does. Each serial keeps its
- * own buffer, written again only once that serial was answered, and so wholly sent.
+ * encoding costs, and a client's over this one's is everything else it does. Buffers are reused
+ * last-in first-out, as the connection's pool does (a few stay warm in the cache), each once the
+ * call it carried was answered, and so wholly written.
  */
 export function openRawEncodingSender(port: number, workload: Workload, timeoutMs = 10_000): Promise<Sender> {
   const headroom = requestHeadroom('appendBatch');
-  const buffers: Array<Buffer | undefined> = [];
-  let serialNow = 0;
+  const free: Buffer[] = [];
+  const inFlight = new Map<number, Buffer>();
   const allocate = (size: number): Buffer => {
-    const kept = buffers[serialNow - 1];
-    if (kept !== undefined && kept.length >= size) return kept;
-    const fresh = Buffer.allocUnsafeSlow(size);
-    buffers[serialNow - 1] = fresh;
-    return fresh;
+    const kept = free.pop();
+    return kept !== undefined && kept.length >= size ? kept : Buffer.allocUnsafeSlow(size);
   };
-  const frameFor = (serial: number): Buffer => {
-    serialNow = serial;
-    return frameRequestInPlace(encodeEventArrayAfter(workload.events, headroom, allocate), serial, 'appendBatch');
+  const source: FrameSource = {
+    frameFor(serial) {
+      const params = encodeEventArrayAfter(workload.events, headroom, allocate);
+      inFlight.set(serial, params.allocation);
+      return frameRequestInPlace(params, serial, 'appendBatch');
+    },
+    answered(serial) {
+      const buffer = inFlight.get(serial);
+      inFlight.delete(serial);
+      if (buffer !== undefined) free.push(buffer);
+    },
   };
-  const handshakeParams = encodeEventArrayAfter(workload.events, 0).buffer;
-  return openFrameSender(port, timeoutMs, handshakeParams, frameFor);
+  return openFrameSender(port, timeoutMs, encodeEventArrayAfter(workload.events, 0).buffer, source);
 }
 
-/** Connects, handshakes with `handshakeParams` riding on the first call, then writes frameFor(serial) per send. */
+/** Connects, handshakes with `handshakeParams` riding on the first call, then writes the source's frame per send. */
 async function openFrameSender(
   port: number,
   timeoutMs: number,
   handshakeParams: Buffer,
-  frameFor: FrameSource,
+  source: FrameSource,
 ): Promise<Sender> {
   const socket = net.connect({ host: '127.0.0.1', port, noDelay: true });
   const decoder = new FrameDecoder();
@@ -137,6 +146,7 @@ async function openFrameSender(
     const done = pending.get(frame.serial);
     if (!done) throw new ProtocolError(`Raw client got an answer to serial ${frame.serial}, which is not in flight`);
     pending.delete(frame.serial);
+    source.answered?.(frame.serial);
     const body = frameBody(frame);
     done(
       body.equals(OK_RESPONSE)
@@ -156,7 +166,7 @@ async function openFrameSender(
       next += 1;
       if (pending.has(serial)) throw new Error(`Raw client has more than ${FRAME_POOL} requests in flight`);
       pending.set(serial, done);
-      socket.write(frameFor(serial));
+      socket.write(source.frameFor(serial));
     },
     async close() {
       socket.destroy();
