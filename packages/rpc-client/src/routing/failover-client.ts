@@ -47,6 +47,8 @@ export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> 
   readonly maxAttempts: number;
   protected readonly router: HostRouter;
   private readonly byPriority: HostSlot[];
+  /** The order when every host is ready: the priorities themselves, cut to max-attempts. */
+  private readonly allReady: readonly HostSlot[];
   private current: HostSlot | null = null;
   private readonly now: () => number;
 
@@ -61,6 +63,7 @@ export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> 
     // What the router uses of the options is what each host's client uses.
     const connection = resolved.hostClients[0]!.options;
     this.byPriority = [...slots].sort((a, b) => b.priority! - a.priority!);
+    this.allReady = this.byPriority.slice(0, this.maxAttempts);
     this.router = new HostRouter(
       slots,
       {
@@ -92,7 +95,9 @@ export class FailoverRpcClient extends RoutedRpcClient<FailoverRpcClientEvents> 
    * Hosts out of cool-down by priority, then, as a last resort, the ones cooling down by the end
    * of their cool-down: a call never fails without trying a host it could have tried.
    */
-  private order(): HostSlot[] {
+  private order(): readonly HostSlot[] {
+    // The usual case, every host ready: nothing is filtered, sorted or built per call.
+    if (this.byPriority.every((slot) => slot.available())) return this.allReady;
     const ready = this.byPriority.filter((slot) => slot.available());
     const cooling = this.byPriority
       .filter((slot) => !slot.available())

@@ -20,7 +20,7 @@ import type { CloseOptions, SendOptions } from '../rpc-client.js';
 /** What a failover or load-balancing client decides; the router does the sending. */
 export interface RoutingPolicy {
   /** The hosts one call tries, in order (already cut to the number of attempts allowed). */
-  order(): HostSlot[];
+  order(): readonly HostSlot[];
   /** An attempt failed on `slot`; `counted` is true when it counted against the host (a new penalty). */
   onFailure(slot: HostSlot, error: FlumeRpcError, counted: boolean): void;
   /**
