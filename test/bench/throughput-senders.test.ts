@@ -4,6 +4,7 @@
  * sender encoding every call. Short windows; only delivery and accounting are asserted, never a rate.
  */
 import t, { type Test } from 'tap';
+import { runClosedLoop } from '../../packages/tools/dist/bench/closed-loop.js';
 import { openRawEncodingSender } from '../../packages/tools/dist/bench/sender-raw.js';
 import { type ServerProcess, startServerProcess } from '../../packages/tools/dist/bench/server-process.js';
 import { type Measurement, type RowName, measureRow } from '../../packages/tools/dist/bench/throughput-measure.js';
@@ -42,35 +43,35 @@ function delivered(t: Test, m: Measurement): void {
   t.equal(m.clientAcknowledgedEvents % workload.batchSize, 0, `${m.client}: whole batches`);
 }
 
-t.test('failover, lb and raw-against-avsc deliver every acknowledged event, each to its server', async (t) => {
-  const servers = { ours: await server(t, 'avro'), avsc: await server(t, 'avsc') };
+t.test(
+  'failover, lb, raw-encode and raw-against-avsc deliver every acknowledged event, each to its server',
+  async (t) => {
+    const servers = { ours: await server(t, 'avro'), avsc: await server(t, 'avsc') };
 
-  const failover = await measured(servers, 'failover');
-  delivered(t, failover.m);
-  t.equal(failover.connections, 1, 'failover: every call on the highest-priority host; the other stands by');
+    const failover = await measured(servers, 'failover');
+    delivered(t, failover.m);
+    t.equal(failover.connections, 1, 'failover: every call on the highest-priority host; the other stands by');
 
-  const lb = await measured(servers, 'lb');
-  delivered(t, lb.m);
-  t.equal(lb.connections, 2, 'lb: calls spread over both host entries, one connection each');
+    const lb = await measured(servers, 'lb');
+    delivered(t, lb.m);
+    t.equal(lb.connections, 2, 'lb: calls spread over both host entries, one connection each');
 
-  const oursBefore = (await servers.ours.stats()).eventsAcknowledged;
-  const avsc = await measured(servers, 'avsc-server');
-  delivered(t, avsc.m);
-  t.equal(avsc.connections, 1, 'the raw sender connected to the avsc child');
-  t.equal((await servers.ours.stats()).eventsAcknowledged, oursBefore, 'our server got none of those events');
-  t.equal(
-    avsc.m.serverAcknowledgedEvents,
-    avsc.m.clientAcknowledgedEvents,
-    'the avsc child counts exactly the events it answered OK, as the raw sender counted them',
-  );
-});
+    const encoding = await measured(servers, 'raw-encode');
+    delivered(t, encoding.m);
+    t.equal(encoding.connections, 1, 'raw-encode: one connection');
 
-t.test('raw-encode delivers every acknowledged event to our server child', async (t) => {
-  const servers = { ours: await server(t, 'avro'), avsc: await server(t, 'avsc') };
-  const encoding = await measured(servers, 'raw-encode');
-  delivered(t, encoding.m);
-  t.equal(encoding.connections, 1, 'one connection');
-});
+    const oursBefore = (await servers.ours.stats()).eventsAcknowledged;
+    const avsc = await measured(servers, 'avsc-server');
+    delivered(t, avsc.m);
+    t.equal(avsc.connections, 1, 'the raw sender connected to the avsc child');
+    t.equal((await servers.ours.stats()).eventsAcknowledged, oursBefore, 'our server got none of those events');
+    t.equal(
+      avsc.m.serverAcknowledgedEvents,
+      avsc.m.clientAcknowledgedEvents,
+      'the avsc child counts exactly the events it answered OK, as the raw sender counted them',
+    );
+  },
+);
 
 t.test('raw-encode sends the workload itself on every call, its buffers reused once answered', async (t) => {
   const rec = await startRecordingServer(t);
@@ -78,21 +79,14 @@ t.test('raw-encode sends the workload itself on every call, its buffers reused o
   t.teardown(() => sender.close());
   // More calls than serials (64), 8 in flight at a time, so buffers and serials are used many times over.
   const calls = 150;
-  let sent = 0;
-  await new Promise<void>((resolve, reject) => {
-    let answered = 0;
-    const next = (): void => {
-      if (sent === calls) return;
-      sent += 1;
-      sender.send((error) => {
-        if (error) return reject(error);
-        answered += 1;
-        if (answered === calls) resolve();
-        else next();
-      });
-    };
-    for (let i = 0; i < 8; i += 1) next();
+  const loop = await runClosedLoop(sender, {
+    inFlight: 8,
+    warmupMs: 0,
+    windowMs: 10_000,
+    maxRequests: calls,
+    drainTimeoutMs: 5000,
   });
+  t.same([loop.error, loop.stoppedBy, loop.acknowledgedRequests], [null, 'count', calls], 'every call answered OK');
   t.equal(rec.calls.length, calls + sender.setupRequests, 'every call and the handshake call arrived');
   const expected = workload.events.map((e) => Buffer.from(e.body).toString('utf8'));
   const wrong = rec.calls.filter(

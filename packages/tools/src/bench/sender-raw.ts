@@ -6,6 +6,7 @@ import {
   FrameDecoder,
   ProtocolError,
   decodeResponseHead,
+  encodeEventArray,
   encodeEventArrayAfter,
   encodeFrame,
   encodeRequest,
@@ -74,7 +75,7 @@ export function openRawEncodingSender(port: number, workload: Workload, timeoutM
       if (buffer !== undefined) free.push(buffer);
     },
   };
-  return openFrameSender(port, timeoutMs, encodeEventArrayAfter(workload.events, 0).buffer, source);
+  return openFrameSender(port, timeoutMs, encodeEventArray(workload.events), source);
 }
 
 /** Connects, handshakes with `handshakeParams` riding on the first call, then writes the source's frame per send. */

@@ -97,6 +97,7 @@ export function summarise(run: ThroughputRun): ScenarioResult {
   const disturbed = measurements.filter(disturbedBySteal).length;
   const stealLimits = settings.inFlight.map((n) => `${(limits.get(n) ?? 0).toFixed(0)} % at ${n} in flight`).join(', ');
   const rate = (row: RowName, inFlight: number): number => medians.rate[`${row}@${inFlight}`] ?? 0;
+  const cpu = (row: RowName, inFlight: number): number => medians.cpu[`${row}@${inFlight}`] ?? 0;
 
   const rows = settings.inFlight.flatMap((inFlight) =>
     ROW_NAMES.map((row) => [
@@ -104,13 +105,13 @@ export function summarise(run: ThroughputRun): ScenarioResult {
       row === 'avsc-server' ? 'raw' : row,
       row === 'avsc-server' ? 'avsc' : 'ours',
       formatRate(rate(row, inFlight)),
-      formatMicros(medians.cpu[`${row}@${inFlight}`] ?? 0),
+      formatMicros(cpu(row, inFlight)),
       formatMicros(medianOf(row, inFlight, (m) => m.serverCpuMicrosPerBatch)),
       formatPercent(medianOf(row, inFlight, (m) => m.serverBusy)),
       `${usableOf(row, inFlight).length}/${of(row, inFlight).length}`,
       compared(row, {
         rate: (other) => ratio(rate(row, inFlight), rate(other, inFlight)),
-        cpu: (other) => ratio(medians.cpu[`${row}@${inFlight}`] ?? 0, medians.cpu[`${other}@${inFlight}`] ?? 0),
+        cpu: (other) => ratio(cpu(row, inFlight), cpu(other, inFlight)),
       }),
     ]),
   );
